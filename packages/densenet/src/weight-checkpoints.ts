@@ -65,28 +65,50 @@ function kerasAliases(weightName: string): string[] {
   return underscored === weightName ? [weightName] : [weightName, underscored];
 }
 
-/** File weight names that may carry a variable suffix (`:0`) or an outer scope (`densenet121/`). */
+/** tensorflowjs_converter may append a variable suffix (`:0`) to weight names. */
 function stripVariableSuffix(name: string): string {
   return name.endsWith(':0') ? name.slice(0, -2) : name;
 }
 
-/** Finds the file weight for a model weight: exact name first, then a unique `<scope>/name` one. */
+/**
+ * Outer scopes in the file: a nested Keras model prefixes its weights with its own name
+ * (`densenet121/conv1/conv/kernel`). A first path segment counts as a scope only if no model
+ * weight starts with it, so `conv1/bn/gamma` is never read as the final `bn/gamma` under `conv1/`.
+ */
+function outerScopes(fileNames: readonly string[], modelNames: readonly string[]): string[] {
+  const modelHeads = new Set(
+    modelNames.flatMap((n) => kerasAliases(n).map((alias) => alias.split('/')[0])),
+  );
+  const heads = new Set(
+    fileNames
+      .map((n) => n.split('/'))
+      .filter((parts) => parts.length >= 3)
+      .map((parts) => parts[0]!),
+  );
+  return [...heads].filter((head) => !modelHeads.has(head)).map((head) => `${head}/`);
+}
+
+/**
+ * Finds the file weight for a model weight: its exact name first, then under one outer scope.
+ * `byName` maps each file weight name without its `:0` suffix to the name as written.
+ */
 function matchFileWeight(
   modelName: string,
-  fileNames: readonly string[],
+  byName: ReadonlyMap<string, string>,
+  scopes: readonly string[],
   file: string,
 ): string | undefined {
   const aliases = kerasAliases(modelName);
   for (const alias of aliases) {
-    const exact = fileNames.find((n) => stripVariableSuffix(n) === alias);
+    const exact = byName.get(alias);
     if (exact !== undefined) return exact;
   }
-  const scoped = fileNames.filter((n) =>
-    aliases.some((alias) => stripVariableSuffix(n).endsWith(`/${alias}`)),
+  const scoped = scopes.flatMap((scope) =>
+    aliases.flatMap((alias) => byName.get(`${scope}${alias}`) ?? []),
   );
   if (scoped.length > 1) {
     throw new Error(
-      `${file}: weight "${modelName}" matches several file weights (${scoped.join(', ')}); rename them to be unambiguous`,
+      `${file}: weight "${modelName}" matches several file weights (${scoped.join(', ')}); load from a file with one scope`,
     );
   }
   return scoped[0];
@@ -113,12 +135,17 @@ export async function loadWeights(
     throw new Error(`${file}: weightsManifest lists weight "${duplicate}" more than once`);
   }
   const specByName = new Map(specs.map((s) => [s.name, s]));
+  const byName = new Map(fileNames.map((n) => [stripVariableSuffix(n), n]));
+  const scopes = outerScopes(
+    fileNames.map(stripVariableSuffix),
+    model.weights.map((w) => w.originalName),
+  );
 
   const assignments: Array<{ variable: tf.LayerVariable; fileName: string }> = [];
   const missing: string[] = [];
   const used = new Set<string>();
   for (const variable of model.weights) {
-    const fileName = matchFileWeight(variable.originalName, fileNames, file);
+    const fileName = matchFileWeight(variable.originalName, byName, scopes, file);
     if (fileName === undefined) {
       missing.push(variable.originalName);
       continue;
