@@ -198,14 +198,14 @@ export function col2imOnHost(ops: BackendOps, cols: TensorInfo, g: PatchGeometry
           if (iy >= 0 && iy < inH) {
             if (fullSpan) {
               const d = imageBase + (iy * inW + ix0) * inC;
-              for (let k = 0; k < spanLen; k++) dx[d + k] += src[o + k] as number;
+              for (let k = 0; k < spanLen; k++) dx[d + k] = (dx[d + k] as number) + (src[o + k] as number);
             } else {
               for (let j = 0; j < kw; j++) {
                 const ix = ix0 + j;
                 if (ix < 0 || ix >= inW) continue;
                 const d = imageBase + (iy * inW + ix) * inC;
                 const s = o + j * inC;
-                for (let c = 0; c < inC; c++) dx[d + c] += src[s + c] as number;
+                for (let c = 0; c < inC; c++) dx[d + c] = (dx[d + c] as number) + (src[s + c] as number);
               }
             }
           }

@@ -64,7 +64,7 @@ export function registerTrainingKernels(backend: KernelBackendName): RegisteredK
 
   const originalInput = fallbackOf('Conv2DBackpropInput');
   register('Conv2DBackpropFilter', ({ inputs, backend: be, attrs }) => {
-    const ops = new BackendOps(backend, be);
+    const ops = new BackendOps(backend, be as tf.KernelBackend);
     const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
     return conv2dBackpropFilterViaMatMul(
       ops,
@@ -75,7 +75,7 @@ export function registerTrainingKernels(backend: KernelBackendName): RegisteredK
   });
   if (backend !== 'webgpu') {
     register('Conv2DBackpropInput', (args) => {
-      const ops = new BackendOps(backend, args.backend);
+      const ops = new BackendOps(backend, args.backend as tf.KernelBackend);
       const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
       const out = conv2dBackpropInputViaConv(
         ops,
@@ -93,7 +93,7 @@ export function registerTrainingKernels(backend: KernelBackendName): RegisteredK
     const originalTile = fallbackOf('Tile');
     if (originalTile) {
       register('Tile', (args) => {
-        const ops = new BackendOps(backend, args.backend);
+        const ops = new BackendOps(backend, args.backend as tf.KernelBackend);
         const { x } = args.inputs as { x: tf.TensorInfo };
         const { reps } = args.attrs as unknown as { reps: number[] };
         return tileByRepeatingOnHost(ops, x, reps) ?? originalTile(args);

@@ -78,7 +78,8 @@ export function naiveConv2dInputGrad(dy: Float32Array, w: Float32Array, g: Naive
                 acc +=
                   (dy[((b * outH + y) * outW + xo) * g.outC + co] as number) *
                   (w[((i * g.kw + j) * g.inC + ci) * g.outC + co] as number);
-              dx[((b * g.inH + iy) * g.inW + ix) * g.inC + ci] += acc;
+              const at = ((b * g.inH + iy) * g.inW + ix) * g.inC + ci;
+              dx[at] = (dx[at] as number) + acc;
             }
           }
         }
