@@ -57,7 +57,12 @@ export function registerTrainingKernels(backend: KernelBackendName): RegisteredK
       replaced.push(previous);
       tf.unregisterKernel(kernelName, backend);
     }
-    tf.registerKernel({ kernelName, backendName: backend, kernelFunc });
+    const config: tf.KernelConfig = { kernelName, backendName: backend, kernelFunc };
+    // The stock kernel's setup (e.g. wasm's cwrap of its C++ function) must still run at backend
+    // initialisation, because our kernel falls back to it for the cases it does not handle.
+    if (previous?.setupFunc) config.setupFunc = previous.setupFunc;
+    if (previous?.disposeFunc) config.disposeFunc = previous.disposeFunc;
+    tf.registerKernel(config);
     names.push(kernelName);
   };
   const fallbackOf = (kernelName: string) => tf.getKernel(kernelName, backend)?.kernelFunc;
