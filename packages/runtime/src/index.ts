@@ -1,4 +1,13 @@
 // @cihmlc/runtime: pick the fastest TF.js backend and make every backend train.
+
+export { activateBackend } from './activate-backend.js';
+export {
+  type KernelBackendName,
+  type RegisteredKernels,
+  registerTrainingKernels,
+  TRAINING_KERNELS,
+} from './kernels/register-training-kernels.js';
+export type { ModuleLoader } from './module-loader.js';
 export {
   AUTO_ORDER,
   BACKEND_NAMES,
@@ -9,13 +18,6 @@ export {
   type SkippedBackend,
   selectBackend,
 } from './select-backend.js';
-export {
-  type KernelBackendName,
-  type RegisteredKernels,
-  registerTrainingKernels,
-  TRAINING_KERNELS,
-} from './kernels/register-training-kernels.js';
-export { activateBackend } from './activate-backend.js';
 export { TENSORFLOW_PACKAGES, type TensorflowBackendInfo } from './tensorflow-backend.js';
 export { wasmBinaryDirectory } from './wasm-backend.js';
 export {
@@ -25,4 +27,3 @@ export {
   type WebGpuAdapterDescription,
   type WebGpuOptions,
 } from './webgpu-backend.js';
-export type { ModuleLoader } from './module-loader.js';

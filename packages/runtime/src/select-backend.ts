@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { type KernelBackendName, registerTrainingKernels } from './kernels/register-training-kernels.js';
+import {
+  type KernelBackendName,
+  registerTrainingKernels,
+} from './kernels/register-training-kernels.js';
 import { errorMessage, loadModule, type ModuleLoader } from './module-loader.js';
 import { initTensorflowBackend } from './tensorflow-backend.js';
 import { initWasmBackend } from './wasm-backend.js';
@@ -54,13 +57,14 @@ interface InitResult {
 const WHY: Record<BackendName, string> = {
   tensorflow: 'native libtensorflow (multi-threaded CPU, or CUDA with tfjs-node-gpu)',
   webgpu: 'a hardware GPU through WebGPU',
-  wasm: 'XNNPACK SIMD kernels plus this package\'s training kernels (fastest without native TF or GPU)',
+  wasm: "XNNPACK SIMD kernels plus this package's training kernels (fastest without native TF or GPU)",
   cpu: 'pure JavaScript, always available (slowest)',
 };
 
 function parseRequest(value: unknown): BackendRequest {
   if (value === undefined) return 'auto';
-  if (value === 'auto' || BACKEND_NAMES.includes(value as BackendName)) return value as BackendRequest;
+  if (value === 'auto' || BACKEND_NAMES.includes(value as BackendName))
+    return value as BackendRequest;
   throw new Error(
     `selectBackend: options.backend must be one of auto, ${BACKEND_NAMES.join(', ')}; got ${JSON.stringify(value)}`,
   );
@@ -76,7 +80,10 @@ async function initialise(
     case 'tensorflow': {
       const info = await initTensorflowBackend(load);
       const version = info.libtensorflowVersion ? ` ${info.libtensorflowVersion}` : '';
-      return { detail: `${info.packageName} (libtensorflow${version}) on ${info.devices.join(', ')}`, devices: info.devices };
+      return {
+        detail: `${info.packageName} (libtensorflow${version}) on ${info.devices.join(', ')}`,
+        devices: info.devices,
+      };
     }
     case 'webgpu': {
       const adapter = await initWebGpuBackend(load, options.webgpu);
@@ -132,7 +139,9 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
       request === 'auto'
         ? `auto: ${name} is the fastest available for training: ${WHY[name]}; ${result.detail}`
         : `requested: ${result.detail}`;
-    log(`backend ${name} selected (${reason})${kernels.length ? `; training kernels: ${kernels.join(', ')}` : ''}`);
+    log(
+      `backend ${name} selected (${reason})${kernels.length ? `; training kernels: ${kernels.join(', ')}` : ''}`,
+    );
     const selection: BackendSelection = { backend: name, reason, skipped, kernels };
     if (result.devices) selection.devices = result.devices;
     if (result.adapterName) selection.adapterName = result.adapterName;

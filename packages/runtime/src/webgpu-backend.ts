@@ -47,7 +47,10 @@ export function findDawnNode(explicit?: string): string {
   if (explicit) candidates.push(explicit);
   if (process.env.DAWN_NODE) candidates.push(process.env.DAWN_NODE);
   const pkg = resolvePackageFile('webgpu/package.json');
-  if (pkg) candidates.push(path.join(path.dirname(pkg), 'dist', `${process.platform}-${process.arch}`, 'dawn.node'));
+  if (pkg)
+    candidates.push(
+      path.join(path.dirname(pkg), 'dist', `${process.platform}-${process.arch}`, 'dawn.node'),
+    );
   for (const candidate of candidates) if (fs.existsSync(candidate)) return candidate;
   throw new Error(
     candidates.length
@@ -77,7 +80,11 @@ function installNavigatorGpu(load: ModuleLoader, options: WebGpuOptions): GpuLik
   if (nav) {
     Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true, writable: true });
   } else {
-    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+    Object.defineProperty(globalThis, 'navigator', {
+      value: { gpu },
+      configurable: true,
+      writable: true,
+    });
   }
   installedGpu = gpu;
   return gpu;
@@ -96,13 +103,15 @@ export async function probeWebGpuAdapter(
     );
   }
   const info = adapter.info ?? {};
-  const adapterName = [info.description, info.device, info.architecture, info.vendor].find((s) => s) ?? 'unknown';
+  const adapterName =
+    [info.description, info.device, info.architecture, info.vendor].find((s) => s) ?? 'unknown';
   const text = `${info.vendor ?? ''} ${info.architecture ?? ''} ${info.device ?? ''} ${info.description ?? ''}`;
   return {
     adapterName,
     vendor: info.vendor ?? '',
     architecture: info.architecture ?? '',
-    isSoftware: Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter) || SOFTWARE_ADAPTER.test(text),
+    isSoftware:
+      Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter) || SOFTWARE_ADAPTER.test(text),
   };
 }
 

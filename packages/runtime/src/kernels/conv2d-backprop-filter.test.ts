@@ -81,7 +81,12 @@ describe.each(['cpu', 'wasm'] as const)('Conv2DBackpropFilter on %s', (backend) 
       ops,
       inputs.x,
       inputs.dy,
-      { strides: [g.strideH, g.strideW], pad: g.padding, dataFormat: 'NHWC', filterShape: [g.kh, g.kw, g.inC, g.outC] },
+      {
+        strides: [g.strideH, g.strideW],
+        pad: g.padding,
+        dataFormat: 'NHWC',
+        filterShape: [g.kh, g.kw, g.inC, g.outC],
+      },
       cap,
     );
     const out = tf.engine().makeTensorFromTensorInfo(info);

@@ -53,7 +53,12 @@ export function conv2dBackpropFilterViaMatMul(
     );
     const { filterHeight: kh, filterWidth: kw, outHeight: outH, outWidth: outW } = info;
     const outC = info.outChannels;
-    if (dy.shape[0] !== batch || dy.shape[1] !== outH || dy.shape[2] !== outW || dy.shape[3] !== outC) {
+    if (
+      dy.shape[0] !== batch ||
+      dy.shape[1] !== outH ||
+      dy.shape[2] !== outW ||
+      dy.shape[3] !== outC
+    ) {
       throw new Error(
         `Conv2DBackpropFilter: dy shape [${dy.shape}] does not match the convolution output [${batch},${outH},${outW},${outC}]`,
       );

@@ -27,7 +27,12 @@ function inputsOf(g: Case, p: { dy: Float32Array; w: Float32Array }) {
 }
 
 describe.each(['cpu', 'wasm'] as const)('Conv2DBackpropInput on %s', (backend) => {
-  const prepared: Array<{ dy: Float32Array; w: Float32Array; naive: Float64Array; stockCpu: Float32Array }> = [];
+  const prepared: Array<{
+    dy: Float32Array;
+    w: Float32Array;
+    naive: Float64Array;
+    stockCpu: Float32Array;
+  }> = [];
   let registration: RegisteredKernels;
 
   beforeAll(async () => {
@@ -65,11 +70,13 @@ describe.each(['cpu', 'wasm'] as const)('Conv2DBackpropInput on %s', (backend) =
     const p = prepared[CONV_CASES.indexOf(g)]!;
     const inputs = inputsOf(g, p);
     const dyNchw = inputs.dy.transpose([0, 3, 1, 2]);
-    const out = tf.engine().runKernel('Conv2DBackpropInput', { dy: dyNchw, filter: inputs.filter }, {
-      ...attrsOf(g),
-      dataFormat: 'NCHW',
-      inputShape: [g.batch, g.inC, g.inH, g.inW],
-    } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    const out = tf
+      .engine()
+      .runKernel('Conv2DBackpropInput', { dy: dyNchw, filter: inputs.filter }, {
+        ...attrsOf(g),
+        dataFormat: 'NCHW',
+        inputShape: [g.batch, g.inC, g.inH, g.inW],
+      } as unknown as tf.NamedAttrMap) as tf.Tensor;
     const nhwc = out.transpose([0, 2, 3, 1]);
     expect(relativeError(nhwc.dataSync(), p.naive)).toBeLessThan(TOLERANCE);
     tf.dispose([out, nhwc, dyNchw, ...Object.values(inputs)]);

@@ -24,7 +24,13 @@ export interface PatchGeometry {
  * im2col of images [b0, b0+nb) of NHWC `x`: a [nb*outH*outW, kh*kw*inC] matrix whose row
  * (b,oy,ox) holds the patch under output pixel (oy,ox), ordered (i, j, ci) like an HWIO filter.
  */
-export function im2col(ops: BackendOps, x: TensorInfo, g: PatchGeometry, b0: number, nb: number): TensorInfo {
+export function im2col(
+  ops: BackendOps,
+  x: TensorInfo,
+  g: PatchGeometry,
+  b0: number,
+  nb: number,
+): TensorInfo {
   return ops.hasHostMemory ? im2colOnHost(ops, x, g, b0, nb) : im2colWithSlices(ops, x, g, b0, nb);
 }
 
@@ -83,7 +89,13 @@ export function im2colTransposedOnHost(
 }
 
 /** Straight copies on cpu / wasm memory: for each patch row i, kw*inC input values are contiguous. */
-function im2colOnHost(ops: BackendOps, x: TensorInfo, g: PatchGeometry, b0: number, nb: number): TensorInfo {
+function im2colOnHost(
+  ops: BackendOps,
+  x: TensorInfo,
+  g: PatchGeometry,
+  b0: number,
+  nb: number,
+): TensorInfo {
   const rowLen = g.kh * g.kw * g.inC;
   const out = ops.allocateHost([nb * g.outH * g.outW, rowLen]);
   const cols = ops.hostView(out);
@@ -129,7 +141,13 @@ function im2colOnHost(ops: BackendOps, x: TensorInfo, g: PatchGeometry, b0: numb
 }
 
 /** Device backends (webgpu): pad, one (strided) slice per tap, concat along channels. */
-function im2colWithSlices(ops: BackendOps, x: TensorInfo, g: PatchGeometry, b0: number, nb: number): TensorInfo {
+function im2colWithSlices(
+  ops: BackendOps,
+  x: TensorInfo,
+  g: PatchGeometry,
+  b0: number,
+  nb: number,
+): TensorInfo {
   const owned: TensorInfo[] = [];
   try {
     const neededH = (g.outH - 1) * g.sh + g.kh;
@@ -198,14 +216,16 @@ export function col2imOnHost(ops: BackendOps, cols: TensorInfo, g: PatchGeometry
           if (iy >= 0 && iy < inH) {
             if (fullSpan) {
               const d = imageBase + (iy * inW + ix0) * inC;
-              for (let k = 0; k < spanLen; k++) dx[d + k] = (dx[d + k] as number) + (src[o + k] as number);
+              for (let k = 0; k < spanLen; k++)
+                dx[d + k] = (dx[d + k] as number) + (src[o + k] as number);
             } else {
               for (let j = 0; j < kw; j++) {
                 const ix = ix0 + j;
                 if (ix < 0 || ix >= inW) continue;
                 const d = imageBase + (iy * inW + ix) * inC;
                 const s = o + j * inC;
-                for (let c = 0; c < inC; c++) dx[d + c] = (dx[d + c] as number) + (src[s + c] as number);
+                for (let c = 0; c < inC; c++)
+                  dx[d + c] = (dx[d + c] as number) + (src[s + c] as number);
               }
             }
           }

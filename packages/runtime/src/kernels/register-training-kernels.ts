@@ -4,7 +4,10 @@ import {
   type Conv2DBackpropFilterAttrs,
   conv2dBackpropFilterViaMatMul,
 } from './conv2d-backprop-filter.js';
-import { type Conv2DBackpropInputAttrs, conv2dBackpropInputViaConv } from './conv2d-backprop-input.js';
+import {
+  type Conv2DBackpropInputAttrs,
+  conv2dBackpropInputViaConv,
+} from './conv2d-backprop-input.js';
 import { tileByRepeatingOnHost } from './tile.js';
 
 /** Backends for which this package has training kernels. */
@@ -71,12 +74,7 @@ export function registerTrainingKernels(backend: KernelBackendName): RegisteredK
   register('Conv2DBackpropFilter', ({ inputs, backend: be, attrs }) => {
     const ops = new BackendOps(backend, be as tf.KernelBackend);
     const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-    return conv2dBackpropFilterViaMatMul(
-      ops,
-      x,
-      dy,
-      attrs as unknown as Conv2DBackpropFilterAttrs,
-    );
+    return conv2dBackpropFilterViaMatMul(ops, x, dy, attrs as unknown as Conv2DBackpropFilterAttrs);
   });
   if (backend !== 'webgpu') {
     register('Conv2DBackpropInput', (args) => {

@@ -24,13 +24,34 @@ function naiveTile(x: Float32Array, shape: number[], reps: number[]): Float32Arr
 }
 
 const CASES: Array<[number[], number[]]> = [
-  [[1, 1, 1, 5], [3, 4, 2, 1]], // batch-norm gradient pattern: repeat whole
-  [[1, 1, 1, 1], [2, 3, 3, 1]],
-  [[1, 7], [5, 1]],
-  [[2, 3], [1, 1]],
-  [[1, 1, 3, 4], [2, 2, 1, 1]],
-  [[2, 3], [2, 2]], // not a whole repeat: stock kernel
-  [[1, 2, 1, 3], [2, 1, 4, 1]], // not a whole repeat: stock kernel
+  [
+    [1, 1, 1, 5],
+    [3, 4, 2, 1],
+  ], // batch-norm gradient pattern: repeat whole
+  [
+    [1, 1, 1, 1],
+    [2, 3, 3, 1],
+  ],
+  [
+    [1, 7],
+    [5, 1],
+  ],
+  [
+    [2, 3],
+    [1, 1],
+  ],
+  [
+    [1, 1, 3, 4],
+    [2, 2, 1, 1],
+  ],
+  [
+    [2, 3],
+    [2, 2],
+  ], // not a whole repeat: stock kernel
+  [
+    [1, 2, 1, 3],
+    [2, 1, 4, 1],
+  ], // not a whole repeat: stock kernel
 ];
 
 describe.each(['cpu', 'wasm'] as const)('Tile on %s', (backend) => {
@@ -42,7 +63,10 @@ describe.each(['cpu', 'wasm'] as const)('Tile on %s', (backend) => {
   afterAll(() => registration.restore());
 
   it.each(CASES)('x%j reps %j', (shape, reps) => {
-    const values = seededValues(shape.reduce((a, b) => a * b, 1), 7);
+    const values = seededValues(
+      shape.reduce((a, b) => a * b, 1),
+      7,
+    );
     const x = tf.tensor(values, shape);
     const y = tf.tile(x, reps);
     expect(y.shape).toEqual(shape.map((d, i) => d * (reps[i] as number)));

@@ -12,7 +12,8 @@ export function tileByRepeatingOnHost(
   x: tf.TensorInfo,
   reps: number[],
 ): tf.TensorInfo | undefined {
-  if (!ops.hasHostMemory || x.dtype !== 'float32' || reps.length !== x.shape.length) return undefined;
+  if (!ops.hasHostMemory || x.dtype !== 'float32' || reps.length !== x.shape.length)
+    return undefined;
   const firstNonUnit = x.shape.findIndex((d) => d > 1);
   const tail = firstNonUnit < 0 ? x.shape.length : firstNonUnit;
   for (let d = tail; d < reps.length; d++) if (reps[d] !== 1) return undefined;

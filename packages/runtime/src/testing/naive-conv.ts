@@ -17,7 +17,12 @@ export interface NaiveConvGeometry {
   padding: 'same' | 'valid';
 }
 
-export function outputSize(g: NaiveConvGeometry): { outH: number; outW: number; top: number; left: number } {
+export function outputSize(g: NaiveConvGeometry): {
+  outH: number;
+  outW: number;
+  top: number;
+  left: number;
+} {
   if (g.padding === 'valid') {
     return {
       outH: Math.floor((g.inH - g.kh) / g.strideH) + 1,
@@ -34,7 +39,11 @@ export function outputSize(g: NaiveConvGeometry): { outH: number; outW: number; 
 }
 
 /** dW[i,j,ci,co] = sum_{b,y,x} in[b, y*s+i-top, x*s+j-left, ci] * dy[b,y,x,co]. */
-export function naiveConv2dFilterGrad(x: Float32Array, dy: Float32Array, g: NaiveConvGeometry): Float64Array {
+export function naiveConv2dFilterGrad(
+  x: Float32Array,
+  dy: Float32Array,
+  g: NaiveConvGeometry,
+): Float64Array {
   const { outH, outW, top, left } = outputSize(g);
   const dw = new Float64Array(g.kh * g.kw * g.inC * g.outC);
   for (let i = 0; i < g.kh; i++)
@@ -60,7 +69,11 @@ export function naiveConv2dFilterGrad(x: Float32Array, dy: Float32Array, g: Naiv
 }
 
 /** dx[b,iy,ix,ci] = sum over (y,x,i,j) with y*s+i-top=iy, x*s+j-left=ix of dy[b,y,x,co]*w[i,j,ci,co]. */
-export function naiveConv2dInputGrad(dy: Float32Array, w: Float32Array, g: NaiveConvGeometry): Float64Array {
+export function naiveConv2dInputGrad(
+  dy: Float32Array,
+  w: Float32Array,
+  g: NaiveConvGeometry,
+): Float64Array {
   const { outH, outW, top, left } = outputSize(g);
   const dx = new Float64Array(g.batch * g.inH * g.inW * g.inC);
   for (let b = 0; b < g.batch; b++)

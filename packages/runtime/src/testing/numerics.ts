@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { wasmBinaryDirectory } from '../wasm-backend.js';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { wasmBinaryDirectory } from '../wasm-backend.js';
 
 /** Deterministic uniform values in [-scale, scale) (mulberry32). */
 export function seededValues(n: number, seed: number, scale = 1): Float32Array {
@@ -50,7 +50,9 @@ export function runKernelValues(
   inputs: Record<string, tf.Tensor>,
   attrs: Record<string, unknown>,
 ): { values: Float32Array; shape: number[] } {
-  const out = tf.engine().runKernel(kernelName, inputs as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor;
+  const out = tf
+    .engine()
+    .runKernel(kernelName, inputs as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor;
   const values = out.dataSync() as Float32Array;
   const shape = out.shape;
   out.dispose();
