@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import {
   type KernelBackendName,
   registerTrainingKernels,
@@ -6,7 +5,7 @@ import {
 import { errorMessage, loadModule, type ModuleLoader } from './module-loader.js';
 import { initTensorflowBackend } from './tensorflow-backend.js';
 import { initWasmBackend } from './wasm-backend.js';
-import { initWebGpuBackend, type WebGpuOptions } from './webgpu-backend.js';
+import { initWebGpuBackend, probeWebGpuAdapter, type WebGpuOptions } from './webgpu-backend.js';
 
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export type BackendRequest = BackendName | 'auto';
@@ -86,13 +85,15 @@ async function initialise(
       };
     }
     case 'webgpu': {
-      const adapter = await initWebGpuBackend(load, options.webgpu);
-      if (auto && adapter.isSoftware && !options.allowSoftwareWebGpu) {
-        tf.removeBackend('webgpu');
-        throw new Error(
-          `adapter '${adapter.adapterName}' is a CPU implementation of Vulkan, slower than wasm (pass allowSoftwareWebGpu to use it)`,
-        );
+      if (auto && !options.allowSoftwareWebGpu) {
+        const probe = await probeWebGpuAdapter(load, options.webgpu);
+        if (probe.isSoftware) {
+          throw new Error(
+            `adapter '${probe.adapterName}' is a CPU implementation of Vulkan, slower than wasm (pass allowSoftwareWebGpu to use it)`,
+          );
+        }
       }
+      const adapter = await initWebGpuBackend(load, options.webgpu);
       return { detail: `adapter '${adapter.adapterName}'`, adapterName: adapter.adapterName };
     }
     case 'wasm': {

@@ -38,6 +38,8 @@ export const TRAINING_KERNELS: Record<KernelBackendName, Record<string, string>>
   webgpu: {
     Conv2DBackpropFilter:
       'stock kernel is one thread per filter element looping over batch and image; im2col + tiled BatchMatMul',
+    Conv2DBackpropInput:
+      "not replaced: the stock flag WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE is set to false, selecting the backend's own matmul-based kernel",
   },
 };
 
@@ -104,12 +106,28 @@ export function registerTrainingKernels(backend: KernelBackendName): RegisteredK
     }
   }
 
+  const restoreFlags: Array<() => void> = [];
+  if (backend === 'webgpu') {
+    const flag = 'WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE';
+    let previous: boolean | undefined;
+    try {
+      previous = tf.env().getBool(flag); // throws until tfjs-backend-webgpu is loaded
+    } catch {
+      previous = undefined;
+    }
+    if (previous !== undefined) {
+      tf.env().set(flag, false);
+      restoreFlags.push(() => tf.env().set(flag, previous));
+    }
+  }
+
   const registration: RegisteredKernels = {
     backend,
     kernels: names,
     restore() {
       for (const name of names) tf.unregisterKernel(name, backend);
       for (const config of replaced) tf.registerKernel(config);
+      for (const undo of restoreFlags) undo();
       active.delete(backend);
     },
   };
