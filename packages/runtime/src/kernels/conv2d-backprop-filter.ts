@@ -132,8 +132,19 @@ function patchesTimesDy(
     const d = ops.reshape(dyChunk, [1, rows, outC]);
     owned.push(d);
     if (onHost) {
-      const colsT = im2colTransposedOnHost(ops, source, g, b0, nb);
-      owned.push(colsT);
+      // 1x1, stride 1, unpadded, whole batch: the channel-major input already is cols^T.
+      const identity =
+        g.kh === 1 &&
+        g.kw === 1 &&
+        g.sh === 1 &&
+        g.sw === 1 &&
+        g.top === 0 &&
+        g.left === 0 &&
+        g.outH === g.inH &&
+        g.outW === g.inW &&
+        nb === g.batch;
+      const colsT = identity ? source : im2colTransposedOnHost(ops, source, g, b0, nb);
+      if (!identity) owned.push(colsT);
       const a = ops.reshape(colsT, [1, patchLen, rows]);
       owned.push(a);
       return ops.matMul(a, d);
