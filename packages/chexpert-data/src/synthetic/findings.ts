@@ -83,7 +83,7 @@ export const edema: FindingPainter = (canvas, g, rng) => {
   for (const lung of g.lungs) {
     const [hx, hy] = lung.hilum;
     const x = hx + lung.out * 0.05;
-    canvas.blob(x, hy + 0.02, 0.075, 0.11, 0.5, 0.75);
+    canvas.blob(x, hy + 0.02, 0.075, 0.11, 0.55, 0.85);
     boxes.push(clipTo(box(x - 0.14, hy - 0.18, x + 0.14, hy + 0.24), lungBox(lung)));
     for (let k = 0; k < 3; k++) {
       const [kx, ky] = lungPoint(lung, 0.97, 0.72 + k * 0.06 + rng.uniform(-0.01, 0.01));
@@ -145,7 +145,10 @@ export const atelectasis: FindingPainter = (canvas, g, rng) => {
   const [bx, by] = lungPoint(lung, 0.85, v + rng.uniform(-0.08, 0.02));
   const w = rng.uniform(0.02, 0.03);
   canvas.segment(ax, ay, bx, by, w, 0.62, 0.9, true);
-  return box(ax, Math.min(ay, by) - w, bx, Math.max(ay, by) + w);
+  // The box spans the band and the raised hemidiaphragm below it (the volume loss).
+  const lb = lungBox(lung);
+  const raised = g.raisedDiaphragm >= 0 ? 0.08 : 0;
+  return box(lb.x0, Math.min(ay, by) - w, lb.x1, lb.y1 + raised);
 };
 
 /** Pneumothorax: apical-lateral air without lung markings, bounded by the visceral pleural line. */

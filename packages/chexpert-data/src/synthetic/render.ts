@@ -52,10 +52,12 @@ export function renderRadiograph(
 ): RenderedImage {
   const has = (label: string) => study.labels[CHEXPERT_LABELS.indexOf(label as never)] === 1;
   const rng = new Random(hashSeed(seed, 1));
+  // Drawn whether or not it is used, so a finding never shifts the rest of the random stream.
+  const atelectasisSide = rng.int(0, 1);
   const changes = {
     cardiomegaly: has('Cardiomegaly'),
     widenedMediastinum: has('Enlarged Cardiomediastinum'),
-    raisedDiaphragm: has('Atelectasis') ? rng.int(0, 1) : -1,
+    raisedDiaphragm: has('Atelectasis') ? atelectasisSide : -1,
   };
   const geometry = view === 'frontal' ? sampleFrontal(rng, changes) : sampleLateral(rng, changes);
   const canvas = new Canvas(size);
