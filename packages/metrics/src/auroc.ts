@@ -131,10 +131,11 @@ export function rocCurve(
     thresholds.push(v);
   }
   let keep: number[] | null = null;
-  if (options.dropIntermediate && tp.length > 2) {
-    // scikit-learn: keep the ends and every point where the slope changes (second differences).
-    keep = [0];
-    for (let i = 1; i < tp.length - 1; i++) {
+  if (options.dropIntermediate && tp.length > 3) {
+    // scikit-learn: among the threshold points (the origin is added afterwards), keep the ends and
+    // every point where the slope changes (non-zero second differences).
+    keep = [0, 1];
+    for (let i = 2; i < tp.length - 1; i++) {
       const d2fp = fp[i + 1]! - 2 * fp[i]! + fp[i - 1]!;
       const d2tp = tp[i + 1]! - 2 * tp[i]! + tp[i - 1]!;
       if (d2fp !== 0 || d2tp !== 0) keep.push(i);
