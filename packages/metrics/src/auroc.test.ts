@@ -80,13 +80,13 @@ describe('rocCurve', () => {
       const full = rocCurve(c.truth, c.scores);
       expect(full.thresholds[0]).toBe(Number.POSITIVE_INFINITY);
       expect(full.thresholds.slice(1)).toEqual(c.roc.thresholds);
-      full.fpr.forEach((x, i) => expect(x).toBeCloseTo(c.roc.fpr[i]!, 15));
-      full.tpr.forEach((x, i) => expect(x).toBeCloseTo(c.roc.tpr[i]!, 15));
+      for (const [i, x] of full.fpr.entries()) expect(x).toBeCloseTo(c.roc.fpr[i]!, 15);
+      for (const [i, x] of full.tpr.entries()) expect(x).toBeCloseTo(c.roc.tpr[i]!, 15);
       expect(full.fpr).toHaveLength(c.roc.fpr.length);
       const dropped = rocCurve(c.truth, c.scores, { dropIntermediate: true });
       expect(dropped.thresholds.slice(1)).toEqual(c.rocDropped.thresholds);
       expect(dropped.fpr).toHaveLength(c.rocDropped.fpr.length);
-      dropped.tpr.forEach((x, i) => expect(x).toBeCloseTo(c.rocDropped.tpr[i]!, 15));
+      for (const [i, x] of dropped.tpr.entries()) expect(x).toBeCloseTo(c.rocDropped.tpr[i]!, 15);
     });
   }
 

@@ -56,7 +56,7 @@ export function readCsv(file: string, handlers: CsvHandlers, text?: string): Pro
       if (failed) return;
       line++;
       try {
-        if (values.length === 1 && values[0] === '') return;
+        if (values.length === 0 || (values.length === 1 && values[0] === '')) return;
         if (width < 0) {
           width = values.length;
           handlers.header(values);

@@ -119,7 +119,7 @@ export async function renderRocPng(
     for (let k = 1; k < c.fpr.length; k++) {
       const [x0, y0] = toPixel(L, c.fpr[k - 1]!, c.tpr[k - 1]!);
       const [x1, y1] = toPixel(L, c.fpr[k]!, c.tpr[k]!);
-      canvas.line(x0, y0, x1, y1, colour, 1.6);
+      canvas.line(x0, y0, x1, y1, colour, 2);
     }
     const y = L.legendY + i * L.legendLine + L.legendLine / 2;
     canvas.rect(L.legendX, y - 1.5, 24, 3, colour);
