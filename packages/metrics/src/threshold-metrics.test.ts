@@ -22,7 +22,7 @@ describe('thresholdMetrics', () => {
     const m = thresholdMetrics(labels, truth, scores);
     expect(m.f1Weighted).toBeCloseTo(ref.f1Weighted, 14);
     expect(m.f1Macro).toBeCloseTo(ref.f1Macro, 14);
-    m.perLabel.forEach((l, i) => expect(l.f1).toBeCloseTo(ref.f1PerLabel[i]!, 14));
+    for (const [i, l] of m.perLabel.entries()) expect(l.f1).toBeCloseTo(ref.f1PerLabel[i]!, 14);
   });
 
   it('counts a score equal to the threshold as negative (hand-worked)', () => {
