@@ -1,9 +1,11 @@
 /**
  * Exact, tie-aware AUROC — the same number as scikit-learn's `roc_auc_score` — by sorting the
- * positives' and the negatives' scores separately (typed-array sorts, O(n log n)) and counting,
+ * positives' and the negatives' scores separately (radix sort on the float bits) and counting,
  * for every positive, the negatives below it plus half of those tied with it. The sum is kept in
  * integers (twice the Mann-Whitney U), so the only rounding is the final division.
  */
+
+import { sortFloat64 } from './sort-float64.js';
 
 /** Scores of the positives and of the negatives, each sorted ascending; -0 is folded into 0. */
 export interface SplitScores {
@@ -34,8 +36,8 @@ export function splitByTruth(truth: ArrayLike<number>, scores: ArrayLike<number>
     if (truth[i] === 1) positives[ip++] = s + 0;
     else negatives[ineg++] = s + 0;
   }
-  positives.sort();
-  negatives.sort();
+  sortFloat64(positives);
+  sortFloat64(negatives);
   return { positives, negatives };
 }
 
