@@ -15,6 +15,12 @@ export {
   type BootstrapOptions,
   bootstrapAuroc,
 } from './bootstrap.js';
+// Comparisons between configurations
+export {
+  type ConfigurationComparison,
+  compareConfigurations,
+  delongPerLabel,
+} from './compare.js';
 export { CsvError } from './csv.js';
 export {
   type DeLongTest,
@@ -40,10 +46,10 @@ export {
   type MultilabelAuroc,
   multilabelAuroc,
 } from './multilabel-auroc.js';
-
 // Statistics
 export { type PairedTTest, pairedTTest } from './paired-t-test.js';
 export { patientIdFromPath, patientIdsFromPaths } from './patients.js';
+
 // Tables
 export { PAPER_OURS_TABLE_III, PUBLISHED_TABLE_III, type PublishedRow } from './published.js';
 export { seededRandom } from './random.js';
@@ -54,6 +60,7 @@ export {
   readLabelsAndScores,
   readPredictionsFile,
 } from './read-predictions.js';
+export { comparisonsMarkdown, reportMarkdown } from './report.js';
 // Figures and files
 export {
   legendText,
@@ -75,12 +82,12 @@ export {
   studentTTwoSided,
 } from './special-functions.js';
 export {
+  aurocOf,
   type FormatOptions,
   headline,
   perLabelCsv,
   perLabelMarkdown,
   type RunResult,
-  reportMarkdown,
   TABLE_I_LABELS,
   TABLE_II_LABELS,
   type Table,

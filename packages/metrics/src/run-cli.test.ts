@@ -85,8 +85,10 @@ describe('cihmlc-metrics', () => {
     const dir = await mkdtemp(join(tmpdir(), 'metrics-runs-'));
     const copy = join(dir, 'second.csv');
     await writeFile(copy, await readFile(REFERENCE_PREDICTIONS));
-    const { code } = await cli(REFERENCE_PREDICTIONS, copy, '--out', join(dir, 'r'));
+    const { code, stdout } = await cli(REFERENCE_PREDICTIONS, copy, '--out', join(dir, 'r'));
     expect(code).toBe(0);
+    // Identical predictions: every difference is 0, so t and p are NaN (as scipy reports).
+    expect(stdout).toContain('| second | Table I (5): 5 | 0.0000 | NaN | 4 | NaN |');
     const files = await readdir(join(dir, 'r'));
     expect(files).toContain('metrics-second.json');
     expect(files).toContain('roc-test-predictions.png');

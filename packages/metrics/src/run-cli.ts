@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { evaluate, summarize } from './evaluate.js';
 import { type Predictions, readLabelsAndScores, readPredictionsFile } from './read-predictions.js';
+import { comparisonsMarkdown } from './report.js';
 import { rocPlotCurves } from './roc-plot.js';
 import { type ReportRun, writeReport } from './write-report.js';
 
@@ -148,6 +149,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       loaded.forEach(({ name, predictions }, i) => {
         io.stdout(`${i > 0 ? '\n' : ''}${textReport(name, predictions, runs[i]!)}`);
       });
+      if (runs.length > 1) io.stdout(`\n${comparisonsMarkdown(runs)}`);
       if (values.out !== undefined) io.stdout(`\nreport written to ${values.out}\n`);
     }
     return 0;

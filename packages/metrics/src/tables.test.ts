@@ -3,10 +3,10 @@ import { REFERENCE_PREDICTIONS } from '../test/reference.js';
 import { evaluate } from './evaluate.js';
 import { PAPER_OURS_TABLE_III } from './published.js';
 import { readPredictionsFile } from './read-predictions.js';
+import { reportMarkdown } from './report.js';
 import {
   headline,
   type RunResult,
-  reportMarkdown,
   tableI,
   tableII,
   tableIII,

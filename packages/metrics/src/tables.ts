@@ -42,7 +42,8 @@ export interface Table {
   rows: TableRow[];
 }
 
-function aurocOf(evaluation: Evaluation, label: string): number | null {
+/** A run's AUROC of one label (`null`: missing or undefined). */
+export function aurocOf(evaluation: Evaluation, label: string): number | null {
   return evaluation.perLabel.find((l) => l.label === label)?.auroc ?? null;
 }
 
@@ -267,20 +268,4 @@ export function violationsMarkdown(run: RunResult): string {
     ),
   ];
   return `${lines.join('\n')}\n`;
-}
-
-/** The whole report in Markdown: headlines, Tables I–III, per-label tables and violations. */
-export function reportMarkdown(runs: readonly RunResult[], options: FormatOptions = {}): string {
-  const parts = ['# Evaluation report', '', ...runs.map((r) => `- ${headline(r)}`), ''];
-  parts.push(tableToMarkdown(tableI(runs), options));
-  if (runs.some((r) => TABLE_II_LABELS.some((l) => aurocOf(r.evaluation, l) !== null))) {
-    parts.push(tableToMarkdown(tableII(runs), options));
-  }
-  parts.push(tableToMarkdown(tableIII(runs), options));
-  for (const r of runs) {
-    parts.push(perLabelMarkdown(r, options));
-    const v = violationsMarkdown(r);
-    if (v) parts.push(v);
-  }
-  return parts.join('\n');
 }

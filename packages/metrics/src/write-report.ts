@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
 import { summarize } from './evaluate.js';
+import { reportMarkdown } from './report.js';
 import type { RocPlotCurve } from './roc-plot.js';
 import { renderRocPng } from './roc-png.js';
 import { rocCurvesToSvg } from './roc-svg.js';
@@ -8,7 +9,6 @@ import {
   type FormatOptions,
   perLabelCsv,
   type RunResult,
-  reportMarkdown,
   tableI,
   tableII,
   tableIII,
