@@ -59,6 +59,8 @@ export function readCsv(file: string, handlers: CsvHandlers, text?: string): Pro
         if (values.length === 0 || (values.length === 1 && values[0] === '')) return;
         if (width < 0) {
           width = values.length;
+          // A UTF-8 byte-order mark (spreadsheet exports) is not part of the first column's name.
+          if (values[0]?.startsWith('\uFEFF')) values[0] = values[0].slice(1);
           handlers.header(values);
           return;
         }

@@ -47,6 +47,13 @@ describe('readPredictionsFile', () => {
     expect(Array.from(p.scores.data)).toEqual([0.9, 0.2, 0.3, 0.8]);
   });
 
+  it('accepts CRLF line ends, a byte-order mark and blank lines', async () => {
+    const text = `\uFEFF${header}\r\nx/1.jpg,1,0.9,0.1,0,0.2\r\n\r\nx/2.jpg,0,0.3,0.3,1,0.8\r\n`;
+    const p = await readPredictionsFile('crlf.csv', {}, text);
+    expect(p.paths).toEqual(['x/1.jpg', 'x/2.jpg']);
+    expect(Array.from(p.scores.data)).toEqual([0.9, 0.2, 0.3, 0.8]);
+  });
+
   const bad: [string, string, RegExp][] = [
     [
       'a score that is not a number',

@@ -46,6 +46,34 @@ describe('cihmlc-metrics', () => {
     expect(stdout).toMatch(/hierarchy violations: 13 of 668 images/);
   });
 
+  it('--bootstrap adds patient-level intervals to the text and the report', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'metrics-boot-'));
+    const { code, stdout } = await cli(
+      REFERENCE_PREDICTIONS,
+      '--bootstrap',
+      '60',
+      '--seed',
+      '7',
+      '--out',
+      dir,
+    );
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Atelectasis\s+0\.8794\s+\[0\.8\d{3}, 0\.9\d{3}\]\s+178/);
+    expect(stdout).toMatch(/intervals: percentile bootstrap, 60 resamples of \d+ patients, seed 7/);
+    const md = await readFile(join(dir, 'report.md'), 'utf8');
+    expect(md).toContain('| Label | AUROC | 95% CI | Positives | Accuracy | F1 |');
+    const csv = await readFile(join(dir, 'per-label.csv'), 'utf8');
+    expect(csv.split('\n')[0]).toBe(
+      'Label,AUROC,AUROC lower,AUROC upper,Positives,Negatives,Accuracy,Precision,Recall,F1',
+    );
+    // The --json schema stays exactly as documented.
+    expect(Object.keys(JSON.parse(await readFile(join(dir, 'metrics.json'), 'utf8')))).toEqual([
+      'perLabel',
+      'average',
+      'violations',
+    ]);
+  });
+
   it('--file-gt keeps the file’s Abnormal_GT', async () => {
     const { stdout } = await cli(REFERENCE_PREDICTIONS, '--json', '--file-gt');
     expect(JSON.parse(stdout).perLabel.Abnormal.auroc).toBeCloseTo(

@@ -1,9 +1,12 @@
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
+import { bootstrapAuroc } from './bootstrap.js';
 import { evaluate, summarize } from './evaluate.js';
+import { patientIdsFromPaths } from './patients.js';
 import { type Predictions, readLabelsAndScores, readPredictionsFile } from './read-predictions.js';
 import { comparisonsMarkdown } from './report.js';
 import { rocPlotCurves } from './roc-plot.js';
+import { formatInterval } from './tables.js';
 import { type ReportRun, writeReport } from './write-report.js';
 
 export const USAGE = `Usage:
@@ -20,6 +23,9 @@ Options:
                    from the 14 CheXpert labels
   --threshold T    decision threshold for accuracy, F1 and violations (default 0.5)
   --name NAME      run name in tables (default: the file name; one input only)
+  --bootstrap N    add percentile bootstrap intervals from N resamples (of patients when the
+                   paths name them, e.g. .../patient64741/...), in the text and the report
+  --seed S         seed of the bootstrap (default 2408)
   -h, --help       this help
 `;
 
@@ -46,16 +52,23 @@ function textReport(name: string, predictions: Predictions, run: ReportRun): str
       `note: ${label} ground truth derived from the source labels; ${rows} rows differ from the file's ${label} truth (--file-gt keeps the file's)`,
     );
   }
-  lines.push('', `${'Label'.padEnd(width)}   AUROC  Positives`);
-  for (const l of e.perLabel) {
+  const b = run.bootstrap;
+  const ciHead = b ? `  ${`${Math.round(b.level * 100)}% CI`.padEnd(16)}` : '';
+  lines.push('', `${'Label'.padEnd(width)}   AUROC${ciHead}  Positives`);
+  e.perLabel.forEach((l, i) => {
+    const ci = b ? `  ${formatInterval(b.perLabel[i]!, 4).padEnd(16)}` : '';
+    const auroc = fmt(l.auroc).padStart(6);
+    lines.push(`${l.label.padEnd(width)}  ${auroc}${ci}  ${String(l.positives).padStart(9)}`);
+  });
+  const avg = (k: 'macro' | 'weighted' | 'micro') =>
+    `${k} ${fmt(e.average[k])}${b ? ` ${formatInterval(b.average[k], 4)}` : ''}`;
+  lines.push('', `AUROC ${avg('macro')}, ${avg('weighted')}, ${avg('micro')}`);
+  if (b) {
+    const unit = b.unit === 'group' ? 'patients' : 'images';
     lines.push(
-      `${l.label.padEnd(width)}  ${fmt(l.auroc).padStart(6)}  ${String(l.positives).padStart(9)}`,
+      `intervals: percentile bootstrap, ${b.iterations} resamples of ${b.units} ${unit}, seed ${b.seed}`,
     );
   }
-  lines.push(
-    '',
-    `AUROC macro ${fmt(e.average.macro)}, weighted ${fmt(e.average.weighted)}, micro ${fmt(e.average.micro)}`,
-  );
   if (e.undefinedLabels.length) {
     lines.push(
       `undefined AUROC (one class only), left out of the averages: ${e.undefinedLabels.join(', ')}`,
@@ -99,6 +112,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
         'file-gt': { type: 'boolean', default: false },
         threshold: { type: 'string' },
         name: { type: 'string' },
+        bootstrap: { type: 'string' },
+        seed: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -124,6 +139,20 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
         throw new UsageError(`--threshold must be a number in [0, 1], got "${values.threshold}"`);
       }
     }
+    const integerOption = (
+      name: string,
+      raw: string | undefined,
+      min: number,
+    ): number | undefined => {
+      if (raw === undefined) return undefined;
+      const v = Number(raw);
+      if (!Number.isInteger(v) || v < min || raw.trim() === '') {
+        throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${raw}"`);
+      }
+      return v;
+    };
+    const iterations = integerOption('bootstrap', values.bootstrap, 1);
+    const seed = integerOption('seed', values.seed, 0) ?? 2408;
     const readOptions = {
       groundTruth: values['file-gt'] ? ('file' as const) : ('derive' as const),
     };
@@ -141,6 +170,15 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       name,
       evaluation: evaluate(predictions, { threshold }),
       curves: values.out === undefined ? undefined : rocPlotCurves(predictions),
+      ...(iterations === undefined
+        ? {}
+        : {
+            bootstrap: bootstrapAuroc(predictions.labels, predictions.truth, predictions.scores, {
+              iterations,
+              seed,
+              groups: patientIdsFromPaths(predictions.paths),
+            }),
+          }),
     }));
     if (values.out !== undefined) await writeReport(values.out, runs);
     if (values.json) {

@@ -1,4 +1,5 @@
 import { HIGH_LEVEL_LABELS } from '@cihmlc/taxonomy';
+import type { BootstrapAuroc, BootstrapInterval } from './bootstrap.js';
 import type { Evaluation } from './evaluate.js';
 import { PUBLISHED_TABLE_III } from './published.js';
 
@@ -22,6 +23,8 @@ export interface RunResult {
   evaluation: Evaluation;
   /** Marks hierarchical methods with `*` in Table III, as the paper does (default true). */
   hierarchical?: boolean;
+  /** Bootstrap intervals (`bootstrapAuroc`), shown beside the AUROCs when present. */
+  bootstrap?: BootstrapAuroc;
 }
 
 export interface TableRow {
@@ -205,48 +208,66 @@ export function perLabelMarkdown(run: RunResult, options: FormatOptions = {}): s
   const digits = options.digits ?? 3;
   const e = run.evaluation;
   const t = e.thresholdMetrics;
+  const b = run.bootstrap;
+  const ciHead = b ? ` ${Math.round(b.level * 100)}% CI |` : '';
   const lines = [
     `**${run.name}: per label** (threshold ${t.threshold} for accuracy and F1)`,
     '',
-    '| Label | AUROC | Positives | Accuracy | F1 |',
-    '| --- | ---: | ---: | ---: | ---: |',
+    `| Label | AUROC |${ciHead} Positives | Accuracy | F1 |`,
+    `| --- | ---: |${b ? ' :---: |' : ''} ---: | ---: | ---: |`,
   ];
   e.perLabel.forEach((l, i) => {
     const m = t.perLabel[i]!;
+    const ci = b ? ` ${formatInterval(b.perLabel[i]!, digits)} |` : '';
     lines.push(
-      `| ${escapeMarkdown(l.label)} | ${l.auroc === null ? 'undefined' : l.auroc.toFixed(digits)} | ${l.positives} | ${m.accuracy.toFixed(digits)} | ${m.f1.toFixed(digits)} |`,
+      `| ${escapeMarkdown(l.label)} | ${l.auroc === null ? 'undefined' : l.auroc.toFixed(digits)} |${ci} ${l.positives} | ${m.accuracy.toFixed(digits)} | ${m.f1.toFixed(digits)} |`,
     );
   });
   const f = (v: number | null) => (v === null ? 'undefined' : v.toFixed(4));
+  const avgCi = (k: 'macro' | 'weighted' | 'micro') =>
+    b ? ` ${formatInterval(b.average[k], 4)}` : '';
   lines.push(
     '',
-    `Averages: macro ${f(e.average.macro)}, weighted ${f(e.average.weighted)}, micro ${f(e.average.micro)}.` +
+    `Averages: macro ${f(e.average.macro)}${avgCi('macro')}, weighted ${f(e.average.weighted)}${avgCi('weighted')}, micro ${f(e.average.micro)}${avgCi('micro')}.` +
       ` Accuracy ${f(t.accuracy)}, subset accuracy ${f(t.subsetAccuracy)}, weighted F1 ${f(t.f1Weighted)}.`,
   );
+  if (b) {
+    lines.push(
+      `Intervals: percentile bootstrap, ${b.iterations} resamples of ${b.units} ${b.unit === 'group' ? 'patients' : 'images'}, seed ${b.seed}.`,
+    );
+  }
   if (e.undefinedLabels.length) {
     lines.push(`Undefined AUROC (one class in the ground truth): ${e.undefinedLabels.join(', ')}.`);
   }
   return `${lines.join('\n')}\n`;
 }
 
+/** `[lower, upper]` of a bootstrap interval. */
+export function formatInterval(interval: BootstrapInterval, digits = 3): string {
+  if (interval.lower === null || interval.upper === null) return '—';
+  return `[${interval.lower.toFixed(digits)}, ${interval.upper.toFixed(digits)}]`;
+}
+
 /** Per-label CSV of one run. */
 export function perLabelCsv(run: RunResult): string {
   const e = run.evaluation;
-  const lines = ['Label,AUROC,Positives,Negatives,Accuracy,Precision,Recall,F1'];
+  const b = run.bootstrap;
+  const ciHead = b ? 'AUROC lower,AUROC upper,' : '';
+  const lines = [`Label,AUROC,${ciHead}Positives,Negatives,Accuracy,Precision,Recall,F1`];
   e.perLabel.forEach((l, i) => {
     const m = e.thresholdMetrics.perLabel[i]!;
-    lines.push(
-      [
-        csvField(l.label),
-        l.auroc ?? '',
-        l.positives,
-        l.negatives,
-        m.accuracy,
-        m.precision,
-        m.recall,
-        m.f1,
-      ].join(','),
-    );
+    const ci = b ? [b.perLabel[i]!.lower ?? '', b.perLabel[i]!.upper ?? ''] : [];
+    const cells = [
+      l.auroc ?? '',
+      ...ci,
+      l.positives,
+      l.negatives,
+      m.accuracy,
+      m.precision,
+      m.recall,
+      m.f1,
+    ];
+    lines.push([csvField(l.label), ...cells].join(','));
   });
   return `${lines.join('\n')}\n`;
 }
