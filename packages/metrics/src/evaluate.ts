@@ -1,5 +1,5 @@
 import { chexpertTaxonomy, type Taxonomy } from '@cihmlc/taxonomy';
-import { type RocCurve, rocCurve } from './auroc.js';
+import { type RocCurve, type RocCurveOptions, rocCurve } from './auroc.js';
 import { asScoreMatrix, column, type MatrixInput } from './matrix.js';
 import { type AurocAverages, type LabelAuroc, multilabelAuroc } from './multilabel-auroc.js';
 import { type ThresholdMetrics, thresholdMetrics } from './threshold-metrics.js';
@@ -61,8 +61,11 @@ export function evaluate(input: EvaluationInput, options: EvaluateOptions = {}):
   };
 }
 
-/** ROC curve points of every label whose AUROC is defined (label → curve). */
-export function rocCurves(input: EvaluationInput): Map<string, RocCurve> {
+/** ROC curve points of every label whose AUROC is defined (label → curve), see `rocCurve`. */
+export function rocCurves(
+  input: EvaluationInput,
+  options: RocCurveOptions = {},
+): Map<string, RocCurve> {
   const truth = asScoreMatrix(input.truth, input.labels.length, 'truth');
   const scores = asScoreMatrix(input.scores, input.labels.length, 'scores');
   const curves = new Map<string, RocCurve>();
@@ -71,7 +74,7 @@ export function rocCurves(input: EvaluationInput): Map<string, RocCurve> {
     let positives = 0;
     for (const x of t) positives += x;
     if (positives === 0 || positives === t.length) return;
-    curves.set(label, rocCurve(t, column(scores, c)));
+    curves.set(label, rocCurve(t, column(scores, c), options));
   });
   return curves;
 }

@@ -2,7 +2,14 @@ import { Jimp } from 'jimp';
 import { describe, expect, it } from 'vitest';
 import { REFERENCE_PREDICTIONS } from '../test/reference.js';
 import { readPredictionsFile } from './read-predictions.js';
-import { legendText, ROC_PALETTE, rocLayout, rocPlotCurves, toPixel } from './roc-plot.js';
+import {
+  legendText,
+  pixelPath,
+  ROC_PALETTE,
+  rocLayout,
+  rocPlotCurves,
+  toPixel,
+} from './roc-plot.js';
 import { renderRocPng } from './roc-png.js';
 import { rocCurvesToSvg } from './roc-svg.js';
 
@@ -32,6 +39,17 @@ describe('ROC figures', () => {
       ],
     });
     expect(single.map((x) => x.label)).toEqual(['B']);
+  });
+
+  it('draws a 100,000-point curve with at most a few points per pixel, ends kept', () => {
+    const n = 100_000;
+    const fpr = Array.from({ length: n }, (_, k) => k / (n - 1));
+    const tpr = fpr.map((x) => Math.sqrt(x));
+    const L = rocLayout([]);
+    const path = pixelPath(L, { label: 'big', fpr, tpr, auroc: 2 / 3 });
+    expect(path.length).toBeLessThan(4 * L.size);
+    expect(path[0]).toEqual(toPixel(L, 0, 0));
+    expect(path.at(-1)).toEqual(toPixel(L, 1, 1));
   });
 
   it('renders SVG with axes, diagonal, a polyline per curve and an escaped legend', () => {

@@ -49,9 +49,12 @@ export const ROC_PALETTE: readonly string[] = [
   '#9edae5',
 ];
 
-/** Curves for a figure: one per label with a defined AUROC, in label order. */
+/**
+ * Curves for a figure: one per label with a defined AUROC, in label order. Collinear points are
+ * dropped (scikit-learn's `drop_intermediate`), which leaves the drawn curve unchanged.
+ */
 export function rocPlotCurves(input: EvaluationInput): RocPlotCurve[] {
-  const curves: Map<string, RocCurve> = rocCurves(input);
+  const curves: Map<string, RocCurve> = rocCurves(input, { dropIntermediate: true });
   const truth = asScoreMatrix(input.truth, input.labels.length, 'truth');
   const scores = asScoreMatrix(input.scores, input.labels.length, 'scores');
   return input.labels.flatMap((label, c) => {
@@ -116,4 +119,21 @@ export function legendText(curve: RocPlotCurve): string {
 /** Pixel x of a false-positive rate, pixel y of a true-positive rate. */
 export function toPixel(layout: RocLayout, fpr: number, tpr: number): [number, number] {
   return [layout.left + fpr * layout.size, layout.top + (1 - tpr) * layout.size];
+}
+
+/**
+ * A curve's points in pixels, leaving out points less than half a pixel from the last one kept
+ * (the last point is always kept): a million-image curve draws as fast as a small one.
+ */
+export function pixelPath(layout: RocLayout, curve: RocPlotCurve): [number, number][] {
+  const out: [number, number][] = [];
+  const n = curve.fpr.length;
+  for (let k = 0; k < n; k++) {
+    const p = toPixel(layout, curve.fpr[k]!, curve.tpr[k]!);
+    const last = out[out.length - 1];
+    if (last && k < n - 1 && Math.abs(p[0] - last[0]) < 0.5 && Math.abs(p[1] - last[1]) < 0.5)
+      continue;
+    out.push(p);
+  }
+  return out;
 }

@@ -2,6 +2,7 @@ import { Jimp, loadFont } from 'jimp';
 import { SANS_12_BLACK, SANS_16_BLACK } from 'jimp/fonts';
 import {
   legendText,
+  pixelPath,
   ROC_PALETTE,
   type RocLayout,
   type RocPlotCurve,
@@ -116,9 +117,10 @@ export async function renderRocPng(
   drawFrame(canvas, L);
   curves.forEach((c, i) => {
     const colour = rgb(ROC_PALETTE[i % ROC_PALETTE.length]!);
-    for (let k = 1; k < c.fpr.length; k++) {
-      const [x0, y0] = toPixel(L, c.fpr[k - 1]!, c.tpr[k - 1]!);
-      const [x1, y1] = toPixel(L, c.fpr[k]!, c.tpr[k]!);
+    const path = pixelPath(L, c);
+    for (let k = 1; k < path.length; k++) {
+      const [x0, y0] = path[k - 1]!;
+      const [x1, y1] = path[k]!;
       canvas.line(x0, y0, x1, y1, colour, 2);
     }
     const y = L.legendY + i * L.legendLine + L.legendLine / 2;

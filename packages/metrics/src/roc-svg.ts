@@ -1,5 +1,6 @@
 import {
   legendText,
+  pixelPath,
   ROC_PALETTE,
   type RocPlotCurve,
   type RocPlotOptions,
@@ -42,7 +43,9 @@ export function rocCurvesToSvg(
   );
   curves.forEach((c, i) => {
     const colour = ROC_PALETTE[i % ROC_PALETTE.length]!;
-    const points = c.fpr.map((x, k) => toPixel(L, x, c.tpr[k]!).map(f).join(',')).join(' ');
+    const points = pixelPath(L, c)
+      .map((p) => p.map(f).join(','))
+      .join(' ');
     out.push(
       `<polyline fill="none" stroke="${colour}" stroke-width="1.6" points="${points}"><title>${escapeXml(legendText(c))}</title></polyline>`,
     );

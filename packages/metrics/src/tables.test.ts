@@ -85,6 +85,15 @@ describe('tables', () => {
     expect(md).toContain('| *Pham et al. [19] | 0.806 | 0.833 | 0.929 | **0.933** |');
   });
 
+  it('marks a run with high-level labels as hierarchical (*) in Table III unless told', () => {
+    const flat = fakeRun('Flat', { Atelectasis: 0.8 });
+    const hier = fakeRun('Hier', { Atelectasis: 0.8, Abnormal: 0.9 });
+    const names = tableIII([flat, hier, { ...flat, name: 'Told', hierarchical: true }])
+      .rows.slice(7)
+      .map((r) => r.name);
+    expect(names).toEqual(['Flat', '*Hier', '*Told']);
+  });
+
   it('marks group maxima in bold and overall maxima in brackets, like Tables I–II', () => {
     const runs = [
       fakeRun(

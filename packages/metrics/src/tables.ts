@@ -21,7 +21,10 @@ export interface RunResult {
   /** Rows with the same group (e.g. penalty type) are compared among themselves, like the paper. */
   group?: string;
   evaluation: Evaluation;
-  /** Marks hierarchical methods with `*` in Table III, as the paper does (default true). */
+  /**
+   * Marks hierarchical methods with `*` in Table III, as the paper does. Default: true when the
+   * run has any of the high-level labels.
+   */
   hierarchical?: boolean;
   /** Bootstrap intervals (`bootstrapAuroc`), shown beside the AUROCs when present. */
   bootstrap?: BootstrapAuroc;
@@ -94,7 +97,9 @@ export function tableIII(runs: readonly RunResult[]): Table {
   const ours = runs.map((r) => {
     const row = runRow(r, TABLE_I_LABELS);
     const { group: _omit, ...rest } = row;
-    return { ...rest, name: `${r.hierarchical === false ? '' : '*'}${r.name}` };
+    const hierarchical =
+      r.hierarchical ?? r.evaluation.perLabel.some((l) => TABLE_II_LABELS.includes(l.label));
+    return { ...rest, name: `${hierarchical ? '*' : ''}${r.name}` };
   });
   return {
     id: 'III',
