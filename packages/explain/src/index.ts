@@ -13,6 +13,14 @@ export {
   gradCam,
   peakOf,
 } from './grad-cam.js';
+export {
+  boxPixelFraction,
+  type LocalisationCase,
+  type LocalisationScore,
+  localisationScore,
+  type NormalisedBox,
+  pixelInBox,
+} from './localisation.js';
 export { type McDropoutOptions, type McDropoutResult, mcDropout } from './mc-dropout.js';
 export {
   formatTitle,
