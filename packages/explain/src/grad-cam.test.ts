@@ -179,6 +179,18 @@ describe('gradCam', () => {
     image.dispose();
   });
 
+  it('works for a single-output model', () => {
+    const model = tinyClassifier({ size: 16, numOutputs: 1, seed: 4 });
+    const image = randomImage(16, 12);
+    const [result] = gradCam(model, image as tf.Tensor3D);
+    const reference = referenceGradCam(model, image, 0, 0.5);
+    result!.heatmap.forEach((v, i) => {
+      expect(v).toBeCloseTo(reference.heatmap[i]!, 4);
+    });
+    model.dispose();
+    image.dispose();
+  });
+
   it('leaves the number of tensors unchanged', () => {
     const model = tinyClassifier({ size: 16 });
     const image = randomImage(16, 2);

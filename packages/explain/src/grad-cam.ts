@@ -177,7 +177,11 @@ export function gradCam(
     const k = labels.length;
     const tile = (t: tf.Tensor) => tf.tile(t, [k, ...new Array<number>(t.rank - 1).fill(1)]);
     const tiledSides = sideValues.map(tile);
-    const selector = tf.oneHot(tf.tensor1d(labels, 'int32'), numOutputs).toFloat();
+    // Row k selects label k (built by hand: tf.oneHot rejects a depth of 1).
+    const selector = tf.tensor2d(
+      labels.map((label) => Array.from({ length: numOutputs }, (_, l) => (l === label ? 1 : 0))),
+      [k, numOutputs],
+    );
     const score = (a: tf.Tensor): tf.Scalar => {
       const feeds = new Map<number, tf.Tensor>([[target.id, a]]);
       sideInputs.forEach((side, i) => {
