@@ -119,3 +119,42 @@ export function snapshotWeights(model: tf.LayersModel): Map<string, Float32Array
   }
   return snapshot;
 }
+
+/**
+ * Test helper: `count` grey-noise images, half of them with a bright `blob × blob` square at a
+ * random place (label 1) and its box, normalised. Deterministic for a seed.
+ */
+export function blobDataset(count: number, size: number, blob: number, seed: number) {
+  let state = seed >>> 0;
+  const random = () => {
+    // Park–Miller minimal standard generator: tiny, deterministic, good enough for test data.
+    state = (state * 48271) % 2147483647 || 1;
+    return state / 2147483647;
+  };
+  const pixels = new Float32Array(count * size * size * 3);
+  const labels: number[][] = [];
+  const boxes: ({ x0: number; y0: number; x1: number; y1: number } | null)[] = [];
+  for (let i = 0; i < count; i++) {
+    for (let p = 0; p < size * size; p++) {
+      pixels.fill(0.3 + 0.2 * random(), (i * size * size + p) * 3, (i * size * size + p + 1) * 3);
+    }
+    const positive = random() < 0.5;
+    labels.push([positive ? 1 : 0]);
+    if (!positive) {
+      boxes.push(null);
+      continue;
+    }
+    const x0 = Math.floor(random() * (size - blob + 1));
+    const y0 = Math.floor(random() * (size - blob + 1));
+    for (let y = y0; y < y0 + blob; y++) {
+      const row = ((i * size + y) * size + x0) * 3;
+      pixels.fill(0.9, row, row + blob * 3);
+    }
+    boxes.push({ x0: x0 / size, y0: y0 / size, x1: (x0 + blob) / size, y1: (y0 + blob) / size });
+  }
+  return {
+    images: tf.tensor4d(pixels, [count, size, size, 3]),
+    labels: tf.tensor2d(labels, [count, 1]),
+    boxes,
+  };
+}
