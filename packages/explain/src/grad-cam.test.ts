@@ -191,6 +191,40 @@ describe('gradCam', () => {
     image.dispose();
   });
 
+  it('works on a tf.sequential model', () => {
+    const model = tf.sequential({
+      layers: [
+        tf.layers.conv2d({
+          inputShape: [8, 8, 3],
+          filters: 4,
+          kernelSize: 3,
+          padding: 'same',
+          activation: 'relu',
+          name: 'top_conv2d',
+        }),
+        tf.layers.globalAveragePooling2d({}),
+        tf.layers.dense({ units: 2, activation: 'sigmoid', name: 'predictions' }),
+      ],
+    });
+    const image = randomImage(8, 13);
+    const { data: act } = activationsOf(model, 'top_conv2d', image);
+    const [kernel] = weightsOf(model, 'predictions');
+    for (const r of gradCam(model, image as tf.Tensor3D, { clip: 0 })) {
+      // α_c ∝ W[c, k] with a positive factor p(1 − p)/(h·w).
+      const cam = Array.from({ length: 64 }, (_, p) =>
+        Math.max(
+          0,
+          [0, 1, 2, 3].reduce((s, ch) => s + kernel![ch * 2 + r.label]! * act[p * 4 + ch]!, 0),
+        ),
+      );
+      normaliseAndClip(cam, 0).forEach((v, i) => {
+        expect(r.heatmap[i]).toBeCloseTo(v, 5);
+      });
+    }
+    model.dispose();
+    image.dispose();
+  });
+
   it('leaves the number of tensors unchanged', () => {
     const model = tinyClassifier({ size: 16 });
     const image = randomImage(16, 2);

@@ -167,4 +167,40 @@ describe('mcDropout', () => {
     model.dispose();
     images.dispose();
   });
+
+  it('works on a tf.sequential model and one reloaded from its JSON and weights', async () => {
+    const model = tf.sequential({
+      layers: [
+        tf.layers.conv2d({
+          inputShape: [8, 8, 3],
+          filters: 4,
+          kernelSize: 3,
+          activation: 'relu',
+          name: 'top_conv2d',
+        }),
+        tf.layers.batchNormalization({ name: 'top_bn' }),
+        tf.layers.globalAveragePooling2d({}),
+        tf.layers.dropout({ rate: 0.5, name: 'top_dropout' }),
+        tf.layers.dense({ units: 2, activation: 'sigmoid', name: 'predictions' }),
+      ],
+    });
+    perturbBatchNorm(model);
+    const images = randomImage(8, 6, 2);
+    const a = mcDropout(model, images as tf.Tensor4D, { samples: 4, seed: 11 });
+    expect(a.std.flat().every((s) => s > 0)).toBe(true);
+    let saved: tf.io.ModelArtifacts | undefined;
+    await model.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        saved = artifacts;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    const reloaded = await tf.loadLayersModel(tf.io.fromMemory(saved!));
+    const b = mcDropout(reloaded, images as tf.Tensor4D, { samples: 4, seed: 11 });
+    expect(b.mean).toEqual(a.mean);
+    expect(b.std).toEqual(a.std);
+    tf.dispose([images]);
+    model.dispose();
+    reloaded.dispose();
+  });
 });
