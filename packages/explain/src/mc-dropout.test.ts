@@ -1,0 +1,206 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mcDropout } from './mc-dropout.js';
+import {
+  perturbBatchNorm,
+  randomImage,
+  snapshotWeights,
+  tinyClassifier,
+  useCpuBackend,
+} from './test-models.js';
+
+beforeAll(useCpuBackend);
+
+function expectIdentical(before: Map<string, Float32Array>, after: Map<string, Float32Array>) {
+  expect([...after.keys()]).toEqual([...before.keys()]);
+  for (const [name, values] of before) {
+    // Bit-identical: compare the raw bytes, not approximately.
+    expect(Buffer.from(after.get(name)!.buffer).equals(Buffer.from(values.buffer)), name).toBe(
+      true,
+    );
+  }
+}
+
+describe('mcDropout', () => {
+  it('is deterministic for a seed, varies with the seed, and has std > 0 with dropout', () => {
+    const model = tinyClassifier({ size: 16, numOutputs: 3, dropoutRate: 0.5 });
+    const images = randomImage(16, 2, 3);
+    const a = mcDropout(model, images as tf.Tensor4D, {
+      samples: 6,
+      seed: 42,
+      labelNames: ['x', 'y', 'z'],
+    });
+    const b = mcDropout(model, images as tf.Tensor4D, { samples: 6, seed: 42 });
+    const c = mcDropout(model, images as tf.Tensor4D, { samples: 6, seed: 43 });
+    expect(a.labels).toEqual(['x', 'y', 'z']);
+    expect(b.labels).toBeUndefined();
+    expect(a.samples).toBe(6);
+    expect(a.seed).toBe(42);
+    expect(a.mean).toHaveLength(3);
+    expect(a.mean[0]).toHaveLength(3);
+    expect(b.mean).toEqual(a.mean);
+    expect(b.std).toEqual(a.std);
+    expect(c.mean).not.toEqual(a.mean);
+    for (const row of a.std) for (const s of row) expect(s).toBeGreaterThan(0);
+    for (const row of a.mean) for (const m of row) expect(m > 0 && m < 1).toBe(true);
+    model.dispose();
+    images.dispose();
+  });
+
+  it('with dropout rate 0 gives std 0 and exactly the inference prediction (BN in inference mode)', () => {
+    const model = tinyClassifier({ size: 16, numOutputs: 3, dropoutRate: 0 });
+    perturbBatchNorm(model);
+    const images = randomImage(16, 5, 2);
+    const predicted = tf.tidy(() => (model.predict(images) as tf.Tensor).arraySync() as number[][]);
+    const result = mcDropout(model, images as tf.Tensor4D, { samples: 4, seed: 1 });
+    expect(result.std.flat().every((s) => s === 0)).toBe(true);
+    result.mean.flat().forEach((m, i) => {
+      expect(m).toBeCloseTo(predicted.flat()[i]!, 6);
+    });
+    // Batch statistics give another answer (this also moves the moving statistics: keep it last).
+    const trainingMode = tf.tidy(
+      () => (model.apply(images, { training: true }) as tf.Tensor).arraySync() as number[][],
+    );
+    expect(
+      Math.max(...trainingMode.flat().map((v, i) => Math.abs(v - predicted.flat()[i]!))),
+    ).toBeGreaterThan(1e-3);
+    model.dispose();
+    images.dispose();
+  });
+
+  it('averages to the inference output when the layers after dropout are linear', () => {
+    // Inverted dropout keeps the expectation: with a linear head after dropout, the MC mean
+    // converges to the deterministic prediction. Independent check of rate, scaling and masks.
+    const input = tf.input({ shape: [4, 4, 3] });
+    let x = tf.layers
+      .conv2d({
+        filters: 6,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+        name: 'top_conv2d',
+      })
+      .apply(input) as tf.SymbolicTensor;
+    x = tf.layers.batchNormalization({ name: 'top_bn' }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.dropout({ rate: 0.3 }).apply(x) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ units: 2, name: 'predictions' }).apply(x) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: out });
+    perturbBatchNorm(model);
+    const images = randomImage(4, 3, 2);
+    const predicted = tf.tidy(() => (model.predict(images) as tf.Tensor).arraySync() as number[][]);
+    const result = mcDropout(model, images as tf.Tensor4D, { samples: 400, seed: 9 });
+    const spread = Math.max(...result.std.flat());
+    result.mean.flat().forEach((m, i) => {
+      // 400 samples: the mean's standard error is std / 20; allow 5 standard errors.
+      expect(Math.abs(m - predicted.flat()[i]!)).toBeLessThan((5 * spread) / 20);
+    });
+    expect(spread).toBeGreaterThan(0);
+    model.dispose();
+    images.dispose();
+  });
+
+  it('never changes weights or batch-norm moving statistics (model.apply with training does)', () => {
+    const model = tinyClassifier({ size: 16, numOutputs: 3 });
+    perturbBatchNorm(model);
+    const images = randomImage(16, 8, 4);
+    const before = snapshotWeights(model);
+    mcDropout(model, images as tf.Tensor4D, { samples: 5, seed: 3 });
+    expectIdentical(before, snapshotWeights(model));
+
+    // The comparison above can fail: TF.js's training mode writes the moving statistics.
+    tf.tidy(() => model.apply(images, { training: true }) as tf.Tensor);
+    const changed = snapshotWeights(model);
+    const movingMean = [...before.keys()].find((k) => k.includes('moving_mean'))!;
+    expect(
+      Buffer.from(changed.get(movingMean)!.buffer).equals(
+        Buffer.from(before.get(movingMean)!.buffer),
+      ),
+    ).toBe(false);
+    model.dispose();
+    images.dispose();
+  });
+
+  it('keeps memory flat, handles a single image and several chunks, and checks its options', () => {
+    const model = tinyClassifier({ size: 16, numOutputs: 2 });
+    const images = randomImage(16, 4, 5);
+    const single = randomImage(16, 4);
+    mcDropout(model, images as tf.Tensor4D, { samples: 2, seed: 1 }); // warm-up
+    const before = tf.memory().numTensors;
+    const chunked = mcDropout(model, images as tf.Tensor4D, { samples: 3, seed: 1, batchSize: 2 });
+    const one = mcDropout(model, single as tf.Tensor3D, { samples: 3, seed: 1 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(chunked.mean).toHaveLength(5);
+    expect(one.mean).toHaveLength(1);
+    expect(() => mcDropout(model, images as tf.Tensor4D, { samples: 0 })).toThrow(
+      /samples must be a positive integer/,
+    );
+    expect(() => mcDropout(model, images as tf.Tensor4D, { labelNames: ['a'] })).toThrow(
+      /labelNames has 1 entries/,
+    );
+    expect(() => mcDropout(model, randomImage(8, 1, 1) as tf.Tensor4D)).toThrow(
+      /images has shape \[1, 8, 8, 3\]/,
+    );
+    model.dispose();
+    images.dispose();
+    single.dispose();
+  });
+
+  it('works on nested and branched models with several dropout layers', () => {
+    const inner = tinyClassifier({ size: 16, numOutputs: 2, seed: 5 });
+    const input = tf.input({ shape: [16, 16, 3] });
+    const left = inner.apply(input) as tf.SymbolicTensor;
+    const flat = tf.layers.globalAveragePooling2d({}).apply(input) as tf.SymbolicTensor;
+    const dropped = tf.layers.dropout({ rate: 0.5 }).apply(flat) as tf.SymbolicTensor;
+    const right = tf.layers
+      .dense({ units: 2, activation: 'sigmoid' })
+      .apply(dropped) as tf.SymbolicTensor;
+    const merged = tf.layers.average().apply([left, right]) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: merged });
+    const images = randomImage(16, 2, 2);
+    const before = snapshotWeights(model);
+    const a = mcDropout(model, images as tf.Tensor4D, { samples: 5, seed: 4 });
+    const b = mcDropout(model, images as tf.Tensor4D, { samples: 5, seed: 4 });
+    expect(a).toEqual(b);
+    expect(a.std.flat().every((s) => s > 0)).toBe(true);
+    expectIdentical(before, snapshotWeights(model));
+    model.dispose();
+    images.dispose();
+  });
+
+  it('works on a tf.sequential model and one reloaded from its JSON and weights', async () => {
+    const model = tf.sequential({
+      layers: [
+        tf.layers.conv2d({
+          inputShape: [8, 8, 3],
+          filters: 4,
+          kernelSize: 3,
+          activation: 'relu',
+          name: 'top_conv2d',
+        }),
+        tf.layers.batchNormalization({ name: 'top_bn' }),
+        tf.layers.globalAveragePooling2d({}),
+        tf.layers.dropout({ rate: 0.5, name: 'top_dropout' }),
+        tf.layers.dense({ units: 2, activation: 'sigmoid', name: 'predictions' }),
+      ],
+    });
+    perturbBatchNorm(model);
+    const images = randomImage(8, 6, 2);
+    const a = mcDropout(model, images as tf.Tensor4D, { samples: 4, seed: 11 });
+    expect(a.std.flat().every((s) => s > 0)).toBe(true);
+    let saved: tf.io.ModelArtifacts | undefined;
+    await model.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        saved = artifacts;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    const reloaded = await tf.loadLayersModel(tf.io.fromMemory(saved!));
+    const b = mcDropout(reloaded, images as tf.Tensor4D, { samples: 4, seed: 11 });
+    expect(b.mean).toEqual(a.mean);
+    expect(b.std).toEqual(a.std);
+    tf.dispose([images]);
+    model.dispose();
+    reloaded.dispose();
+  });
+});

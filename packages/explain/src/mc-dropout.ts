@@ -1,0 +1,124 @@
+import * as tf from '@tensorflow/tfjs';
+import { runGraph } from './graph.js';
+import { asImageBatch, checkLabelNames, singleInputOutput } from './model-checks.js';
+
+export interface McDropoutOptions {
+  /** Stochastic passes (default 10, as in the paper). */
+  samples?: number;
+  /**
+   * Seed of the dropout masks: the same seed gives the same result. Pass p's mask of a dropout
+   * layer is drawn with the seed string `${seed}:${p}:${layer path}`. Omitted: a random seed.
+   */
+  seed?: number;
+  /** Names of the model outputs, copied to the result. */
+  labelNames?: readonly string[];
+  /** Images per forward pass (default 16); memory grows with it. */
+  batchSize?: number;
+}
+
+export interface McDropoutResult {
+  /** `labelNames`, when given. */
+  labels?: string[];
+  /** Number of passes behind the statistics. */
+  samples: number;
+  /** The seed the masks were drawn with (the random one when none was given). */
+  seed: number;
+  /** `mean[i][l]`: mean over the passes of image i's output l. */
+  mean: number[][];
+  /** `std[i][l]`: population standard deviation (divisor N, like numpy's default) of the same. */
+  std: number[][];
+}
+
+function assertPositiveInteger(value: number, field: string): void {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`mcDropout: ${field} must be a positive integer, got ${value}`);
+  }
+}
+
+/**
+ * Monte Carlo dropout (Gal & Ghahramani): `samples` forward passes with every Dropout layer
+ * drawing a fresh mask and every other layer — BatchNormalization in particular — in inference
+ * mode. The model's weights and BN moving statistics are never written: the graph is walked
+ * layer by layer (`runGraph`) instead of calling `model.apply(x, { training: true })`, which would
+ * switch BN to batch statistics and update its moving mean and variance.
+ *
+ * @param images float32 `[B, H, W, C]` (or one `[H, W, C]` image), the model's preprocessing applied.
+ */
+export function mcDropout(
+  model: tf.LayersModel,
+  images: tf.Tensor3D | tf.Tensor4D,
+  options: McDropoutOptions = {},
+): McDropoutResult {
+  const { input, output, numOutputs } = singleInputOutput(model, 'mcDropout');
+  const labelNames = checkLabelNames(options.labelNames, numOutputs, 'mcDropout');
+  const samples = options.samples ?? 10;
+  const batchSize = options.batchSize ?? 16;
+  assertPositiveInteger(samples, 'samples');
+  assertPositiveInteger(batchSize, 'batchSize');
+  if (options.seed != null && !Number.isFinite(options.seed)) {
+    throw new Error(`mcDropout: seed must be a finite number, got ${options.seed}`);
+  }
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+
+  const batch = asImageBatch(images, input, 'mcDropout', 'images');
+  const count = batch.shape[0];
+  // passes[p][i * numOutputs + l]
+  const passes: Float32Array[] = Array.from(
+    { length: samples },
+    () => new Float32Array(count * numOutputs),
+  );
+  try {
+    for (let start = 0; start < count; start += batchSize) {
+      const size = Math.min(batchSize, count - start);
+      for (let pass = 0; pass < samples; pass++) {
+        const values = tf.tidy(() => {
+          const chunk = batch.slice([start, 0, 0, 0], [size, -1, -1, -1]);
+          const [probabilities] = runGraph([output], new Map([[input.id, chunk]]), {
+            disposeIntermediates: true,
+            dropout: (layer, x, path) => {
+              const rate = (layer as unknown as { rate: number }).rate;
+              if (!(rate > 0 && rate < 1)) return null;
+              const noiseShape = (
+                layer as unknown as { getNoiseShape(x: tf.Tensor): number[] | undefined }
+              ).getNoiseShape(x);
+              // Chunks get their own seed too, or images at the same position in two chunks
+              // would share masks.
+              return tf.dropout(
+                x,
+                rate,
+                noiseShape ?? undefined,
+                `${seed}:${pass}:${start}:${path}`,
+              );
+            },
+          });
+          return probabilities!.dataSync() as Float32Array;
+        });
+        passes[pass]!.set(values, start * numOutputs);
+      }
+    }
+  } finally {
+    if (batch !== images) batch.dispose();
+  }
+
+  const mean: number[][] = [];
+  const std: number[][] = [];
+  for (let i = 0; i < count; i++) {
+    const meanRow: number[] = [];
+    const stdRow: number[] = [];
+    for (let l = 0; l < numOutputs; l++) {
+      const index = i * numOutputs + l;
+      let sum = 0;
+      for (const pass of passes) sum += pass[index]!;
+      const m = sum / samples;
+      let squares = 0;
+      for (const pass of passes) squares += (pass[index]! - m) ** 2;
+      meanRow.push(m);
+      stdRow.push(Math.sqrt(squares / samples));
+    }
+    mean.push(meanRow);
+    std.push(stdRow);
+  }
+  const result: McDropoutResult = { samples, seed, mean, std };
+  if (labelNames != null) result.labels = [...labelNames];
+  return result;
+}
