@@ -47,7 +47,9 @@ function baseDir(): string {
 
 async function chooseBackend(request: string): Promise<string> {
   const selection = await selectBackend({ backend: request as never });
-  log(`backend: ${selection.backend}${selection.detail ? ` (${selection.detail})` : ''} — ${selection.reason}`);
+  const where = selection.adapterName ?? selection.devices?.join(', ');
+  log(`backend: ${selection.backend}${where ? ` (${where})` : ''} — ${selection.reason}`);
+  if (selection.kernels.length) log(`  training kernels registered: ${selection.kernels.join(', ')}`);
   for (const s of selection.skipped) log(`  skipped ${s.backend}: ${s.reason}`);
   return selection.backend;
 }

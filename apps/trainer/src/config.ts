@@ -32,6 +32,9 @@ export interface RunConfig {
   penaltyFormula: 'complement' | 'ratio';
   lossMode: 'indicator' | 'differentiable';
   variant: string;
+  /** Filters of the head's 3×3 convolution (paper: 512) and units of its dense layer (128). */
+  headFilters: number;
+  denseUnits: number;
   imageSize: number;
   batchSize: number;
   epochs: number;
@@ -59,6 +62,8 @@ const base: Omit<RunConfig, 'profile' | 'data'> = {
   penaltyFormula: 'complement',
   lossMode: 'indicator',
   variant: 'densenet121',
+  headFilters: 512,
+  denseUnits: 128,
   imageSize: 320,
   batchSize: 16,
   epochs: 100,
@@ -169,6 +174,8 @@ export function validateConfig(value: Record<string, unknown>): RunConfig {
     penaltyFormula: oneOf('penaltyFormula', value.penaltyFormula, ['complement', 'ratio'] as const),
     lossMode: oneOf('lossMode', value.lossMode, ['indicator', 'differentiable'] as const),
     variant: String(value.variant),
+    headFilters: integer('headFilters', value.headFilters, 1),
+    denseUnits: integer('denseUnits', value.denseUnits, 1),
     imageSize: integer('imageSize', value.imageSize, 16, 1024),
     batchSize: integer('batchSize', value.batchSize, 1, 4096),
     epochs: integer('epochs', value.epochs, 1),
@@ -201,6 +208,8 @@ const FLAG_FIELDS: Record<string, string> = {
   'penalty-formula': 'penaltyFormula',
   'loss-mode': 'lossMode',
   variant: 'variant',
+  'head-filters': 'headFilters',
+  'dense-units': 'denseUnits',
   'image-size': 'imageSize',
   'batch-size': 'batchSize',
   epochs: 'epochs',

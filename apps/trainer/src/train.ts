@@ -34,6 +34,8 @@ export function buildModel(config: RunConfig, numOutputs: number): tf.LayersMode
     variant: config.variant as never,
     inputShape: [config.imageSize, config.imageSize, 3],
     numOutputs,
+    headFilters: config.headFilters,
+    denseUnits: config.denseUnits,
     seed: config.seed,
   });
 }
