@@ -98,7 +98,9 @@ describe('saveWeights / loadWeights', () => {
 
     const target = classifier(2);
     expect(predictOn(target)).not.toEqual(predictOn(source));
+    const tensorsBefore = tf.memory().numTensors;
     const report = await loadWeights(target, dir);
+    expect(tf.memory().numTensors).toBe(tensorsBefore); // decoded values are released
     expect(report.loaded.length).toBe(source.weights.length);
     expect(report.missing).toEqual([]);
     expect(report.unused).toEqual([]);
