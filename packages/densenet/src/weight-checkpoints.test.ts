@@ -81,6 +81,24 @@ function pattern(i: number, size: number): Float32Array {
   return Float32Array.from({ length: size }, (_, j) => i + j / 10_000);
 }
 
+/**
+ * One converter-style entry per model weight, named by `rename(originalName, index)`, holding
+ * pattern(index + 1): the (index + 1)-th weight's first value is index + 1.
+ */
+function patternEntries(
+  weights: readonly tf.LayerVariable[],
+  rename: (name: string, index: number) => string = (name) => name,
+) {
+  return weights.map((w, i) => ({
+    name: rename(w.originalName, i),
+    shape: w.shape as number[],
+    values: pattern(
+      i + 1,
+      w.shape.reduce((n: number, d) => n * (d ?? 0), 1),
+    ),
+  }));
+}
+
 describe('saveWeights / loadWeights', () => {
   it('round-trips all weights, BN statistics included, into a freshly initialised model', async () => {
     const dir = path.join(root, 'checkpoint');
@@ -182,14 +200,7 @@ describe('saveWeights / loadWeights', () => {
 describe('loadWeights from tensorflowjs_converter output', () => {
   it('assigns every Keras-named weight to the layer of the same name, in any order', async () => {
     const model = createDenseNet({ variant: 'tiny', inputShape: [32, 32, 3] });
-    const entries = model.weights.map((w, i) => ({
-      name: w.originalName,
-      shape: w.shape as number[],
-      values: pattern(
-        i + 1,
-        w.shape.reduce((n: number, d) => n * (d ?? 0), 1),
-      ),
-    }));
+    const entries = patternEntries(model.weights);
     // Converter names for a tf.keras DenseNet look like this; check the fixture uses them.
     expect(entries.map((e) => e.name)).toEqual(
       expect.arrayContaining([
@@ -219,17 +230,10 @@ describe('loadWeights from tensorflowjs_converter output', () => {
 
   it('accepts Keras 3 names (conv1_conv), an outer model scope and a :0 suffix', async () => {
     const model = createDenseNet({ variant: 'tiny', inputShape: [32, 32, 3] });
-    const entries = model.weights.map((w, i) => {
-      const slash = w.originalName.lastIndexOf('/');
-      const keras3 = `${w.originalName.slice(0, slash).replaceAll('/', '_')}${w.originalName.slice(slash)}`;
-      return {
-        name: `densenet/${keras3}${i % 2 === 0 ? ':0' : ''}`,
-        shape: w.shape as number[],
-        values: pattern(
-          i + 1,
-          w.shape.reduce((n: number, d) => n * (d ?? 0), 1),
-        ),
-      };
+    const entries = patternEntries(model.weights, (name, i) => {
+      const slash = name.lastIndexOf('/');
+      const keras3 = `${name.slice(0, slash).replaceAll('/', '_')}${name.slice(slash)}`;
+      return `densenet/${keras3}${i % 2 === 0 ? ':0' : ''}`;
     });
     expect(entries[0]!.name).toBe('densenet/conv1_conv/kernel:0');
     const dir = path.join(root, 'converter-keras3');
@@ -244,17 +248,9 @@ describe('loadWeights from tensorflowjs_converter output', () => {
 
   it('loads a backbone nested under its model name next to unscoped head weights', async () => {
     const model = classifier(11);
-    const entries = model.weights.map((w, i) => ({
-      name:
-        w.originalName.startsWith('top_') || w.originalName.startsWith('predictions/')
-          ? w.originalName
-          : `densenet121/${w.originalName}`,
-      shape: w.shape as number[],
-      values: pattern(
-        i + 1,
-        w.shape.reduce((n: number, d) => n * (d ?? 0), 1),
-      ),
-    }));
+    const entries = patternEntries(model.weights, (name) =>
+      name.startsWith('top_') || name.startsWith('predictions/') ? name : `densenet121/${name}`,
+    );
     expect(entries[0]!.name).toBe('densenet121/conv1/conv/kernel');
     const dir = path.join(root, 'converter-nested');
     await writeConverterStyle(dir, entries);
@@ -267,16 +263,7 @@ describe('loadWeights from tensorflowjs_converter output', () => {
 
   it('does not confuse the final `bn` with a block BN that ends in _bn', async () => {
     const model = createDenseNet({ variant: 'tiny', inputShape: [32, 32, 3] });
-    const entries = model.weights
-      .filter((w) => w.originalName !== 'bn/gamma')
-      .map((w, i) => ({
-        name: w.originalName,
-        shape: w.shape as number[],
-        values: pattern(
-          i,
-          w.shape.reduce((n: number, d) => n * (d ?? 0), 1),
-        ),
-      }));
+    const entries = patternEntries(model.weights).filter((e) => e.name !== 'bn/gamma');
     const dir = path.join(root, 'converter-missing-bn');
     await writeConverterStyle(dir, entries);
     await expect(loadWeights(model, dir)).rejects.toThrow(
