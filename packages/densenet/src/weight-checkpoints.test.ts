@@ -47,12 +47,24 @@ function weightValues(model: tf.LayersModel): number[][] {
 async function writeConverterStyle(
   dir: string,
   weights: Array<{ name: string; shape: number[]; values: Float32Array; dtype?: string }>,
+  groupCount = 1,
 ): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
-  const bytes = Buffer.concat(
-    weights.map((w) => Buffer.from(w.values.buffer, w.values.byteOffset, w.values.byteLength)),
-  );
-  await fs.writeFile(path.join(dir, 'group1-shard1of1.bin'), bytes);
+  // Older converters wrote one weight group per layer: split into `groupCount` groups.
+  const perGroup = Math.ceil(weights.length / groupCount);
+  const weightsManifest = [];
+  for (let g = 0; g * perGroup < weights.length; g++) {
+    const group = weights.slice(g * perGroup, (g + 1) * perGroup);
+    const shard = `group${g + 1}-shard1of1.bin`;
+    const bytes = Buffer.concat(
+      group.map((w) => Buffer.from(w.values.buffer, w.values.byteOffset, w.values.byteLength)),
+    );
+    await fs.writeFile(path.join(dir, shard), bytes);
+    weightsManifest.push({
+      paths: [shard],
+      weights: group.map((w) => ({ name: w.name, shape: w.shape, dtype: w.dtype ?? 'float32' })),
+    });
+  }
   const modelJson = {
     format: 'layers-model',
     generatedBy: 'keras v2.15.0',
@@ -62,16 +74,7 @@ async function writeConverterStyle(
       backend: 'tensorflow',
       model_config: { class_name: 'Functional' },
     },
-    weightsManifest: [
-      {
-        paths: ['group1-shard1of1.bin'],
-        weights: weights.map((w) => ({
-          name: w.name,
-          shape: w.shape,
-          dtype: w.dtype ?? 'float32',
-        })),
-      },
-    ],
+    weightsManifest,
   };
   await fs.writeFile(path.join(dir, 'model.json'), JSON.stringify(modelJson));
 }
@@ -198,7 +201,7 @@ describe('saveWeights / loadWeights', () => {
 });
 
 describe('loadWeights from tensorflowjs_converter output', () => {
-  it('assigns every Keras-named weight to the layer of the same name, in any order', async () => {
+  it('assigns every Keras-named weight to the layer of the same name, in any order and group', async () => {
     const model = createDenseNet({ variant: 'tiny', inputShape: [32, 32, 3] });
     const entries = patternEntries(model.weights);
     // Converter names for a tf.keras DenseNet look like this; check the fixture uses them.
@@ -211,7 +214,10 @@ describe('loadWeights from tensorflowjs_converter output', () => {
       ]),
     );
     const dir = path.join(root, 'converter');
-    await writeConverterStyle(dir, [...entries].reverse());
+    await writeConverterStyle(dir, [...entries].reverse(), 5);
+    expect(
+      JSON.parse(await fs.readFile(path.join(dir, 'model.json'), 'utf8')).weightsManifest.length,
+    ).toBe(5);
 
     await loadWeights(model, dir);
     model.weights.forEach((w, i) => {
