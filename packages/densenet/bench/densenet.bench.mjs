@@ -1,6 +1,7 @@
 // Forward and training-step throughput of the DenseNet presets on the TF.js backends available
 // without native addons (cpu, wasm). Runs against the built package: `pnpm build && pnpm bench`.
-// Pass --densenet121-cpu-train to also time a DenseNet-121 training step at 320 on cpu (minutes).
+// Pass --densenet121-cpu-train to also time a DenseNet-121 training step at 320 on cpu: the cpu
+// backend's filter-gradient kernel manages ~1M multiply-adds/s, so expect hours.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { countParams, createClassifier, createDenseNet } from '../dist/index.js';
@@ -89,7 +90,7 @@ for (const backend of ['cpu', 'wasm']) {
       continue;
     }
     if (c.slow && !withSlowTrain) {
-      row.note = 'skipped on cpu (minutes per step); --densenet121-cpu-train to run';
+      row.note = 'skipped on cpu (est. hours per step); --densenet121-cpu-train to run';
       continue;
     }
     const model =

@@ -77,6 +77,23 @@ describe('saveModel / loadModel', () => {
     loaded.dispose();
   });
 
+  it('writes the standard format: the http loader of TF.js reads the directory', async () => {
+    const dir = path.join(root, 'standard');
+    const model = tinyClassifier(9);
+    await saveModel(model, dir, { shardBytes: 50_000 });
+    // Serve the directory to tf.io.http through a fetch that reads files from disk.
+    const fetchFunc = async (url: string) => {
+      const file = path.join(dir, new URL(url).pathname.slice(1));
+      return new Response(await fs.readFile(file));
+    };
+    const loaded = await tf.loadLayersModel(
+      tf.io.http('http://models.invalid/model.json', { fetchFunc: fetchFunc as typeof fetch }),
+    );
+    expect(await predictOn(loaded)).toEqual(await predictOn(model));
+    model.dispose();
+    loaded.dispose();
+  });
+
   it('splits weights into shards of the requested size, in order', async () => {
     const dir = path.join(root, 'sharded');
     const model = tinyClassifier(2);

@@ -47,12 +47,24 @@ function weightValues(model: tf.LayersModel): number[][] {
 async function writeConverterStyle(
   dir: string,
   weights: Array<{ name: string; shape: number[]; values: Float32Array; dtype?: string }>,
+  groupCount = 1,
 ): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
-  const bytes = Buffer.concat(
-    weights.map((w) => Buffer.from(w.values.buffer, w.values.byteOffset, w.values.byteLength)),
-  );
-  await fs.writeFile(path.join(dir, 'group1-shard1of1.bin'), bytes);
+  // Older converters wrote one weight group per layer: split into `groupCount` groups.
+  const perGroup = Math.ceil(weights.length / groupCount);
+  const weightsManifest = [];
+  for (let g = 0; g * perGroup < weights.length; g++) {
+    const group = weights.slice(g * perGroup, (g + 1) * perGroup);
+    const shard = `group${g + 1}-shard1of1.bin`;
+    const bytes = Buffer.concat(
+      group.map((w) => Buffer.from(w.values.buffer, w.values.byteOffset, w.values.byteLength)),
+    );
+    await fs.writeFile(path.join(dir, shard), bytes);
+    weightsManifest.push({
+      paths: [shard],
+      weights: group.map((w) => ({ name: w.name, shape: w.shape, dtype: w.dtype ?? 'float32' })),
+    });
+  }
   const modelJson = {
     format: 'layers-model',
     generatedBy: 'keras v2.15.0',
@@ -62,16 +74,7 @@ async function writeConverterStyle(
       backend: 'tensorflow',
       model_config: { class_name: 'Functional' },
     },
-    weightsManifest: [
-      {
-        paths: ['group1-shard1of1.bin'],
-        weights: weights.map((w) => ({
-          name: w.name,
-          shape: w.shape,
-          dtype: w.dtype ?? 'float32',
-        })),
-      },
-    ],
+    weightsManifest,
   };
   await fs.writeFile(path.join(dir, 'model.json'), JSON.stringify(modelJson));
 }
@@ -79,6 +82,24 @@ async function writeConverterStyle(
 /** A distinct, recognisable value pattern per weight: weight i element j = i + j / 10^4. */
 function pattern(i: number, size: number): Float32Array {
   return Float32Array.from({ length: size }, (_, j) => i + j / 10_000);
+}
+
+/**
+ * One converter-style entry per model weight, named by `rename(originalName, index)`, holding
+ * pattern(index + 1): the (index + 1)-th weight's first value is index + 1.
+ */
+function patternEntries(
+  weights: readonly tf.LayerVariable[],
+  rename: (name: string, index: number) => string = (name) => name,
+) {
+  return weights.map((w, i) => ({
+    name: rename(w.originalName, i),
+    shape: w.shape as number[],
+    values: pattern(
+      i + 1,
+      w.shape.reduce((n: number, d) => n * (d ?? 0), 1),
+    ),
+  }));
 }
 
 describe('saveWeights / loadWeights', () => {
@@ -98,7 +119,9 @@ describe('saveWeights / loadWeights', () => {
 
     const target = classifier(2);
     expect(predictOn(target)).not.toEqual(predictOn(source));
+    const tensorsBefore = tf.memory().numTensors;
     const report = await loadWeights(target, dir);
+    expect(tf.memory().numTensors).toBe(tensorsBefore); // decoded values are released
     expect(report.loaded.length).toBe(source.weights.length);
     expect(report.missing).toEqual([]);
     expect(report.unused).toEqual([]);
@@ -178,16 +201,9 @@ describe('saveWeights / loadWeights', () => {
 });
 
 describe('loadWeights from tensorflowjs_converter output', () => {
-  it('assigns every Keras-named weight to the layer of the same name, in any order', async () => {
+  it('assigns every Keras-named weight to the layer of the same name, in any order and group', async () => {
     const model = createDenseNet({ variant: 'tiny', inputShape: [32, 32, 3] });
-    const entries = model.weights.map((w, i) => ({
-      name: w.originalName,
-      shape: w.shape as number[],
-      values: pattern(
-        i + 1,
-        w.shape.reduce((n: number, d) => n * (d ?? 0), 1),
-      ),
-    }));
+    const entries = patternEntries(model.weights);
     // Converter names for a tf.keras DenseNet look like this; check the fixture uses them.
     expect(entries.map((e) => e.name)).toEqual(
       expect.arrayContaining([
@@ -198,7 +214,10 @@ describe('loadWeights from tensorflowjs_converter output', () => {
       ]),
     );
     const dir = path.join(root, 'converter');
-    await writeConverterStyle(dir, [...entries].reverse());
+    await writeConverterStyle(dir, [...entries].reverse(), 5);
+    expect(
+      JSON.parse(await fs.readFile(path.join(dir, 'model.json'), 'utf8')).weightsManifest.length,
+    ).toBe(5);
 
     await loadWeights(model, dir);
     model.weights.forEach((w, i) => {
@@ -217,17 +236,10 @@ describe('loadWeights from tensorflowjs_converter output', () => {
 
   it('accepts Keras 3 names (conv1_conv), an outer model scope and a :0 suffix', async () => {
     const model = createDenseNet({ variant: 'tiny', inputShape: [32, 32, 3] });
-    const entries = model.weights.map((w, i) => {
-      const slash = w.originalName.lastIndexOf('/');
-      const keras3 = `${w.originalName.slice(0, slash).replaceAll('/', '_')}${w.originalName.slice(slash)}`;
-      return {
-        name: `densenet/${keras3}${i % 2 === 0 ? ':0' : ''}`,
-        shape: w.shape as number[],
-        values: pattern(
-          i + 1,
-          w.shape.reduce((n: number, d) => n * (d ?? 0), 1),
-        ),
-      };
+    const entries = patternEntries(model.weights, (name, i) => {
+      const slash = name.lastIndexOf('/');
+      const keras3 = `${name.slice(0, slash).replaceAll('/', '_')}${name.slice(slash)}`;
+      return `densenet/${keras3}${i % 2 === 0 ? ':0' : ''}`;
     });
     expect(entries[0]!.name).toBe('densenet/conv1_conv/kernel:0');
     const dir = path.join(root, 'converter-keras3');
@@ -242,17 +254,9 @@ describe('loadWeights from tensorflowjs_converter output', () => {
 
   it('loads a backbone nested under its model name next to unscoped head weights', async () => {
     const model = classifier(11);
-    const entries = model.weights.map((w, i) => ({
-      name:
-        w.originalName.startsWith('top_') || w.originalName.startsWith('predictions/')
-          ? w.originalName
-          : `densenet121/${w.originalName}`,
-      shape: w.shape as number[],
-      values: pattern(
-        i + 1,
-        w.shape.reduce((n: number, d) => n * (d ?? 0), 1),
-      ),
-    }));
+    const entries = patternEntries(model.weights, (name) =>
+      name.startsWith('top_') || name.startsWith('predictions/') ? name : `densenet121/${name}`,
+    );
     expect(entries[0]!.name).toBe('densenet121/conv1/conv/kernel');
     const dir = path.join(root, 'converter-nested');
     await writeConverterStyle(dir, entries);
@@ -265,16 +269,7 @@ describe('loadWeights from tensorflowjs_converter output', () => {
 
   it('does not confuse the final `bn` with a block BN that ends in _bn', async () => {
     const model = createDenseNet({ variant: 'tiny', inputShape: [32, 32, 3] });
-    const entries = model.weights
-      .filter((w) => w.originalName !== 'bn/gamma')
-      .map((w, i) => ({
-        name: w.originalName,
-        shape: w.shape as number[],
-        values: pattern(
-          i,
-          w.shape.reduce((n: number, d) => n * (d ?? 0), 1),
-        ),
-      }));
+    const entries = patternEntries(model.weights).filter((e) => e.name !== 'bn/gamma');
     const dir = path.join(root, 'converter-missing-bn');
     await writeConverterStyle(dir, entries);
     await expect(loadWeights(model, dir)).rejects.toThrow(

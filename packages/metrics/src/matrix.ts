@@ -52,6 +52,11 @@ export function checkTruthAndScores(
   truth: ScoreMatrix,
   scores: ScoreMatrix,
 ): void {
+  const seen = new Set<string>();
+  for (const l of labels) {
+    if (seen.has(l)) throw new RangeError(`label "${l}" appears twice`);
+    seen.add(l);
+  }
   if (truth.rows !== scores.rows) {
     throw new RangeError(`truth has ${truth.rows} rows but scores have ${scores.rows}`);
   }

@@ -103,6 +103,20 @@ describe('multilabelAuroc', () => {
     );
   });
 
+  it('rejects repeated labels and different row counts', () => {
+    expect(() => multilabelAuroc(['A', 'A'], [[0, 1]], [[0.1, 0.2]])).toThrow(
+      'label "A" appears twice',
+    );
+    expect(() => multilabelAuroc(['A'], [[0], [1]], [[0.1]])).toThrow(
+      'truth has 2 rows but scores have 1',
+    );
+  });
+
+  it('has every AUROC undefined for zero images', () => {
+    const r = multilabelAuroc(['A'], [], []);
+    expect(r.perLabel[0]).toEqual({ label: 'A', auroc: null, positives: 0, negatives: 0 });
+  });
+
   it('accepts flat Float32 matrices (a taxonomy LabelMatrix)', () => {
     const truth = { rows: 4, cols: 1, data: Float32Array.from([0, 1, 0, 1]) };
     const scores = { rows: 4, cols: 1, data: Float32Array.from([0.1, 0.7, 0.8, 0.9]) };
