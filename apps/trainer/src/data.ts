@@ -56,6 +56,14 @@ export async function ensureSyntheticDataset(data: Extract<DataConfig, { kind: '
   return data.dir;
 }
 
+/** Fails early, before a run directory is created, when a real dataset's label files are missing. */
+export function assertDataAvailable(data: DataConfig): void {
+  if (data.kind !== 'chexpert') return;
+  for (const f of [data.trainCsv, data.validCsv, data.testCsv].filter(Boolean) as string[]) {
+    if (!fs.existsSync(f)) throw new Error(`missing dataset file ${f}`);
+  }
+}
+
 export async function datasetFiles(data: DataConfig, log: Log): Promise<DatasetFiles> {
   if (data.kind === 'synthetic') {
     const dir = await ensureSyntheticDataset(data, log);
@@ -66,9 +74,7 @@ export async function datasetFiles(data: DataConfig, log: Log): Promise<DatasetF
       test: path.join(dir, 'test_labels.csv'),
     };
   }
-  for (const f of [data.trainCsv, data.validCsv, data.testCsv].filter(Boolean) as string[]) {
-    if (!fs.existsSync(f)) throw new Error(`missing dataset file ${f}`);
-  }
+  assertDataAvailable(data);
   return {
     roots: [data.root],
     train: data.trainCsv,

@@ -95,6 +95,7 @@ export async function explainImages(
     const grid = path.join(outDir, `${stem}-gradcam-grid.png`);
     await writeGradCamGridPng(grid, panels, { scale: Math.max(1, Math.round(160 / images.shape[1])) });
     if (options.perLabelPngs) {
+      fs.mkdirSync(path.join(outDir, stem), { recursive: true });
       for (const panel of panels) {
         const slug = (panel.cam.name ?? String(panel.cam.label)).toLowerCase().replace(/[^a-z0-9]+/g, '-');
         await writeGradCamPng(path.join(outDir, stem, `${slug}.png`), panel, { scale: Math.max(1, Math.round(320 / images.shape[1])) });

@@ -3,10 +3,16 @@ import { loadWeights } from '@cihmlc/densenet';
 import * as tf from '@tensorflow/tfjs';
 import { readJson, writeJsonAtomic } from './atomic.js';
 import type { RunConfig } from './config.js';
-import { type Log, prepareData } from './data.js';
-import { evaluateSplit, explainImages, writeEvaluation, writePredictionsCsv } from './outputs.js';
+import { assertDataAvailable, type Log, prepareData } from './data.js';
+import {
+  evaluateSplit,
+  explainImages,
+  type SplitEvaluation,
+  writeEvaluation,
+  writePredictionsCsv,
+} from './outputs.js';
 import { acquireLock, isComplete, openRunDir, runPaths } from './run-dir.js';
-import { train } from './train.js';
+import { type TrainHooks, train } from './train.js';
 
 export interface RunSummary {
   runDir: string;
@@ -26,7 +32,7 @@ export interface RunSummary {
   finishedAt: string;
 }
 
-export interface RunOptions {
+export interface RunOptions extends TrainHooks {
   cacheRoot: string;
   backend: string;
   log: Log;
@@ -42,6 +48,7 @@ export interface RunOptions {
  */
 export async function runOne(config: RunConfig, runDir: string, options: RunOptions): Promise<RunSummary> {
   const log = options.log;
+  assertDataAvailable(config.data);
   const paths = openRunDir(runDir, config);
   if (isComplete(paths)) {
     log(`${runDir}: already complete`);
@@ -55,18 +62,27 @@ export async function runOne(config: RunConfig, runDir: string, options: RunOpti
     log(
       `train ${cache.splits.train!.count} · valid ${cache.splits.valid!.count} · test ${cache.splits.test!.count} images · ${labels.length} outputs · ${config.variant} at ${config.imageSize}px`,
     );
-    const { state, model } = await train(config, paths, cache, taxonomy, log);
+    const { state, model } = await train(config, paths, cache, taxonomy, log, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onEpochEnd ? { onEpochEnd: options.onEpochEnd } : {}),
+    });
     const trainingSeconds = state.history.reduce((s, r) => s + r.seconds, 0);
 
-    // Evaluate the best-validation-AUROC weights, then the best-loss weights (Keras's
-    // restore_best_weights), which stay loaded for the explanations.
+    // Evaluate the best-validation-AUROC weights (when they are another epoch's), then the
+    // best-loss weights (Keras's restore_best_weights), which stay loaded for the explanations.
     const batch = Math.max(config.batchSize, 64);
-    await loadWeights(model, paths.bestAuroc);
-    const byAuroc = await evaluateSplit(model, cache, 'test', taxonomy, batch, `${path.basename(runDir)} (best val AUROC)`);
+    const name = path.basename(runDir);
+    const sameEpoch = state.schedule.bestValAurocEpoch === state.schedule.bestValLossEpoch;
+    let byAuroc: SplitEvaluation | undefined;
+    if (!sameEpoch) {
+      await loadWeights(model, paths.bestAuroc);
+      byAuroc = await evaluateSplit(model, cache, 'test', taxonomy, batch, `${name} (best val AUROC)`);
+    }
     await loadWeights(model, paths.bestLoss);
-    const byLoss = await evaluateSplit(model, cache, 'test', taxonomy, batch, `${path.basename(runDir)}`);
+    const byLoss = await evaluateSplit(model, cache, 'test', taxonomy, batch, name);
+    byAuroc ??= byLoss;
     const truth = cache.splits.test!.labels;
-    await writeEvaluation(paths.evaluation, [byLoss, byAuroc], labels, truth);
+    await writeEvaluation(paths.evaluation, sameEpoch ? [byLoss] : [byLoss, byAuroc], labels, truth);
     writeJsonAtomic(path.join(paths.evaluation, 'evaluation.json'), byLoss.evaluation);
     const predictionsFile = path.join(paths.evaluation, 'test-predictions.csv');
     writePredictionsCsv(predictionsFile, cache, 'test', labels, byLoss.predictions);

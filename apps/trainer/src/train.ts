@@ -36,6 +36,7 @@ export function buildModel(config: RunConfig, numOutputs: number): tf.LayersMode
     numOutputs,
     headFilters: config.headFilters,
     denseUnits: config.denseUnits,
+    batchNormMomentum: config.batchNormMomentum,
     seed: config.seed,
   });
 }
@@ -69,6 +70,23 @@ function scoreSplit(loss: HbceLoss, labels: string[], truth: tf.Tensor2D, predic
   return { loss: b + p, bce: b, penalty: p, auroc: auroc.average.weighted };
 }
 
+/** Thrown when a run is stopped from outside (Ctrl-C); its last finished epoch is checkpointed. */
+export class InterruptedError extends Error {
+  constructor(readonly epochsDone: number) {
+    super(
+      `interrupted: ${epochsDone} epoch(s) are checkpointed; run the same command again to resume`,
+    );
+    this.name = 'InterruptedError';
+  }
+}
+
+export interface TrainHooks {
+  /** Checked between batches and epochs. */
+  signal?: AbortSignal;
+  /** Called after each epoch's checkpoints are written. */
+  onEpochEnd?: (record: EpochRecord) => void;
+}
+
 export interface TrainOutcome {
   state: TrainingState;
   model: tf.LayersModel;
@@ -86,6 +104,7 @@ export async function train(
   cache: Cache,
   taxonomy: Taxonomy,
   log: Log,
+  hooks: TrainHooks = {},
 ): Promise<TrainOutcome> {
   const labels = taxonomy.outputLabels;
   const trainSplit = cache.splits.train!;
@@ -132,7 +151,7 @@ export async function train(
       shuffle: true,
       augment: config.augment,
     })) {
-      if (step >= steps) {
+      if (step >= steps || hooks.signal?.aborted) {
         batch.dispose();
         break;
       }
@@ -180,6 +199,7 @@ export async function train(
         }
       }
     }
+    if (hooks.signal?.aborted) throw new InterruptedError(state.epochs);
     const trainSeconds = (Date.now() - started) / 1000;
 
     const validPred = await predictSplit(model, cache, 'valid', Math.max(config.batchSize, 64));
@@ -211,7 +231,9 @@ export async function train(
     if (step2.bestAuroc) await writeCheckpoint(paths.bestAuroc, model, state);
     await writeCheckpoint(paths.last, model, state, optimizer);
     writeFileAtomic(paths.log, state.history.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    hooks.onEpochEnd?.(record);
     if (state.schedule.stopped) log(`stopping: ${state.schedule.stopReason}`);
+    else if (hooks.signal?.aborted) throw new InterruptedError(state.epochs);
   }
   validTruthTensor.dispose();
   optimizer.dispose();

@@ -137,3 +137,28 @@ describe('createClassifier', () => {
     );
   });
 });
+
+describe('batchNormMomentum', () => {
+  it('is Keras 0.99 by default and configurable for every BN layer, head included', () => {
+    const momenta = (m: tf.LayersModel) =>
+      m.layers
+        .filter((l) => l.getClassName() === 'BatchNormalization')
+        .map((l) => (l.getConfig() as { momentum: number }).momentum);
+    const keras = createClassifier({ variant: 'tiny', inputShape: [32, 32, 3], numOutputs: 2 });
+    const fast = createClassifier({
+      variant: 'tiny',
+      inputShape: [32, 32, 3],
+      numOutputs: 2,
+      batchNormMomentum: 0.9,
+    });
+    expect(new Set(momenta(keras))).toEqual(new Set([0.99]));
+    expect(new Set(momenta(fast))).toEqual(new Set([0.9]));
+    expect(momenta(fast)).toContain(0.9);
+    expect(fast.getLayer('top_bn').getConfig().momentum).toBe(0.9);
+    expect(() =>
+      createClassifier({ variant: 'tiny', inputShape: [32, 32, 3], numOutputs: 2, batchNormMomentum: 1 }),
+    ).toThrow(/batchNormMomentum must be in \[0, 1\), got 1/);
+    keras.dispose();
+    fast.dispose();
+  });
+});

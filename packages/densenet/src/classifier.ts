@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import {
+  buildContext,
   assertDenseNetInput,
   denseNetFeatures,
   type ImageShape,
   validateInputShape,
 } from './densenet.js';
-import { glorotUniformSource } from './initializers.js';
 import { type DenseNetVariant, kerasModelName, resolveVariant } from './variants.js';
 
 /** Name of the head's 3×3 convolution: the last spatial layer, the Grad-CAM target. */
@@ -37,6 +37,8 @@ export interface ClassifierOptions {
    * random initialisation. Dropout masks stay unseeded.
    */
   seed?: number;
+  /** BatchNormalization momentum of backbone and head (default 0.99, Keras's). */
+  batchNormMomentum?: number;
   /** Model name; defaults to `${backbone name}_classifier`. */
   name?: string;
 }
@@ -62,10 +64,11 @@ export function createClassifier(options: ClassifierOptions): tf.LayersModel {
   }
   const config = resolveVariant(options.variant);
   assertDenseNetInput(config, options.inputShape);
-  const init = glorotUniformSource(options.seed);
+  const ctx = buildContext(options.seed, options.batchNormMomentum);
+  const init = ctx.init;
 
   const input = tf.input({ shape: validateInputShape(options.inputShape), name: 'input_1' });
-  let x = denseNetFeatures(input, config, init);
+  let x = denseNetFeatures(input, config, ctx);
   x = tf.layers
     .conv2d({
       filters: headFilters,
@@ -77,7 +80,11 @@ export function createClassifier(options: ClassifierOptions): tf.LayersModel {
     })
     .apply(x) as tf.SymbolicTensor;
   x = tf.layers
-    .batchNormalization({ axis: -1, name: HEAD_LAYER_NAMES.batchNorm })
+    .batchNormalization({
+      axis: -1,
+      momentum: ctx.batchNormMomentum,
+      name: HEAD_LAYER_NAMES.batchNorm,
+    })
     .apply(x) as tf.SymbolicTensor;
   x = tf.layers
     .globalAveragePooling2d({ name: HEAD_LAYER_NAMES.pool })

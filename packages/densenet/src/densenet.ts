@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { denseBlock, finalNormalization, stem, transitionBlock } from './blocks.js';
-import { glorotUniformSource, type KernelInitializerSource } from './initializers.js';
+import {
+  type BuildContext,
+  denseBlock,
+  finalNormalization,
+  KERAS_BN_MOMENTUM,
+  stem,
+  transitionBlock,
+} from './blocks.js';
+import { glorotUniformSource } from './initializers.js';
 import {
   type DenseNetConfig,
   type DenseNetVariant,
@@ -18,6 +25,20 @@ export interface DenseNetOptions {
   name?: string;
   /** Seed for the Glorot-uniform kernels; omit for unseeded random initialisation. */
   seed?: number;
+  /**
+   * Momentum of every BatchNormalization's moving statistics (default 0.99, Keras's). Short
+   * trainings of small models (hundreds of steps) track the weights better with e.g. 0.9.
+   */
+  batchNormMomentum?: number;
+}
+
+/** Validates the momentum option and bundles what every layer is built with. */
+export function buildContext(seed: number | undefined, batchNormMomentum: number | undefined): BuildContext {
+  const momentum = batchNormMomentum ?? KERAS_BN_MOMENTUM;
+  if (!(momentum >= 0 && momentum < 1)) {
+    throw new Error(`DenseNet: batchNormMomentum must be in [0, 1), got ${momentum}`);
+  }
+  return { init: glorotUniformSource(seed), batchNormMomentum: momentum };
 }
 
 /** Validates [height, width, channels] and returns it as a mutable array. */
@@ -65,17 +86,17 @@ function assertInputLargeEnough(shape: [number, number, number], config: DenseNe
 export function denseNetFeatures(
   input: tf.SymbolicTensor,
   config: DenseNetConfig,
-  init: KernelInitializerSource,
+  ctx: BuildContext,
 ): tf.SymbolicTensor {
-  let x = stem(input, config.initialFilters, init);
+  let x = stem(input, config.initialFilters, ctx);
   config.blocks.forEach((layers, i) => {
     // Keras numbers stages from 2: dense blocks conv2, conv3, …; transitions pool2, pool3, …
-    x = denseBlock(x, layers, config.growthRate, `conv${i + 2}`, init);
+    x = denseBlock(x, layers, config.growthRate, `conv${i + 2}`, ctx);
     if (i < config.blocks.length - 1) {
-      x = transitionBlock(x, `pool${i + 2}`, init);
+      x = transitionBlock(x, `pool${i + 2}`, ctx);
     }
   });
-  return finalNormalization(x);
+  return finalNormalization(x, ctx);
 }
 
 /** Creates the DenseNet backbone without top, like `keras.applications.DenseNet121(include_top=False)`. */
@@ -84,7 +105,11 @@ export function createDenseNet(options: DenseNetOptions): tf.LayersModel {
   const inputShape = validateInputShape(options.inputShape);
   assertInputLargeEnough(inputShape, config);
   const input = tf.input({ shape: inputShape, name: 'input_1' });
-  const output = denseNetFeatures(input, config, glorotUniformSource(options.seed));
+  const output = denseNetFeatures(
+    input,
+    config,
+    buildContext(options.seed, options.batchNormMomentum),
+  );
   return tf.model({ inputs: input, outputs: output, name: options.name ?? kerasModelName(config) });
 }
 
