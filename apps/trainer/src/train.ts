@@ -136,6 +136,7 @@ export async function train(
   const validTruthTensor = tf.tensor2d(validTruth.data, [validTruth.rows, validTruth.cols]);
 
   let estimated = false;
+  let firstStepDone = 0;
   while (!state.schedule.stopped) {
     const epoch = state.epochs;
     (optimizer as unknown as { learningRate: number }).learningRate = state.schedule.learningRate;
@@ -184,9 +185,11 @@ export async function train(
       };
       step++;
       bar.tick(n, `loss ${(sums.loss / sums.images).toFixed(4)}`);
-      if (!estimated && step === Math.min(3, steps)) {
+      // The first step pays for kernel set-up: time the next few for the estimate.
+      if (step === 1) firstStepDone = Date.now();
+      if (!estimated && (step === Math.min(5, steps) || step === steps)) {
         estimated = true;
-        const perStep = bar.elapsedSeconds / step;
+        const perStep = step > 1 ? (Date.now() - firstStepDone) / 1000 / (step - 1) : bar.elapsedSeconds;
         const epochSeconds = perStep * steps;
         const total = epochSeconds * (config.epochs - epoch);
         log(
