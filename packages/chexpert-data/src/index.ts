@@ -47,7 +47,13 @@ export {
   splitByPatient,
   subsetDataset,
 } from './dataset.js';
-export { DecodePool, type DecodePoolOptions, defaultWorkerScript } from './decode-pool.js';
+export {
+  DecodePool,
+  type DecodePoolOptions,
+  defaultWorkerScript,
+  WorkerPool,
+  workerScriptAvailable,
+} from './decode-pool.js';
 export {
   decodeAndResize,
   ImageDecodeError,
