@@ -62,10 +62,10 @@ describe('augmentBatch', () => {
 
   it('gives each image the same result whatever its position in the batch', () => {
     const batch = new Float32Array(3 * 48);
-    [0, 1, 2].forEach((k) => batch.set(image(k), k * 48));
+    for (const k of [0, 1, 2]) batch.set(image(k), k * 48);
     augmentBatch(batch, [3, 4, 4, 3], [10, 11, 12], 42, 1);
     const reversed = new Float32Array(3 * 48);
-    [2, 1, 0].forEach((k, pos) => reversed.set(image(k), pos * 48));
+    for (const [pos, k] of [2, 1, 0].entries()) reversed.set(image(k), pos * 48);
     augmentBatch(reversed, [3, 4, 4, 3], [12, 11, 10], 42, 1);
     expect(Array.from(reversed.subarray(0, 48))).toEqual(Array.from(batch.subarray(96, 144)));
     const single = image(1);

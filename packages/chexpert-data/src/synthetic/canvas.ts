@@ -155,7 +155,7 @@ export class Canvas {
         for (let c = sc0; c < sc1; c++) {
           const x = (c + 0.5) / s;
           let t = ((x - ax) * dx + (y - ay) * dy) / len2;
-          t = t < 0 ? 0 : t > 1 ? 1 : t;
+          t = Math.min(1, Math.max(0, t));
           const ex = x - (ax + t * dx);
           const ey = y - (ay + t * dy);
           const cover = smoothstep(half + soft, half - soft, Math.sqrt(ex * ex + ey * ey));
