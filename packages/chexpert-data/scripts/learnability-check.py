@@ -2,7 +2,7 @@
 
 Reads a cache written by `cihmlc-data prepare` (format: README "Cache format") directly, trains a
 small CNN with PyTorch on CPU and prints per-label and prevalence-weighted AUROC on the test split.
-Usage: /usr/bin/python3 scripts/learnability-check.py CACHE_DIR [EPOCHS]
+Usage: /usr/bin/python3 scripts/learnability-check.py CACHE_DIR [EPOCHS] [WIDTH]
 Needs Debian's python3-torch and python3-sklearn.
 """
 import json, sys, time
@@ -40,7 +40,8 @@ def block(i, o):
     return nn.Sequential(nn.Conv2d(i, o, 3, padding=1), nn.BatchNorm2d(o), nn.ReLU(), nn.Conv2d(o, o, 3, padding=1), nn.BatchNorm2d(o), nn.ReLU(), nn.MaxPool2d(2))
 
 
-model = nn.Sequential(block(1, 16), block(16, 32), block(32, 64), block(64, 64), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, C))
+w = int(sys.argv[3]) if len(sys.argv) > 3 else 8
+model = nn.Sequential(block(1, w), block(w, 2 * w), block(2 * w, 4 * w), block(4 * w, 4 * w), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4 * w, C))
 def evaluate(verbose):
     model.eval()
     with torch.no_grad():

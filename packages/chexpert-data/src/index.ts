@@ -9,6 +9,7 @@ export {
   augmentImage,
   augmentParams,
   DEFAULT_AUGMENT,
+  toModelInput,
 } from './augment.js';
 export {
   CACHE_FORMAT_VERSION,
