@@ -42,6 +42,7 @@ export class WorkerPool {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private closed = false;
+  private broken: Error | undefined;
 
   constructor(workers: number, script = defaultWorkerScript()) {
     this.workers = workers;
@@ -62,9 +63,10 @@ export class WorkerPool {
         if (msg.error !== undefined) p.reject(new Error(msg.error));
         else p.resolve(msg.result);
       });
-      worker.on('error', (err) => {
-        for (const p of this.pending.values()) p.reject(err);
-        this.pending.clear();
+      // A crashed worker fails everything in flight and the pool: nothing may wait forever.
+      worker.on('error', (err) => this.fail(err));
+      worker.on('exit', (code) => {
+        if (!this.closed) this.fail(new Error(`worker thread exited with code ${code}`));
       });
       worker.unref();
       this.threads.push(worker);
@@ -72,8 +74,16 @@ export class WorkerPool {
     }
   }
 
+  private fail(err: Error): void {
+    this.broken ??= err;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+    this.queue.length = 0;
+  }
+
   run<T>(job: PoolJob): Promise<T> {
     if (this.closed) return Promise.reject(new Error('worker pool is closed'));
+    if (this.broken) return Promise.reject(this.broken);
     return new Promise<T>((resolve, reject) => {
       const id = this.nextId++;
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
