@@ -2,7 +2,7 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig({
   // The decode worker is its own entry so worker_threads can load it from dist (ESM and CJS).
-  entry: ['src/index.ts', 'src/cli.ts', 'src/decode-worker.ts'],
+  entry: ['src/index.ts', 'src/cli.ts', 'src/pool-worker.ts'],
   format: ['esm', 'cjs'],
   dts: { entry: ['src/index.ts'] },
   sourcemap: true,

@@ -2,7 +2,7 @@
 
 Reads a cache written by `cihmlc-data prepare` (format: README "Cache format") directly, trains a
 small CNN with PyTorch on CPU and prints per-label and prevalence-weighted AUROC on the test split.
-Usage: /usr/bin/python3 scripts/learnability-check.py CACHE_DIR [EPOCHS]
+Usage: /usr/bin/python3 scripts/learnability-check.py CACHE_DIR [EPOCHS] [WIDTH]
 Needs Debian's python3-torch and python3-sklearn.
 """
 import json, sys, time
@@ -40,7 +40,25 @@ def block(i, o):
     return nn.Sequential(nn.Conv2d(i, o, 3, padding=1), nn.BatchNorm2d(o), nn.ReLU(), nn.Conv2d(o, o, 3, padding=1), nn.BatchNorm2d(o), nn.ReLU(), nn.MaxPool2d(2))
 
 
-model = nn.Sequential(block(1, 16), block(16, 32), block(32, 64), block(64, 64), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, C))
+w = int(sys.argv[3]) if len(sys.argv) > 3 else 8
+model = nn.Sequential(block(1, w), block(w, 2 * w), block(2 * w, 4 * w), block(4 * w, 4 * w), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4 * w, C))
+def evaluate(verbose):
+    model.eval()
+    with torch.no_grad():
+        p = torch.sigmoid(model(xte)).numpy()
+    y = yte.numpy()
+    aucs, weights = [], []
+    for c, name in enumerate(index["outputLabels"]):
+        pos = y[:, c].sum()
+        if 0 < pos < len(y):
+            a = roc_auc_score(y[:, c], p[:, c])
+            aucs.append(a)
+            weights.append(pos)
+            if verbose:
+                print(f"{name:28s} pos {int(pos):4d} auroc {a:.3f}")
+    print(f"test weighted AUROC {np.average(aucs, weights=weights):.3f}  mean {np.mean(aucs):.3f}", flush=True)
+
+
 opt = torch.optim.Adam(model.parameters(), 1e-3)
 lossf = nn.BCEWithLogitsLoss()
 t0 = time.time()
@@ -57,16 +75,5 @@ for ep in range(epochs):
         loss.backward()
         opt.step()
     print(f"epoch {ep} loss {loss.item():.3f} {time.time() - t0:.0f}s", flush=True)
-model.eval()
-with torch.no_grad():
-    p = torch.sigmoid(model(xte)).numpy()
-y = yte.numpy()
-aucs, weights = [], []
-for c, name in enumerate(index["outputLabels"]):
-    pos = y[:, c].sum()
-    if 0 < pos < len(y):
-        a = roc_auc_score(y[:, c], p[:, c])
-        aucs.append(a)
-        weights.append(pos)
-        print(f"{name:28s} pos {int(pos):4d} auroc {a:.3f}")
-print(f"weighted AUROC {np.average(aucs, weights=weights):.3f}  mean {np.mean(aucs):.3f}")
+    if ep % 2 == 1 or ep == epochs - 1:
+        evaluate(ep == epochs - 1)

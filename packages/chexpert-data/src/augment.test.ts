@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { augmentBatch, augmentImage, augmentParams, DEFAULT_AUGMENT } from './augment.js';
+import {
+  augmentBatch,
+  augmentImage,
+  augmentParams,
+  DEFAULT_AUGMENT,
+  toModelInput,
+} from './augment.js';
 
 describe('augmentImage', () => {
   it('flips, adds brightness, then scales contrast around the mean (hand-worked)', () => {
@@ -62,10 +68,10 @@ describe('augmentBatch', () => {
 
   it('gives each image the same result whatever its position in the batch', () => {
     const batch = new Float32Array(3 * 48);
-    [0, 1, 2].forEach((k) => batch.set(image(k), k * 48));
+    for (const k of [0, 1, 2]) batch.set(image(k), k * 48);
     augmentBatch(batch, [3, 4, 4, 3], [10, 11, 12], 42, 1);
     const reversed = new Float32Array(3 * 48);
-    [2, 1, 0].forEach((k, pos) => reversed.set(image(k), pos * 48));
+    for (const [pos, k] of [2, 1, 0].entries()) reversed.set(image(k), pos * 48);
     augmentBatch(reversed, [3, 4, 4, 3], [12, 11, 10], 42, 1);
     expect(Array.from(reversed.subarray(0, 48))).toEqual(Array.from(batch.subarray(96, 144)));
     const single = image(1);
@@ -76,5 +82,47 @@ describe('augmentBatch', () => {
   it('rejects mismatched shapes', () => {
     expect(() => augmentBatch(new Float32Array(10), [1, 2, 2, 3], [0], 1, 0)).toThrow(/shape/);
     expect(() => augmentBatch(new Float32Array(12), [1, 2, 2, 3], [0, 1], 1, 0)).toThrow(/indices/);
+  });
+});
+
+describe('toModelInput', () => {
+  const gray = Uint8Array.from({ length: 5 * 4 }, (_, i) => (i * 37) % 256);
+  const rgb = Uint8Array.from({ length: 5 * 4 * 3 }, (_, i) => (i * 53) % 256);
+  const reference = (
+    src: Uint8Array,
+    channels: 1 | 3,
+    params?: ReturnType<typeof augmentParams>,
+  ) => {
+    // Independent path: expand to float RGB, then augmentImage.
+    const f = new Float32Array(5 * 4 * 3);
+    for (let p = 0; p < 20; p++) {
+      for (let c = 0; c < 3; c++)
+        f[p * 3 + c] = src[p * channels + (channels === 1 ? 0 : c)]! / 255;
+    }
+    if (params) augmentImage(f, 0, 4, 5, 3, params);
+    return Array.from(f);
+  };
+
+  it('without augmentation is x / 255 with gray replicated', () => {
+    const out = new Float32Array(60);
+    toModelInput(gray, 1, 4, 5, out, 0);
+    expect(Array.from(out)).toEqual(reference(gray, 1));
+  });
+
+  it('with augmentation equals expand-then-augmentImage for gray and RGB sources', () => {
+    for (let i = 0; i < 12; i++) {
+      const params = augmentParams(3, 1, i);
+      for (const [src, ch] of [
+        [gray, 1],
+        [rgb, 3],
+      ] as const) {
+        const out = new Float32Array(60);
+        toModelInput(src, ch, 4, 5, out, 0, params);
+        const want = reference(src, ch, params);
+        out.forEach((v, k) => {
+          expect(v).toBeCloseTo(want[k]!, 6);
+        });
+      }
+    }
   });
 });

@@ -116,3 +116,69 @@ export function augmentBatch(
   for (let k = 0; k < b; k++)
     augmentImage(data, k * h * w * c, h, w, c, augmentParams(seed, epoch, indices[k]!, config));
 }
+
+const INV255 = 1 / 255;
+
+/**
+ * uint8 pixels (1 or 3 channels) → float32 [H, W, 3] model input at `out[offset…]`, optionally
+ * augmented: the same result as toFloatRgb followed by augmentImage (up to float rounding), in
+ * one pass. Per image and channel the whole map x ↦ ((x/255 + δ − mean)·f + mean) is a 256-entry
+ * table, and flips only change which source pixel is read — this is the cache's hot loop.
+ */
+export function toModelInput(
+  src: Uint8Array,
+  channels: 1 | 3,
+  height: number,
+  width: number,
+  out: Float32Array,
+  offset: number,
+  params?: AugmentParams,
+): void {
+  const tables: Float32Array[] = [];
+  for (let c = 0; c < channels; c++) {
+    const table = new Float32Array(256);
+    if (!params) {
+      for (let v = 0; v < 256; v++) table[v] = v * INV255;
+    } else {
+      // Mean of the channel after brightness (the mean does not depend on flips).
+      const hist = new Float64Array(256);
+      for (let i = c; i < src.length; i += channels) hist[src[i]!]!++;
+      let sum = 0;
+      for (let v = 0; v < 256; v++) sum += hist[v]! * Math.fround(v * INV255);
+      const mean = sum / (height * width) + params.brightness;
+      for (let v = 0; v < 256; v++) {
+        table[v] = (Math.fround(v * INV255) + params.brightness - mean) * params.contrast + mean;
+      }
+    }
+    tables.push(table);
+  }
+  const flipH = params?.flipHorizontal ?? false;
+  const flipV = params?.flipVertical ?? false;
+  let o = offset;
+  for (let y = 0; y < height; y++) {
+    const sy = flipV ? height - 1 - y : y;
+    const row = sy * width * channels;
+    if (channels === 1) {
+      const t = tables[0]!;
+      // Read direction per row: forward, or backward for a horizontal flip.
+      const start = flipH ? row + width - 1 : row;
+      const step = flipH ? -1 : 1;
+      for (let x = 0, s = start; x < width; x++, s += step) {
+        const v = t[src[s]!]!;
+        out[o] = v;
+        out[o + 1] = v;
+        out[o + 2] = v;
+        o += 3;
+      }
+    } else {
+      const [t0, t1, t2] = tables as [Float32Array, Float32Array, Float32Array];
+      for (let x = 0; x < width; x++) {
+        const s = row + (flipH ? width - 1 - x : x) * 3;
+        out[o] = t0[src[s]!]!;
+        out[o + 1] = t1[src[s + 1]!]!;
+        out[o + 2] = t2[src[s + 2]!]!;
+        o += 3;
+      }
+    }
+  }
+}

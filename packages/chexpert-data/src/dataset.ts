@@ -37,7 +37,10 @@ export interface LoadDatasetOptions {
   blank?: BlankPolicy;
   /** Output label set (default 'hierarchical21'). */
   labelSet?: LabelSet;
-  /** Image files that do not exist: 'skip' (default, counted), 'fatal', or 'unchecked'. */
+  /**
+   * Image files that do not exist: 'skip' (default, counted), 'fatal', or 'unchecked' (no
+   * file-system access; files are the CSV paths under the first root).
+   */
   missingImages?: 'skip' | 'fatal' | 'unchecked';
   csvOptions?: ReadLabelCsvOptions;
 }
@@ -142,7 +145,8 @@ export async function loadDataset(opts: LoadDatasetOptions): Promise<Dataset> {
     }
     const path = csv.paths[r]!;
     if (missingMode === 'unchecked') {
-      files.push(resolveImagePath(path, opts.roots) ?? join(opts.roots[0] ?? '.', path));
+      // No file-system access at all (label-only work on large CSVs): the first root.
+      files.push(join(opts.roots[0] ?? '.', path));
     } else {
       const file = resolveImagePath(path, opts.roots);
       if (file === undefined) {

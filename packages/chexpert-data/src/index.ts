@@ -9,6 +9,7 @@ export {
   augmentImage,
   augmentParams,
   DEFAULT_AUGMENT,
+  toModelInput,
 } from './augment.js';
 export {
   CACHE_FORMAT_VERSION,
@@ -47,7 +48,13 @@ export {
   splitByPatient,
   subsetDataset,
 } from './dataset.js';
-export { DecodePool, type DecodePoolOptions, defaultWorkerScript } from './decode-pool.js';
+export {
+  DecodePool,
+  type DecodePoolOptions,
+  defaultWorkerScript,
+  WorkerPool,
+  workerScriptAvailable,
+} from './decode-pool.js';
 export {
   decodeAndResize,
   ImageDecodeError,

@@ -3,9 +3,8 @@ import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LabelMatrix, LabelSet } from '@cihmlc/taxonomy';
 import type * as tfTypes from '@tensorflow/tfjs';
-import { type AugmentConfig, augmentBatch, DEFAULT_AUGMENT } from './augment.js';
+import { type AugmentConfig, augmentParams, DEFAULT_AUGMENT, toModelInput } from './augment.js';
 import { CACHE_FORMAT_VERSION, type CacheIndex, SHARD_HEADER_BYTES } from './cache.js';
-import { toFloatRgb } from './image.js';
 import { hashSeed, permutation } from './random.js';
 
 export interface CachedSplit {
@@ -184,34 +183,40 @@ export async function openCache(
     const n = indices.length;
     const images = new Float32Array(n * px * 3);
     const idx = Int32Array.from(indices as ArrayLike<number>);
+    // One raw buffer per batch: image k's bytes at k * px * 3 (room for 3 channels).
+    const raw = new Uint8Array(n * px * 3);
+    const channels = new Uint8Array(n);
     await Promise.all(
       Array.from(idx, async (i, k) => {
-        if (!(i >= 0 && i < s.count))
+        if (!(i >= 0 && i < s.count)) {
           throw new RangeError(`split "${name}": index ${i} out of range 0..${s.count - 1}`);
+        }
         const shard = s.shards[Math.floor(i / s.shardSize)]!;
         const bytes = px * shard.channels;
-        const buf = new Uint8Array(bytes);
         const fh = await handle(shard.file);
-        const { bytesRead } = await fh.read(
-          buf,
-          0,
-          bytes,
-          SHARD_HEADER_BYTES + (i % s.shardSize) * bytes,
-        );
+        const position = SHARD_HEADER_BYTES + (i % s.shardSize) * bytes;
+        const { bytesRead } = await fh.read(raw, k * px * 3, bytes, position);
         if (bytesRead !== bytes) throw new CacheError(`${shard.file}: short read for image ${i}`);
-        toFloatRgb(buf, shard.channels, images, k * px * 3);
+        channels[k] = shard.channels;
       }),
     );
-    const shape: [number, number, number, number] = [n, size, size, 3];
-    if (augment)
-      augmentBatch(
+    const config = augment ? (augment.config ?? DEFAULT_AUGMENT) : undefined;
+    for (let k = 0; k < n; k++) {
+      const ch = channels[k] as 1 | 3;
+      const params = augment
+        ? augmentParams(augment.seed, augment.epoch, idx[k]!, config)
+        : undefined;
+      toModelInput(
+        raw.subarray(k * px * 3, k * px * 3 + px * ch),
+        ch,
+        size,
+        size,
         images,
-        shape,
-        idx,
-        augment.seed,
-        augment.epoch,
-        augment.config ?? DEFAULT_AUGMENT,
+        k * px * 3,
+        params,
       );
+    }
+    const shape: [number, number, number, number] = [n, size, size, 3];
     const cols = c.labels.cols;
     const labels = new Float32Array(n * cols);
     const mask = c.mask ? new Float32Array(n * cols) : undefined;

@@ -64,6 +64,11 @@ export class Random {
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   }
 
+  /** Cheap approximately normal noise (sum of three uniforms, mean 0, variance 1). */
+  grain(): number {
+    return (this.next() + this.next() + this.next() - 1.5) * 2;
+  }
+
   pick<T>(items: readonly T[]): T {
     return items[Math.floor(this.next() * items.length)]!;
   }

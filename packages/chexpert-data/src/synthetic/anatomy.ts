@@ -195,24 +195,34 @@ export function sampleLateral(rng: Random, changes: AnatomyChanges): ChestGeomet
   };
 }
 
-/** The lung masks: soft-edged fields bounded by apex, chest wall, mediastinum and dome. */
+/**
+ * The lung masks: soft-edged fields bounded by apex, chest wall, mediastinum and dome. The apex
+ * and dome curves depend on the column only, so they are computed once per column.
+ */
 function lungMaskFrontal(canvas: Canvas, g: ChestGeometry): void {
-  const edge = 1.5 / canvas.size;
+  const s = canvas.size;
+  const edge = 1.5 / s;
   for (const lung of g.lungs) {
     const box = lungBox(lung);
     const width = Math.abs(lung.lateralX - lung.medialX);
-    canvas.region(box.x0 - 0.02, box.y0 - 0.02, box.x1 + 0.02, box.y1 + 0.02, (i, x, y) => {
+    const [c0, c1] = canvas.span(box.x0 - 0.02, box.x1 + 0.02);
+    const [r0, r1] = canvas.span(box.y0 - 0.02, box.y1 + 0.02);
+    for (let c = c0; c < c1; c++) {
+      const x = (c + 0.5) / s;
       const u = (x - lung.medialX) / (lung.lateralX - lung.medialX);
+      const across = smoothstep(-edge, edge, u * width) * smoothstep(-edge, edge, (1 - u) * width);
+      if (across <= 0) continue;
       // Apex rounded (highest a little lateral of the middle), dome lowest at the costophrenic angle.
       const top = lung.apexY + 0.22 * (u - 0.45) * (u - 0.45);
       const bottom = lung.baseY - 0.035 * Math.sin(Math.PI * Math.min(1, u) * 0.9) + 0.035 * u ** 3;
-      const m =
-        smoothstep(-edge, edge, u * width) *
-        smoothstep(-edge, edge, (1 - u) * width) *
-        smoothstep(-edge, edge, y - top) *
-        smoothstep(-edge, edge, bottom - y);
-      if (m > canvas.lung[i]!) canvas.lung[i] = m;
-    });
+      for (let r = r0; r < r1; r++) {
+        const y = (r + 0.5) / s;
+        if (y < top - edge || y > bottom + edge) continue;
+        const m = across * smoothstep(-edge, edge, y - top) * smoothstep(-edge, edge, bottom - y);
+        const i = r * s + c;
+        if (m > canvas.lung[i]!) canvas.lung[i] = m;
+      }
+    }
   }
 }
 
@@ -362,7 +372,7 @@ export function drawAnatomy(canvas: Canvas, g: ChestGeometry, rng: Random): void
 /** Detector grain, blur and exposure: the last step before quantisation. */
 export function finishExposure(canvas: Canvas, rng: Random): void {
   const { px } = canvas;
-  for (let i = 0; i < px.length; i++) px[i] = px[i]! + rng.normal() * 0.018;
+  for (let i = 0; i < px.length; i++) px[i] = px[i]! + rng.grain() * 0.018;
   canvas.blur3();
   const gain = rng.uniform(0.9, 1.1);
   const offset = rng.uniform(-0.04, 0.04);

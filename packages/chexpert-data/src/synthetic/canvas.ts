@@ -8,11 +8,14 @@ export class Canvas {
   readonly px: Float32Array;
   /** How much each pixel belongs to a lung field (0..1); findings confine opacities with it. */
   readonly lung: Float32Array;
+  /** Scratch coverage for polylines; all zero between calls. */
+  private readonly coverage: Float32Array;
 
   constructor(size: number) {
     this.size = size;
     this.px = new Float32Array(size * size);
     this.lung = new Float32Array(size * size);
+    this.coverage = new Float32Array(size * size);
   }
 
   /** Pixel range [lo, hi) covering normalised [a, b], clamped to the image. */
@@ -115,8 +118,9 @@ export class Canvas {
   }
 
   /**
-   * A thick polyline (tubes, rib arcs): each pixel uses its distance to the nearest segment, so
-   * joints are not painted twice.
+   * A thick polyline (tubes, rib arcs). Each segment rasterises its own bounding box into a
+   * coverage buffer (max over segments = coverage of the nearest segment, so joints are not
+   * painted twice); the buffer is then applied once.
    */
   polyline(
     points: readonly [number, number][],
@@ -125,38 +129,51 @@ export class Canvas {
     alpha = 1,
     confine = false,
   ): void {
+    const s = this.size;
     const half = width / 2;
-    const soft = 0.7 / this.size; // about one pixel, so thin lines survive downsampling
-    const pad = half + 2 / this.size;
-    let x0 = Number.POSITIVE_INFINITY;
-    let y0 = Number.POSITIVE_INFINITY;
-    let x1 = Number.NEGATIVE_INFINITY;
-    let y1 = Number.NEGATIVE_INFINITY;
-    for (const [x, y] of points) {
-      x0 = Math.min(x0, x);
-      y0 = Math.min(y0, y);
-      x1 = Math.max(x1, x);
-      y1 = Math.max(y1, y);
-    }
-    this.region(x0 - pad, y0 - pad, x1 + pad, y1 + pad, (i, x, y) => {
-      let best = Number.POSITIVE_INFINITY;
-      for (let k = 1; k < points.length; k++) {
-        const [ax, ay] = points[k - 1]!;
-        const [bx, by] = points[k]!;
-        const dx = bx - ax;
-        const dy = by - ay;
-        const t = Math.max(
-          0,
-          Math.min(1, ((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy || 1e-12)),
-        );
-        const ex = x - (ax + t * dx);
-        const ey = y - (ay + t * dy);
-        const d2 = ex * ex + ey * ey;
-        if (d2 < best) best = d2;
+    const soft = 0.7 / s; // about one pixel, so thin lines survive downsampling
+    const pad = half + 2 / s;
+    const cov = this.coverage;
+    let c0 = s;
+    let c1 = 0;
+    let r0 = s;
+    let r1 = 0;
+    for (let k = 1; k < points.length; k++) {
+      const [ax, ay] = points[k - 1]!;
+      const [bx, by] = points[k]!;
+      const dx = bx - ax;
+      const dy = by - ay;
+      const len2 = dx * dx + dy * dy || 1e-12;
+      const [sc0, sc1] = this.span(Math.min(ax, bx) - pad, Math.max(ax, bx) + pad);
+      const [sr0, sr1] = this.span(Math.min(ay, by) - pad, Math.max(ay, by) + pad);
+      c0 = Math.min(c0, sc0);
+      c1 = Math.max(c1, sc1);
+      r0 = Math.min(r0, sr0);
+      r1 = Math.max(r1, sr1);
+      for (let r = sr0; r < sr1; r++) {
+        const y = (r + 0.5) / s;
+        for (let c = sc0; c < sc1; c++) {
+          const x = (c + 0.5) / s;
+          let t = ((x - ax) * dx + (y - ay) * dy) / len2;
+          t = Math.min(1, Math.max(0, t));
+          const ex = x - (ax + t * dx);
+          const ey = y - (ay + t * dy);
+          const cover = smoothstep(half + soft, half - soft, Math.sqrt(ex * ex + ey * ey));
+          const i = r * s + c;
+          if (cover > cov[i]!) cov[i] = cover;
+        }
       }
-      const cover = smoothstep(half + soft, half - soft, Math.sqrt(best));
-      if (cover > 0) this.toward(i, target, alpha * cover * (confine ? this.lung[i]! : 1));
-    });
+    }
+    for (let r = r0; r < r1; r++) {
+      for (let c = c0; c < c1; c++) {
+        const i = r * s + c;
+        const cover = cov[i]!;
+        if (cover > 0) {
+          this.toward(i, target, alpha * cover * (confine ? this.lung[i]! : 1));
+          cov[i] = 0;
+        }
+      }
+    }
   }
 
   /** A 3x3 box blur: softens hard procedural edges the way a detector's blur would. */

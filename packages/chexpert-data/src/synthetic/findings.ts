@@ -251,7 +251,7 @@ export const fracture: FindingPainter = (canvas, g, rng) => {
 /** Support Devices: one to three of endotracheal tube, NG tube, central line, pacemaker. */
 export const supportDevices: FindingPainter = (canvas, g, rng) => {
   const metal = 0.97;
-  const w = 0.012;
+  const w = 0.018; // ~2 px at 128: still visible after downsampling to 64
   const boxes: NormBox[] = [];
   const devices = ['ett', 'ng', 'line', 'pacer'].filter(() => rng.chance(0.5));
   if (devices.length === 0) devices.push(rng.pick(['ett', 'line', 'pacer']));

@@ -1,5 +1,5 @@
 /**
- * Vitest global setup: builds the package once into .test-dist/ (inside the package, so bare
+ * Vitest global setup: builds the package once into .test-build/dist/ (inside the package, so bare
  * imports resolve through its node_modules). The CLI and worker-pool tests run that build:
  * worker_threads and `node cli.js` cannot execute TypeScript sources. A separate directory keeps
  * the tests independent of a concurrent `tsup` writing dist/.
@@ -16,13 +16,14 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<void> {
   const root = join(import.meta.dirname, '..', '..');
-  const outDir = join(root, '.test-dist');
+  // A folder named dist: excluded by the workspace's biome and git ignore rules.
+  const outDir = join(root, '.test-build', 'dist');
   await build({
     config: false,
     entry: {
       index: join(root, 'src/index.ts'),
       cli: join(root, 'src/cli.ts'),
-      'decode-worker': join(root, 'src/decode-worker.ts'),
+      'pool-worker': join(root, 'src/pool-worker.ts'),
     },
     format: ['esm', 'cjs'],
     outDir,
