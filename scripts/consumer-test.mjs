@@ -20,12 +20,16 @@ const run = (cmd, args, cwd) =>
 
 const packages = fs
   .readdirSync(packagesDir)
-  .map((dir) => ({ dir: path.join(packagesDir, dir), json: JSON.parse(fs.readFileSync(path.join(packagesDir, dir, 'package.json'), 'utf8')) }))
+  .map((dir) => ({
+    dir: path.join(packagesDir, dir),
+    json: JSON.parse(fs.readFileSync(path.join(packagesDir, dir, 'package.json'), 'utf8')),
+  }))
   .filter((p) => !p.json.private);
 
 const deps = {};
 for (const p of packages) {
-  if (!fs.existsSync(path.join(p.dir, 'dist'))) throw new Error(`${p.json.name}: not built (run pnpm build first)`);
+  if (!fs.existsSync(path.join(p.dir, 'dist')))
+    throw new Error(`${p.json.name}: not built (run pnpm build first)`);
   const out = run('pnpm', ['pack', '--pack-destination', tarballs], p.dir).trim().split('\n').pop();
   const file = path.isAbsolute(out) ? out : path.join(tarballs, path.basename(out));
   deps[p.json.name] = `file:${file}`;
@@ -36,7 +40,11 @@ const peers = {};
 for (const p of packages) Object.assign(peers, p.json.peerDependencies ?? {});
 fs.writeFileSync(
   path.join(project, 'package.json'),
-  JSON.stringify({ name: 'consumer', private: true, dependencies: { ...deps, ...peers }, overrides: deps }, null, 2),
+  JSON.stringify(
+    { name: 'consumer', private: true, dependencies: { ...deps, ...peers }, overrides: deps },
+    null,
+    2,
+  ),
 );
 console.log(`installing into ${project}`);
 run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], project);

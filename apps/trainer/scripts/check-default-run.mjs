@@ -15,7 +15,13 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cihmlc-default-'));
 const started = Date.now();
 const result = spawnSync(
   process.execPath,
-  [path.join(app, 'dist/cli.js'), '--out', path.join(work, 'run'), '--cache-dir', path.join(work, 'cache')],
+  [
+    path.join(app, 'dist/cli.js'),
+    '--out',
+    path.join(work, 'run'),
+    '--cache-dir',
+    path.join(work, 'cache'),
+  ],
   { stdio: 'inherit', env: { ...process.env, INIT_CWD: work } },
 );
 const seconds = (Date.now() - started) / 1000;
@@ -26,11 +32,26 @@ if (result.status !== 0) {
 const summary = JSON.parse(fs.readFileSync(path.join(work, 'run', 'summary.json'), 'utf8'));
 const auroc = summary.test.weightedAuroc;
 const rows = [
-  { check: 'wall time (s)', value: seconds.toFixed(0), target: `≤ ${MAX_SECONDS}`, ok: seconds <= MAX_SECONDS },
-  { check: 'test weighted AUROC', value: auroc?.toFixed(4), target: `≥ ${MIN_WEIGHTED_AUROC}`, ok: auroc >= MIN_WEIGHTED_AUROC },
+  {
+    check: 'wall time (s)',
+    value: seconds.toFixed(0),
+    target: `≤ ${MAX_SECONDS}`,
+    ok: seconds <= MAX_SECONDS,
+  },
+  {
+    check: 'test weighted AUROC',
+    value: auroc?.toFixed(4),
+    target: `≥ ${MIN_WEIGHTED_AUROC}`,
+    ok: auroc >= MIN_WEIGHTED_AUROC,
+  },
   { check: 'backend', value: summary.backend, target: '', ok: true },
   { check: 'epochs', value: summary.epochs, target: '', ok: true },
-  { check: 'training images/s (last epoch)', value: summary.imagesPerSecond.toFixed(1), target: '', ok: true },
+  {
+    check: 'training images/s (last epoch)',
+    value: summary.imagesPerSecond.toFixed(1),
+    target: '',
+    ok: true,
+  },
 ];
 console.table(rows);
 fs.rmSync(work, { recursive: true, force: true });

@@ -33,7 +33,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
       else if (BOOLEAN_FLAGS.has(name)) flags[name] = true;
       else {
         const value = argv[i + 1];
-        if (value === undefined || value.startsWith('--')) throw new Error(`--${name} needs a value`);
+        if (value === undefined || value.startsWith('--'))
+          throw new Error(`--${name} needs a value`);
         flags[name] = value;
         i++;
       }
@@ -49,7 +50,10 @@ export function parseArgs(argv: string[]): ParsedArgs {
 }
 
 /** Removes and returns the named flags, so that what remains can be checked as config flags. */
-export function takeFlags(flags: Record<string, string | boolean>, names: string[]): Record<string, string | boolean> {
+export function takeFlags(
+  flags: Record<string, string | boolean>,
+  names: string[],
+): Record<string, string | boolean> {
   const taken: Record<string, string | boolean> = {};
   for (const n of names) {
     if (n in flags) {

@@ -65,7 +65,9 @@ export async function restoreCheckpoint<T>(
   const state = readCheckpointState<T>(dir);
   await loadWeights(model, dir);
   if (optimizer && fs.existsSync(path.join(dir, OPTIMIZER_JSON))) {
-    const { specs } = readJson<{ specs: tf.io.WeightsManifestEntry[] }>(path.join(dir, OPTIMIZER_JSON));
+    const { specs } = readJson<{ specs: tf.io.WeightsManifestEntry[] }>(
+      path.join(dir, OPTIMIZER_JSON),
+    );
     const bytes = fs.readFileSync(path.join(dir, OPTIMIZER_BIN));
     const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
     const map = tf.io.decodeWeights(buffer, specs);

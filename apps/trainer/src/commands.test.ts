@@ -9,13 +9,20 @@ import type { EpochRecord } from './schedule.js';
 // 2 epochs of at most 3 batches. Shared folders so the dataset and cache are built once.
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cihmlc-trainer-'));
 const SMALL = [
-  '--patients', '40',
-  '--image-size', '32',
-  '--batch-size', '8',
-  '--epochs', '2',
-  '--max-batches', '3',
-  '--mc-samples', '3',
-  '--backend', 'wasm',
+  '--patients',
+  '40',
+  '--image-size',
+  '32',
+  '--batch-size',
+  '8',
+  '--epochs',
+  '2',
+  '--max-batches',
+  '3',
+  '--mc-samples',
+  '3',
+  '--backend',
+  'wasm',
 ];
 
 async function cli(args: string[], signal?: AbortSignal): Promise<string[]> {
@@ -25,7 +32,11 @@ async function cli(args: string[], signal?: AbortSignal): Promise<string[]> {
 }
 
 const readJsonl = (file: string): EpochRecord[] =>
-  fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as EpochRecord);
+  fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as EpochRecord);
 
 /** Epoch records without the timing fields, which differ between runs. */
 const results = (records: EpochRecord[]) =>
@@ -58,7 +69,9 @@ describe('train', () => {
     ]) {
       expect(fs.existsSync(path.join(runDir, f)), f).toBe(true);
     }
-    expect(fs.readdirSync(path.join(runDir, 'evaluation')).some((f) => f.endsWith('.png'))).toBe(true);
+    expect(fs.readdirSync(path.join(runDir, 'evaluation')).some((f) => f.endsWith('.png'))).toBe(
+      true,
+    );
     const records = readJsonl(path.join(runDir, 'metrics.jsonl'));
     expect(records.map((r) => r.epoch)).toEqual([0, 1]);
     for (const r of records) {
@@ -116,10 +129,25 @@ describe('train', () => {
 
 describe('evaluate, explain and predict on a finished run', () => {
   const image = () =>
-    path.join(work, '.cache/cihmlc/synthetic-40/test', fs.readdirSync(path.join(work, '.cache/cihmlc/synthetic-40/test'))[0]!, 'study1/view1_frontal.jpg');
+    path.join(
+      work,
+      '.cache/cihmlc/synthetic-40/test',
+      fs.readdirSync(path.join(work, '.cache/cihmlc/synthetic-40/test'))[0]!,
+      'study1/view1_frontal.jpg',
+    );
 
   it('evaluate writes metrics, tables and plots for a checkpoint and split', async () => {
-    const lines = await cli(['evaluate', '--run', 'runs/a', '--split', 'valid', '--checkpoint', 'best-auroc', '--out', 'eval-valid']);
+    const lines = await cli([
+      'evaluate',
+      '--run',
+      'runs/a',
+      '--split',
+      'valid',
+      '--checkpoint',
+      'best-auroc',
+      '--out',
+      'eval-valid',
+    ]);
     expect(lines.join('\n')).toMatch(/valid: weighted AUROC \d\.\d{4}/);
     expect(fs.existsSync(path.join(work, 'eval-valid/report.md'))).toBe(true);
     expect(fs.existsSync(path.join(work, 'eval-valid/table-1.csv'))).toBe(true);
@@ -145,21 +173,32 @@ describe('evaluate, explain and predict on a finished run', () => {
   it('names the problem for bad input', async () => {
     const notImage = path.join(work, 'not-an-image.jpg');
     fs.writeFileSync(notImage, 'hello');
-    await expect(cli(['predict', '--run', 'runs/a', notImage])).rejects.toThrow(/not-an-image\.jpg: cannot decode image/);
-    await expect(cli(['predict', '--run', 'runs/a', 'missing.jpg'])).rejects.toThrow(/image not found: missing\.jpg/);
-    await expect(cli(['train', '--data', path.join(work, 'no-such-chexpert'), ...SMALL])).rejects.toThrow(
-      /missing dataset file .*no-such-chexpert/,
+    await expect(cli(['predict', '--run', 'runs/a', notImage])).rejects.toThrow(
+      /not-an-image\.jpg: cannot decode image/,
     );
+    await expect(cli(['predict', '--run', 'runs/a', 'missing.jpg'])).rejects.toThrow(
+      /image not found: missing\.jpg/,
+    );
+    await expect(
+      cli(['train', '--data', path.join(work, 'no-such-chexpert'), ...SMALL]),
+    ).rejects.toThrow(/missing dataset file .*no-such-chexpert/);
     // A checkpoint whose outputs do not match the label set.
     fs.cpSync(path.join(work, 'runs/a'), path.join(work, 'runs/mismatch'), { recursive: true });
     const configFile = path.join(work, 'runs/mismatch/config.json');
     const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
-    fs.writeFileSync(configFile, JSON.stringify({ ...config, labelSet: 'flat14', penalty: 'none' }));
+    fs.writeFileSync(
+      configFile,
+      JSON.stringify({ ...config, labelSet: 'flat14', penalty: 'none' }),
+    );
     await expect(cli(['evaluate', '--run', 'runs/mismatch'])).rejects.toThrow(
       /does not fit a tiny model with the 14 outputs of label set flat14/,
     );
-    await expect(cli(['train', '--variant', 'huge', ...SMALL])).rejects.toThrow(/config variant: DenseNet variant: unknown preset "huge"/);
-    await expect(cli(['train', '--lambda', 'x', ...SMALL])).rejects.toThrow(/config lambda: "x" is not a number/);
+    await expect(cli(['train', '--variant', 'huge', ...SMALL])).rejects.toThrow(
+      /config variant: DenseNet variant: unknown preset "huge"/,
+    );
+    await expect(cli(['train', '--lambda', 'x', ...SMALL])).rejects.toThrow(
+      /config lambda: "x" is not a number/,
+    );
   });
 });
 

@@ -4,9 +4,9 @@ import { selectBackend } from '@cihmlc/runtime';
 import { parseArgs, takeFlags } from './args.js';
 import { readJson } from './atomic.js';
 import { CONFIG_FLAGS, type RunConfig, resolveConfig } from './config.js';
-import { parseShard, PAPER_GRID, shardRuns } from './grid.js';
-import { writeGridReport } from './report.js';
 import type { Log } from './data.js';
+import { PAPER_GRID, parseShard, shardRuns } from './grid.js';
+import { writeGridReport } from './report.js';
 import { type RunSummary, runOne } from './run.js';
 import { evaluateCommand, explainCommand, predictCommand } from './use-model.js';
 
@@ -38,7 +38,6 @@ Common options
 Config flags (see README): ${CONFIG_FLAGS.map((f) => `--${f}`).join(' ')}
 `;
 
-
 function defaultBaseDir(): string {
   // pnpm runs scripts in the package folder; INIT_CWD is where the user typed the command.
   return process.env.INIT_CWD ?? process.cwd();
@@ -48,7 +47,8 @@ async function chooseBackend(request: string, log: Log): Promise<string> {
   const selection = await selectBackend({ backend: request as never });
   const where = selection.adapterName ?? selection.devices?.join(', ');
   log(`backend: ${selection.backend}${where ? ` (${where})` : ''} — ${selection.reason}`);
-  if (selection.kernels.length) log(`  training kernels registered: ${selection.kernels.join(', ')}`);
+  if (selection.kernels.length)
+    log(`  training kernels registered: ${selection.kernels.join(', ')}`);
   for (const s of selection.skipped) log(`  skipped ${s.backend}: ${s.reason}`);
   return selection.backend;
 }
@@ -65,7 +65,8 @@ function configFrom(flags: Record<string, string | boolean>, cacheRoot: string):
     syntheticDir: path.join(cacheRoot, `synthetic-${own.patients ?? 1200}`),
     ...(own.patients ? { syntheticPatients: Number(own.patients) } : {}),
   });
-  if (own['test-csv'] && config.data.kind === 'chexpert') config.data.testCsv = String(own['test-csv']);
+  if (own['test-csv'] && config.data.kind === 'chexpert')
+    config.data.testCsv = String(own['test-csv']);
   return config;
 }
 
@@ -73,8 +74,12 @@ function printSummary(summary: RunSummary, log: Log): void {
   const t = summary.test;
   log('');
   log(`run directory: ${summary.runDir}`);
-  log(`  epochs ${summary.epochs} (${summary.stopReason}); best val loss ${summary.bestValLoss.value.toFixed(4)} at epoch ${summary.bestValLoss.epoch}`);
-  log(`  test weighted AUROC ${t.weightedAuroc?.toFixed(4) ?? 'n/a'} · macro ${t.macroAuroc?.toFixed(4) ?? 'n/a'} · images with a hierarchy violation ${t.imageViolationRate === null ? 'n/a' : `${(t.imageViolationRate * 100).toFixed(1)}%`}`);
+  log(
+    `  epochs ${summary.epochs} (${summary.stopReason}); best val loss ${summary.bestValLoss.value.toFixed(4)} at epoch ${summary.bestValLoss.epoch}`,
+  );
+  log(
+    `  test weighted AUROC ${t.weightedAuroc?.toFixed(4) ?? 'n/a'} · macro ${t.macroAuroc?.toFixed(4) ?? 'n/a'} · images with a hierarchy violation ${t.imageViolationRate === null ? 'n/a' : `${(t.imageViolationRate * 100).toFixed(1)}%`}`,
+  );
   log(`  tables and ROC plots: ${summary.outputs.evaluation}`);
   log(`  Grad-CAM grid and MC dropout: ${summary.outputs.explain}`);
   log(`  per-epoch log: ${summary.outputs.log}`);
@@ -93,13 +98,26 @@ export interface CliIo {
 export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
   const { command, positional, flags } = parseArgs(argv);
   const log: Log =
-    io.log ?? (command === 'predict' ? (l) => process.stderr.write(`${l}\n`) : (l) => process.stdout.write(`${l}\n`));
+    io.log ??
+    (command === 'predict'
+      ? (l) => process.stderr.write(`${l}\n`)
+      : (l) => process.stdout.write(`${l}\n`));
   const baseDir = () => io.cwd ?? defaultBaseDir();
   if (flags.help || command === 'help') {
     log(HELP);
     return;
   }
-  const common = takeFlags(flags, ['out', 'cache-dir', 'steal-lock', 'shard', 'run', 'checkpoint', 'split', 'consistent', 'json']);
+  const common = takeFlags(flags, [
+    'out',
+    'cache-dir',
+    'steal-lock',
+    'shard',
+    'run',
+    'checkpoint',
+    'split',
+    'consistent',
+    'json',
+  ]);
   const cacheRoot = path.resolve(baseDir(), String(common['cache-dir'] ?? '.cache/cihmlc'));
   const stealLock = Boolean(common['steal-lock']);
 
@@ -116,7 +134,13 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
         log(`the default run in ${out} is complete (use --out DIR for a new one)`);
       }
       const backend = await chooseBackend(config.backend, log);
-      const summary = await runOne(config, out, { cacheRoot, backend, log, stealLock, ...(io.signal ? { signal: io.signal } : {}) });
+      const summary = await runOne(config, out, {
+        cacheRoot,
+        backend,
+        log,
+        stealLock,
+        ...(io.signal ? { signal: io.signal } : {}),
+      });
       printSummary(summary, log);
       return;
     }
@@ -129,7 +153,13 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
       const backend = await chooseBackend(base.backend, log);
       for (const run of runs) {
         log(`\n=== ${run.id}: ${run.label}`);
-        await runOne({ ...base, ...run.patch }, path.join(out, run.id), { cacheRoot, backend, log, stealLock, ...(io.signal ? { signal: io.signal } : {}) });
+        await runOne({ ...base, ...run.patch }, path.join(out, run.id), {
+          cacheRoot,
+          backend,
+          log,
+          stealLock,
+          ...(io.signal ? { signal: io.signal } : {}),
+        });
       }
       const reportDir = await writeGridReport(out, log);
       log(`\nreport (finished runs so far): ${reportDir}`);
@@ -156,9 +186,15 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
         checkpoint: String(common.checkpoint ?? 'best-loss'),
         ...(common.out ? { out: path.resolve(baseDir(), String(common.out)) } : {}),
       };
-      if (command === 'evaluate') await evaluateCommand({ ...opts, split: String(common.split ?? 'test') });
+      if (command === 'evaluate')
+        await evaluateCommand({ ...opts, split: String(common.split ?? 'test') });
       else if (command === 'explain') await explainCommand({ ...opts, images: positional });
-      else await predictCommand({ ...opts, images: positional, consistent: Boolean(common.consistent) });
+      else
+        await predictCommand({
+          ...opts,
+          images: positional,
+          consistent: Boolean(common.consistent),
+        });
       return;
     }
     default:
@@ -173,4 +209,3 @@ function freshRunDir(runs: string, profile: string): string {
   for (let n = 2; fs.existsSync(dir); n++) dir = path.join(runs, `${profile}-${stamp}-${n}`);
   return dir;
 }
-

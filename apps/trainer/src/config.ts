@@ -196,7 +196,13 @@ export function validateConfig(value: Record<string, unknown>): RunConfig {
     earlyStoppingPatience: integer('earlyStoppingPatience', value.earlyStoppingPatience, 0),
     augment: bool('augment', value.augment),
     seed: integer('seed', value.seed, 0),
-    backend: oneOf('backend', value.backend, ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const),
+    backend: oneOf('backend', value.backend, [
+      'auto',
+      'tensorflow',
+      'webgpu',
+      'wasm',
+      'cpu',
+    ] as const),
     maxBatchesPerEpoch: integer('maxBatchesPerEpoch', value.maxBatchesPerEpoch, 0),
     mcSamples: integer('mcSamples', value.mcSamples, 1),
   };
@@ -206,7 +212,10 @@ export function validateConfig(value: Record<string, unknown>): RunConfig {
     throw new ConfigError('variant', (err as Error).message);
   }
   if (config.labelSet !== 'hierarchical21' && config.penalty !== 'none') {
-    throw new ConfigError('penalty', `label set ${config.labelSet} has no hierarchy: use penalty "none"`);
+    throw new ConfigError(
+      'penalty',
+      `label set ${config.labelSet} has no hierarchy: use penalty "none"`,
+    );
   }
   return config;
 }
@@ -258,9 +267,16 @@ export function resolveConfig(input: {
   const profileName = input.profile ?? (input.file?.profile as string | undefined) ?? 'synthetic';
   const profile = PROFILES[profileName];
   if (!profile) {
-    throw new ConfigError('profile', `unknown profile "${profileName}" (${Object.keys(PROFILES).join(', ')})`);
+    throw new ConfigError(
+      'profile',
+      `unknown profile "${profileName}" (${Object.keys(PROFILES).join(', ')})`,
+    );
   }
-  const merged: Record<string, unknown> = { ...profile, ...(input.file ?? {}), profile: profileName };
+  const merged: Record<string, unknown> = {
+    ...profile,
+    ...(input.file ?? {}),
+    profile: profileName,
+  };
   for (const [flag, value] of Object.entries(input.flags ?? {})) {
     const field = FLAG_FIELDS[flag];
     if (!field) throw new ConfigError(`--${flag}`, 'unknown option');

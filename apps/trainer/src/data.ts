@@ -28,7 +28,10 @@ export interface DatasetFiles {
  * Generates the synthetic CheXpert-format dataset once (into a temporary folder renamed into
  * place when complete) and reuses it when its parameters match.
  */
-export async function ensureSyntheticDataset(data: Extract<DataConfig, { kind: 'synthetic' }>, log: Log): Promise<string> {
+export async function ensureSyntheticDataset(
+  data: Extract<DataConfig, { kind: 'synthetic' }>,
+  log: Log,
+): Promise<string> {
   const marker = path.join(data.dir, SYNTHETIC_MARKER);
   const wanted = { patients: data.patients, seed: data.seed };
   if (fs.existsSync(marker)) {
@@ -43,9 +46,15 @@ export async function ensureSyntheticDataset(data: Extract<DataConfig, { kind: '
   }
   const tmp = `${data.dir}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
-  log(`generating the synthetic CheXpert-format dataset (${data.patients} patients, seed ${data.seed}) in ${data.dir}`);
+  log(
+    `generating the synthetic CheXpert-format dataset (${data.patients} patients, seed ${data.seed}) in ${data.dir}`,
+  );
   const started = Date.now();
-  const summary = await generateSyntheticDataset({ outDir: tmp, patients: data.patients, seed: data.seed });
+  const summary = await generateSyntheticDataset({
+    outDir: tmp,
+    patients: data.patients,
+    seed: data.seed,
+  });
   writeJsonAtomic(path.join(tmp, SYNTHETIC_MARKER), { ...wanted, images: summary.images });
   fs.mkdirSync(path.dirname(data.dir), { recursive: true });
   fs.rmSync(data.dir, { recursive: true, force: true });
@@ -92,7 +101,11 @@ export interface PreparedData {
 }
 
 /** Reads the label files, applies policy and label set, and prepares (or reuses) the image cache. */
-export async function prepareData(config: RunConfig, cacheRoot: string, log: Log): Promise<PreparedData> {
+export async function prepareData(
+  config: RunConfig,
+  cacheRoot: string,
+  log: Log,
+): Promise<PreparedData> {
   const files = await datasetFiles(config.data, log);
   const taxonomy = taxonomyForLabelSet(chexpertTaxonomy, config.labelSet);
   const common = {
@@ -111,16 +124,21 @@ export async function prepareData(config: RunConfig, cacheRoot: string, log: Log
     if (r.badRows || r.missingImages) {
       log(`  ${split}: ${r.badRows} bad rows skipped, ${r.missingImages} missing images skipped`);
     }
-    if (d.paths.length === 0) throw new Error(`${d.csvFile}: no usable images in the ${split} split`);
+    if (d.paths.length === 0)
+      throw new Error(`${d.csvFile}: no usable images in the ${split} split`);
   }
-  const cacheDir = path.join(cacheRoot, `cache-${config.imageSize}-${config.labelSet}-${config.uncertainty}${config.frontalOnly ? '-frontal' : ''}`);
+  const cacheDir = path.join(
+    cacheRoot,
+    `cache-${config.imageSize}-${config.labelSet}-${config.uncertainty}${config.frontalOnly ? '-frontal' : ''}`,
+  );
   const started = Date.now();
   const result = await prepareCache({
     cacheDir,
     splits: datasets,
     size: config.imageSize,
     onProgress: ({ split, shard, shards }) => {
-      if (process.stderr.isTTY) process.stderr.write(`\r  caching ${split} ${shard}/${shards}\u001b[K`);
+      if (process.stderr.isTTY)
+        process.stderr.write(`\r  caching ${split} ${shard}/${shards}\u001b[K`);
     },
   });
   if (process.stderr.isTTY) process.stderr.write('\r\u001b[K');

@@ -36,7 +36,11 @@ describe('the experiment grid', () => {
     expect(() => parseShard('4/4')).toThrow(/index must be in \[0, 3\]/);
     expect(() => parseShard('x')).toThrow(/expected i\/n/);
     expect(
-      parseShard('auto', { SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '5' }),
+      parseShard('auto', {
+        SLURM_ARRAY_TASK_ID: '3',
+        SLURM_ARRAY_TASK_MIN: '1',
+        SLURM_ARRAY_TASK_COUNT: '5',
+      }),
     ).toEqual({ index: 2, count: 5 });
     expect(parseShard('auto/10', { JOB_COMPLETION_INDEX: '7' })).toEqual({ index: 7, count: 10 });
     expect(() => parseShard('auto', {})).toThrow(/neither SLURM_ARRAY_TASK_ID/);

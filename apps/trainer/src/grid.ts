@@ -51,9 +51,7 @@ export function parseShard(text: string, env: NodeJS.ProcessEnv = process.env): 
       index = Number(env.JOB_COMPLETION_INDEX);
       count = Number(m[2] && m[2] !== 'auto' ? m[2] : env.CIHMLC_SHARD_COUNT);
     } else {
-      throw new Error(
-        '--shard auto: neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX is set',
-      );
+      throw new Error('--shard auto: neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX is set');
     }
   } else {
     index = Number(m[1]);

@@ -4,8 +4,8 @@ import type { Cache } from '@cihmlc/chexpert-data';
 import {
   gradCam,
   gradCamPanels,
-  mcDropout,
   type McDropoutResult,
+  mcDropout,
   writeGradCamGridPng,
   writeGradCamPng,
 } from '@cihmlc/explain';
@@ -40,7 +40,12 @@ export async function evaluateSplit(
 }
 
 /** Writes tables, per-label CSV, metrics JSON and ROC plots for evaluated runs into `dir`. */
-export async function writeEvaluation(dir: string, runs: SplitEvaluation[], labels: readonly string[], truth: LabelMatrix): Promise<string[]> {
+export async function writeEvaluation(
+  dir: string,
+  runs: SplitEvaluation[],
+  labels: readonly string[],
+  truth: LabelMatrix,
+): Promise<string[]> {
   return writeReport(
     dir,
     runs.map((r) => ({
@@ -52,14 +57,23 @@ export async function writeEvaluation(dir: string, runs: SplitEvaluation[], labe
 }
 
 /** Predictions of `split` as CSV in the reference format (Path, <Label>_GT, <Label>_Pred). */
-export function writePredictionsCsv(file: string, cache: Cache, split: string, labels: readonly string[], predictions: LabelMatrix): void {
+export function writePredictionsCsv(
+  file: string,
+  cache: Cache,
+  split: string,
+  labels: readonly string[],
+  predictions: LabelMatrix,
+): void {
   const info = cache.splits[split]!;
   const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const header = ['Path', ...labels.flatMap((l) => [`${l}_GT`, `${l}_Pred`])].map(quote).join(',');
   const lines = info.paths.map((p, r) =>
     [
       quote(p),
-      ...labels.flatMap((_, c) => [String(info.labels.data[r * labels.length + c]), String(predictions.data[r * labels.length + c])]),
+      ...labels.flatMap((_, c) => [
+        String(info.labels.data[r * labels.length + c]),
+        String(predictions.data[r * labels.length + c]),
+      ]),
     ].join(','),
   );
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -69,7 +83,11 @@ export function writePredictionsCsv(file: string, cache: Cache, split: string, l
 }
 
 export interface ExplainOutput {
-  images: { path: string; grid: string; uncertainty: { label: string; mean: number; std: number }[] }[];
+  images: {
+    path: string;
+    grid: string;
+    uncertainty: { label: string; mean: number; std: number }[];
+  }[];
 }
 
 /**
@@ -85,7 +103,11 @@ export async function explainImages(
   options: { samples: number; seed: number; perLabelPngs?: boolean },
 ): Promise<ExplainOutput> {
   fs.mkdirSync(outDir, { recursive: true });
-  const mc: McDropoutResult = mcDropout(model, images, { samples: options.samples, seed: options.seed, labelNames: labels });
+  const mc: McDropoutResult = mcDropout(model, images, {
+    samples: options.samples,
+    seed: options.seed,
+    labelNames: labels,
+  });
   const out: ExplainOutput = { images: [] };
   for (let i = 0; i < paths.length; i++) {
     const image = tf.tidy(() => images.slice([i, 0, 0, 0], [1, -1, -1, -1]));
@@ -93,21 +115,35 @@ export async function explainImages(
     const panels = gradCamPanels(image, cams, { uncertainty: mc, imageIndex: i });
     const stem = `image-${String(i + 1).padStart(2, '0')}`;
     const grid = path.join(outDir, `${stem}-gradcam-grid.png`);
-    await writeGradCamGridPng(grid, panels, { scale: Math.max(1, Math.round(160 / images.shape[1])) });
+    await writeGradCamGridPng(grid, panels, {
+      scale: Math.max(1, Math.round(160 / images.shape[1])),
+    });
     if (options.perLabelPngs) {
       fs.mkdirSync(path.join(outDir, stem), { recursive: true });
       for (const panel of panels) {
-        const slug = (panel.cam.name ?? String(panel.cam.label)).toLowerCase().replace(/[^a-z0-9]+/g, '-');
-        await writeGradCamPng(path.join(outDir, stem, `${slug}.png`), panel, { scale: Math.max(1, Math.round(320 / images.shape[1])) });
+        const slug = (panel.cam.name ?? String(panel.cam.label))
+          .toLowerCase()
+          .replace(/[^a-z0-9]+/g, '-');
+        await writeGradCamPng(path.join(outDir, stem, `${slug}.png`), panel, {
+          scale: Math.max(1, Math.round(320 / images.shape[1])),
+        });
       }
     }
     image.dispose();
     out.images.push({
       path: paths[i]!,
       grid,
-      uncertainty: labels.map((label, l) => ({ label, mean: mc.mean[i]![l]!, std: mc.std[i]![l]! })),
+      uncertainty: labels.map((label, l) => ({
+        label,
+        mean: mc.mean[i]![l]!,
+        std: mc.std[i]![l]!,
+      })),
     });
   }
-  writeJsonAtomic(path.join(outDir, 'mc-dropout.json'), { samples: mc.samples, seed: mc.seed, images: out.images });
+  writeJsonAtomic(path.join(outDir, 'mc-dropout.json'), {
+    samples: mc.samples,
+    seed: mc.seed,
+    images: out.images,
+  });
   return out;
 }

@@ -17,7 +17,9 @@ export async function predictSplit(
     const pred = tf.tidy(() => model.predict(batch.x) as tf.Tensor);
     const values = await pred.data();
     pred.dispose();
-    batch.indices.forEach((row, i) => out.set(values.subarray(i * cols, (i + 1) * cols), row * cols));
+    batch.indices.forEach((row, i) => {
+      out.set(values.subarray(i * cols, (i + 1) * cols), row * cols);
+    });
     batch.dispose();
   }
   return { rows: info.count, cols, data: out };

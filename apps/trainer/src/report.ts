@@ -51,12 +51,18 @@ export async function writeGridReport(outDir: string, log: (s: string) => void):
 
   // Paired t-tests: every configuration against flat (14 common labels), and data-driven
   // against fixed at the same λ (all common labels).
-  const lines = ['# Paired t-tests over per-label AUROCs', '', '| A | B | labels | mean diff | t | p |', '|---|---|---|---|---|---|'];
+  const lines = [
+    '# Paired t-tests over per-label AUROCs',
+    '',
+    '| A | B | labels | mean diff | t | p |',
+    '|---|---|---|---|---|---|',
+  ];
   const byId = new Map(finished.map((f) => [f.grid.id, f]));
   const pairs: [string, string][] = [];
   for (const f of finished) if (f.grid.id !== 'flat14') pairs.push([f.grid.id, 'flat14']);
   for (const f of finished) {
-    if (f.grid.id.startsWith('hier-data-driven-')) pairs.push([f.grid.id, f.grid.id.replace('data-driven', 'fixed')]);
+    if (f.grid.id.startsWith('hier-data-driven-'))
+      pairs.push([f.grid.id, f.grid.id.replace('data-driven', 'fixed')]);
   }
   for (const [a, b] of pairs) {
     const A = byId.get(a);
@@ -64,7 +70,9 @@ export async function writeGridReport(outDir: string, log: (s: string) => void):
     if (!A || !B) continue;
     const common = A.evaluation.labels.filter((l) => B.evaluation.labels.includes(l));
     const t = pairedTTest(aurocs(A.evaluation, common), aurocs(B.evaluation, common));
-    lines.push(`| ${A.grid.label} | ${B.grid.label} | ${common.length} | ${t.meanDifference.toFixed(4)} | ${t.t.toFixed(3)} | ${t.p.toPrecision(3)} |`);
+    lines.push(
+      `| ${A.grid.label} | ${B.grid.label} | ${common.length} | ${t.meanDifference.toFixed(4)} | ${t.t.toFixed(3)} | ${t.p.toPrecision(3)} |`,
+    );
   }
   writeFileAtomic(path.join(reportDir, 'paired-t-tests.md'), `${lines.join('\n')}\n`);
   return reportDir;

@@ -73,7 +73,11 @@ function pidAlive(pid: number): boolean {
  * unless `steal` (for a worker that was killed there).
  */
 export function acquireLock(p: RunPaths, steal = false): () => void {
-  const mine: LockInfo = { host: os.hostname(), pid: process.pid, startedAt: new Date().toISOString() };
+  const mine: LockInfo = {
+    host: os.hostname(),
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+  };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       fs.writeFileSync(p.lock, JSON.stringify(mine), { flag: 'wx' });

@@ -23,7 +23,13 @@ export interface RunSummary {
   bestValLoss: { epoch: number; value: number };
   bestValAuroc: { epoch: number; value: number };
   /** Test-split metrics of the best-validation-loss weights (the paper's model). */
-  test: { checkpoint: string; weightedAuroc: number | null; macroAuroc: number | null; microAuroc: number | null; imageViolationRate: number | null };
+  test: {
+    checkpoint: string;
+    weightedAuroc: number | null;
+    macroAuroc: number | null;
+    microAuroc: number | null;
+    imageViolationRate: number | null;
+  };
   /** The same for the best-validation-AUROC weights. */
   testBestAuroc: { weightedAuroc: number | null; macroAuroc: number | null };
   trainingSeconds: number;
@@ -46,7 +52,11 @@ export interface RunOptions extends TrainHooks {
  * split, Grad-CAM and MC-dropout outputs, and `summary.json`, which is written last and marks
  * the run complete. A complete run is not trained again.
  */
-export async function runOne(config: RunConfig, runDir: string, options: RunOptions): Promise<RunSummary> {
+export async function runOne(
+  config: RunConfig,
+  runDir: string,
+  options: RunOptions,
+): Promise<RunSummary> {
   const log = options.log;
   assertDataAvailable(config.data);
   const paths = openRunDir(runDir, config);
@@ -76,17 +86,31 @@ export async function runOne(config: RunConfig, runDir: string, options: RunOpti
     let byAuroc: SplitEvaluation | undefined;
     if (!sameEpoch) {
       await loadWeights(model, paths.bestAuroc);
-      byAuroc = await evaluateSplit(model, cache, 'test', taxonomy, batch, `${name} (best val AUROC)`);
+      byAuroc = await evaluateSplit(
+        model,
+        cache,
+        'test',
+        taxonomy,
+        batch,
+        `${name} (best val AUROC)`,
+      );
     }
     await loadWeights(model, paths.bestLoss);
     const byLoss = await evaluateSplit(model, cache, 'test', taxonomy, batch, name);
     byAuroc ??= byLoss;
     const truth = cache.splits.test!.labels;
-    await writeEvaluation(paths.evaluation, sameEpoch ? [byLoss] : [byLoss, byAuroc], labels, truth);
+    await writeEvaluation(
+      paths.evaluation,
+      sameEpoch ? [byLoss] : [byLoss, byAuroc],
+      labels,
+      truth,
+    );
     writeJsonAtomic(path.join(paths.evaluation, 'evaluation.json'), byLoss.evaluation);
     const predictionsFile = path.join(paths.evaluation, 'test-predictions.csv');
     writePredictionsCsv(predictionsFile, cache, 'test', labels, byLoss.predictions);
-    log(`test weighted AUROC ${byLoss.evaluation.average.weighted?.toFixed(4) ?? 'n/a'} (best-loss weights), ${byAuroc.evaluation.average.weighted?.toFixed(4) ?? 'n/a'} (best-AUROC weights)`);
+    log(
+      `test weighted AUROC ${byLoss.evaluation.average.weighted?.toFixed(4) ?? 'n/a'} (best-loss weights), ${byAuroc.evaluation.average.weighted?.toFixed(4) ?? 'n/a'} (best-AUROC weights)`,
+    );
 
     const count = Math.min(options.explainImages ?? 4, cache.splits.test!.count);
     const picked = pickExplainImages(truth, count);
@@ -111,8 +135,14 @@ export async function runOne(config: RunConfig, runDir: string, options: RunOpti
       backend: options.backend,
       epochs: state.epochs,
       stopReason: state.schedule.stopReason ?? '',
-      bestValLoss: { epoch: state.schedule.bestValLossEpoch + 1, value: state.schedule.bestValLoss },
-      bestValAuroc: { epoch: state.schedule.bestValAurocEpoch + 1, value: state.schedule.bestValAuroc },
+      bestValLoss: {
+        epoch: state.schedule.bestValLossEpoch + 1,
+        value: state.schedule.bestValLoss,
+      },
+      bestValAuroc: {
+        epoch: state.schedule.bestValAurocEpoch + 1,
+        value: state.schedule.bestValAuroc,
+      },
       test: {
         checkpoint: paths.bestLoss,
         weightedAuroc: byLoss.evaluation.average.weighted,
@@ -126,7 +156,12 @@ export async function runOne(config: RunConfig, runDir: string, options: RunOpti
       },
       trainingSeconds,
       imagesPerSecond: last.imagesPerSecond,
-      outputs: { evaluation: paths.evaluation, explain: paths.explain, log: paths.log, predictions: predictionsFile },
+      outputs: {
+        evaluation: paths.evaluation,
+        explain: paths.explain,
+        log: paths.log,
+        predictions: predictionsFile,
+      },
       finishedAt: new Date().toISOString(),
     };
     writeJsonAtomic(paths.summary, summary);
@@ -138,7 +173,10 @@ export async function runOne(config: RunConfig, runDir: string, options: RunOpti
 }
 
 /** Test images to explain: the ones with the most positive findings first (more to look at). */
-function pickExplainImages(truth: { rows: number; cols: number; data: Float32Array }, count: number): number[] {
+function pickExplainImages(
+  truth: { rows: number; cols: number; data: Float32Array },
+  count: number,
+): number[] {
   const positives = Array.from({ length: truth.rows }, (_, r) => {
     let n = 0;
     for (let c = 0; c < truth.cols; c++) n += truth.data[r * truth.cols + c]!;

@@ -14,7 +14,11 @@ function run(losses: number[], aurocs: (number | null)[] = [], c = config) {
   let state = initialSchedule(c);
   const steps = [];
   for (let epoch = 0; epoch < losses.length && !state.stopped; epoch++) {
-    const step = advanceSchedule(state, c, { epoch, valLoss: losses[epoch]!, valAuroc: aurocs[epoch] ?? null });
+    const step = advanceSchedule(state, c, {
+      epoch,
+      valLoss: losses[epoch]!,
+      valAuroc: aurocs[epoch] ?? null,
+    });
     state = step.state;
     steps.push(step);
   }
@@ -24,7 +28,13 @@ function run(losses: number[], aurocs: (number | null)[] = [], c = config) {
 describe('advanceSchedule', () => {
   it('multiplies the LR by 0.9 after each epoch without improvement (patience 1)', () => {
     const { steps } = run([1.0, 0.9, 0.95, 0.96, 0.8]);
-    expect(steps.map((s) => s.state.learningRate)).toEqual([1e-4, 1e-4, 0.9e-4, 0.9 * 0.9e-4, 0.9 * 0.9e-4]);
+    expect(steps.map((s) => s.state.learningRate)).toEqual([
+      1e-4,
+      1e-4,
+      0.9e-4,
+      0.9 * 0.9e-4,
+      0.9 * 0.9e-4,
+    ]);
   });
 
   it('needs an improvement larger than 1e-4 to reset the LR plateau (Keras min_delta)', () => {

@@ -41,7 +41,11 @@ export function buildModel(config: RunConfig, numOutputs: number): tf.LayersMode
   });
 }
 
-export function buildLoss(config: RunConfig, taxonomy: Taxonomy, penalties: number[] | null): HbceLoss {
+export function buildLoss(
+  config: RunConfig,
+  taxonomy: Taxonomy,
+  penalties: number[] | null,
+): HbceLoss {
   return hbceLoss({
     taxonomy,
     penalty: config.penalty,
@@ -56,7 +60,14 @@ export function buildLoss(config: RunConfig, taxonomy: Taxonomy, penalties: numb
 }
 
 /** Loss components and weighted AUROC of a prediction matrix against a split's labels. */
-function scoreSplit(loss: HbceLoss, labels: string[], truth: tf.Tensor2D, predictions: tf.Tensor2D, plainTruth: Float32Array, preds: Float32Array) {
+function scoreSplit(
+  loss: HbceLoss,
+  labels: string[],
+  truth: tf.Tensor2D,
+  predictions: tf.Tensor2D,
+  plainTruth: Float32Array,
+  preds: Float32Array,
+) {
   const { bce, penalty } = loss.components(truth, predictions);
   const b = bce.dataSync()[0]!;
   const p = penalty.dataSync()[0]!;
@@ -127,11 +138,15 @@ export async function train(
   const loss = buildLoss(config, taxonomy, state.penalties);
   if (state.penalties) {
     const range = [Math.min(...state.penalties), Math.max(...state.penalties)];
-    log(`data-driven penalties: ${range[0]!.toFixed(3)}–${range[1]!.toFixed(3)} (λ = ${config.lambda})`);
+    log(
+      `data-driven penalties: ${range[0]!.toFixed(3)}–${range[1]!.toFixed(3)} (λ = ${config.lambda})`,
+    );
   }
 
   const batchesPerEpoch = Math.ceil(trainSplit.count / config.batchSize);
-  const steps = config.maxBatchesPerEpoch ? Math.min(config.maxBatchesPerEpoch, batchesPerEpoch) : batchesPerEpoch;
+  const steps = config.maxBatchesPerEpoch
+    ? Math.min(config.maxBatchesPerEpoch, batchesPerEpoch)
+    : batchesPerEpoch;
   const validTruth = maskedTruth(validSplit.labels, validSplit.mask);
   const validTruthTensor = tf.tensor2d(validTruth.data, [validTruth.rows, validTruth.cols]);
 
@@ -168,14 +183,20 @@ export async function train(
           kept = { bce: tf.keep(c.bce), penalty: tf.keep(c.penalty) };
           return tf.add(c.bce, c.penalty) as tf.Scalar;
         }, true)!;
-        const values = { loss: total.dataSync()[0]!, bce: kept!.bce.dataSync()[0]!, penalty: kept!.penalty.dataSync()[0]! };
+        const values = {
+          loss: total.dataSync()[0]!,
+          bce: kept!.bce.dataSync()[0]!,
+          penalty: kept!.penalty.dataSync()[0]!,
+        };
         tf.dispose([total, kept!.bce, kept!.penalty]);
         return values;
       });
       if (y !== batch.y) y.dispose();
       batch.dispose();
       if (!Number.isFinite(parts.loss)) {
-        throw new Error(`epoch ${epoch + 1}, step ${step + 1}: the loss is ${parts.loss}; lower the learning rate`);
+        throw new Error(
+          `epoch ${epoch + 1}, step ${step + 1}: the loss is ${parts.loss}; lower the learning rate`,
+        );
       }
       sums = {
         loss: sums.loss + parts.loss * n,
@@ -189,7 +210,8 @@ export async function train(
       if (step === 1) firstStepDone = Date.now();
       if (!estimated && (step === Math.min(5, steps) || step === steps)) {
         estimated = true;
-        const perStep = step > 1 ? (Date.now() - firstStepDone) / 1000 / (step - 1) : bar.elapsedSeconds;
+        const perStep =
+          step > 1 ? (Date.now() - firstStepDone) / 1000 / (step - 1) : bar.elapsedSeconds;
         const epochSeconds = perStep * steps;
         const total = epochSeconds * (config.epochs - epoch);
         log(
@@ -207,7 +229,14 @@ export async function train(
 
     const validPred = await predictSplit(model, cache, 'valid', Math.max(config.batchSize, 64));
     const predTensor = tf.tensor2d(validPred.data, [validPred.rows, validPred.cols]);
-    const valid = scoreSplit(loss, labels, validTruthTensor, predTensor, validSplit.labels.data, validPred.data);
+    const valid = scoreSplit(
+      loss,
+      labels,
+      validTruthTensor,
+      predTensor,
+      validSplit.labels.data,
+      validPred.data,
+    );
     predTensor.dispose();
 
     const record: EpochRecord = {
@@ -224,7 +253,12 @@ export async function train(
       imagesPerSecond: sums.images / trainSeconds,
     };
     const step2 = advanceSchedule(state.schedule, config, record);
-    state = { ...state, epochs: epoch + 1, schedule: step2.state, history: [...state.history, record] };
+    state = {
+      ...state,
+      epochs: epoch + 1,
+      schedule: step2.state,
+      history: [...state.history, record],
+    };
     log(
       `epoch ${epoch + 1}: train loss ${record.trainLoss.toFixed(4)} · val loss ${record.valLoss.toFixed(4)} (BCE ${record.valBce.toFixed(4)} + penalty ${record.valPenalty.toFixed(4)}) · val weighted AUROC ${record.valAuroc?.toFixed(4) ?? 'n/a'} · ${record.imagesPerSecond.toFixed(1)} img/s${step2.bestLoss ? ' · best loss' : ''}${step2.bestAuroc ? ' · best AUROC' : ''}`,
     );
@@ -233,13 +267,14 @@ export async function train(
     if (step2.bestLoss) await writeCheckpoint(paths.bestLoss, model, state);
     if (step2.bestAuroc) await writeCheckpoint(paths.bestAuroc, model, state);
     await writeCheckpoint(paths.last, model, state, optimizer);
-    writeFileAtomic(paths.log, state.history.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeFileAtomic(paths.log, `${state.history.map((r) => JSON.stringify(r)).join('\n')}\n`);
     hooks.onEpochEnd?.(record);
     if (state.schedule.stopped) log(`stopping: ${state.schedule.stopReason}`);
     else if (hooks.signal?.aborted) throw new InterruptedError(state.epochs);
   }
   validTruthTensor.dispose();
   optimizer.dispose();
-  if (!fs.existsSync(paths.bestLoss)) throw new Error(`${paths.bestLoss}: no best-loss checkpoint was written`);
+  if (!fs.existsSync(paths.bestLoss))
+    throw new Error(`${paths.bestLoss}: no best-loss checkpoint was written`);
   return { state, model, loss };
 }

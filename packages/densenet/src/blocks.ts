@@ -73,12 +73,7 @@ export function stem(x: Tensor, filters: number, ctx: BuildContext): Tensor {
  * One bottleneck layer of a dense block: BN-ReLU-Conv1×1(4·growth)-BN-ReLU-Conv3×3(growth), its
  * output concatenated to its input (names `${name}_0_bn` … `${name}_concat`).
  */
-export function convBlock(
-  x: Tensor,
-  growthRate: number,
-  name: string,
-  ctx: BuildContext,
-): Tensor {
+export function convBlock(x: Tensor, growthRate: number, name: string, ctx: BuildContext): Tensor {
   let y = batchNorm(`${name}_0_bn`, ctx).apply(x) as Tensor;
   y = relu(`${name}_0_relu`).apply(y) as Tensor;
   y = conv(4 * growthRate, 1, `${name}_1_conv`, ctx).apply(y) as Tensor;

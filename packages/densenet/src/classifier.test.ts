@@ -156,7 +156,12 @@ describe('batchNormMomentum', () => {
     expect(momenta(fast)).toContain(0.9);
     expect(fast.getLayer('top_bn').getConfig().momentum).toBe(0.9);
     expect(() =>
-      createClassifier({ variant: 'tiny', inputShape: [32, 32, 3], numOutputs: 2, batchNormMomentum: 1 }),
+      createClassifier({
+        variant: 'tiny',
+        inputShape: [32, 32, 3],
+        numOutputs: 2,
+        batchNormMomentum: 1,
+      }),
     ).toThrow(/batchNormMomentum must be in \[0, 1\), got 1/);
     keras.dispose();
     fast.dispose();

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-  buildContext,
   assertDenseNetInput,
+  buildContext,
   denseNetFeatures,
   type ImageShape,
   validateInputShape,

@@ -33,7 +33,10 @@ export interface DenseNetOptions {
 }
 
 /** Validates the momentum option and bundles what every layer is built with. */
-export function buildContext(seed: number | undefined, batchNormMomentum: number | undefined): BuildContext {
+export function buildContext(
+  seed: number | undefined,
+  batchNormMomentum: number | undefined,
+): BuildContext {
   const momentum = batchNormMomentum ?? KERAS_BN_MOMENTUM;
   if (!(momentum >= 0 && momentum < 1)) {
     throw new Error(`DenseNet: batchNormMomentum must be in [0, 1), got ${momentum}`);

@@ -1,5 +1,10 @@
 // Times deriveLabels on CheXpert's training-set size (223,414 rows) and the hierarchy checks.
-import { chexpertTaxonomy, deriveLabels, enforceConsistency, hierarchyViolations } from '../dist/index.js';
+import {
+  chexpertTaxonomy,
+  deriveLabels,
+  enforceConsistency,
+  hierarchyViolations,
+} from '../dist/index.js';
 
 const ROWS = 223_414;
 let seed = 2408;
@@ -19,11 +24,21 @@ function time(name, fn, repeats = 5) {
     ms.push(performance.now() - t);
   }
   ms.sort((a, b) => a - b);
-  return { name, 'median ms': ms[Math.floor(ms.length / 2)].toFixed(1), 'rows/s': Math.round(ROWS / (ms[Math.floor(ms.length / 2)] / 1000)).toLocaleString('en') };
+  return {
+    name,
+    'median ms': ms[Math.floor(ms.length / 2)].toFixed(1),
+    'rows/s': Math.round(ROWS / (ms[Math.floor(ms.length / 2)] / 1000)).toLocaleString('en'),
+  };
 }
 
 console.table([
-  time('deriveLabels (flat matrix)', () => deriveLabels({ rows: ROWS, cols: 14, data: source }, chexpertTaxonomy)),
-  time('hierarchyViolations', () => hierarchyViolations({ rows: ROWS, cols: 21, data: preds }, chexpertTaxonomy)),
-  time('enforceConsistency', () => enforceConsistency({ rows: ROWS, cols: 21, data: preds }, chexpertTaxonomy)),
+  time('deriveLabels (flat matrix)', () =>
+    deriveLabels({ rows: ROWS, cols: 14, data: source }, chexpertTaxonomy),
+  ),
+  time('hierarchyViolations', () =>
+    hierarchyViolations({ rows: ROWS, cols: 21, data: preds }, chexpertTaxonomy),
+  ),
+  time('enforceConsistency', () =>
+    enforceConsistency({ rows: ROWS, cols: 21, data: preds }, chexpertTaxonomy),
+  ),
 ]);
