@@ -35,7 +35,7 @@ async function main() {
   });
   const model = buildDenseNetLike(config);
   const trainableParams = model.trainableWeights.reduce(
-    (n, w) => n + w.shape.reduce((a, b) => a * (b ?? 1), 1),
+    (n, w) => n + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1),
     0,
   );
   const optimizer = tf.train.adam(1e-3);
