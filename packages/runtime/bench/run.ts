@@ -3,7 +3,9 @@
  * on cpu (stock and with this package's kernels), wasm (stock and patched), webgpu when Dawn
  * finds an adapter (lavapipe on CPU-only machines), and the PyTorch CPU peer (2 threads) on the
  * same model and batch, in one run. Each variant runs in its own process with a time limit.
- * Env: BENCH_TIMEOUT_S (per variant, default 300), BENCH_ONLY=small|densenet121, PYTHON.
+ * Env: BENCH_TIMEOUT_S (per variant, default 300), BENCH_ONLY=small|densenet121,
+ * BENCH_BACKENDS=cpu-stock,cpu,wasm-stock,wasm,webgpu,pytorch (default: all), BENCH_BATCH
+ * (small model's batch, default 16), PYTHON.
  */
 import { execFile } from 'node:child_process';
 import * as os from 'node:os';
@@ -22,6 +24,7 @@ interface Workload {
   size: number;
 }
 interface Variant {
+  key: string;
   label: string;
   args: string[];
   steps: number;
@@ -36,27 +39,52 @@ interface Row {
 }
 
 const WORKLOADS: Workload[] = [
-  { model: 'small', batch: 16, size: 64 },
+  { model: 'small', batch: Number(process.env.BENCH_BATCH ?? 16), size: 64 },
   { model: 'densenet121', batch: 2, size: 224 },
 ].filter((w) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY === w.model) as Workload[];
 
 const VARIANTS: Variant[] = [
-  { label: 'tfjs cpu (stock)', args: ['--backend', 'cpu', '--stock'], steps: 1, warmup: 0 },
-  { label: 'tfjs cpu + @cihmlc/runtime kernels', args: ['--backend', 'cpu'], steps: 2, warmup: 1 },
-  { label: 'tfjs wasm (stock)', args: ['--backend', 'wasm', '--stock'], steps: 1, warmup: 0 },
   {
+    key: 'cpu-stock',
+    label: 'tfjs cpu (stock)',
+    args: ['--backend', 'cpu', '--stock'],
+    steps: 1,
+    warmup: 0,
+  },
+  {
+    key: 'cpu',
+    label: 'tfjs cpu + @cihmlc/runtime kernels',
+    args: ['--backend', 'cpu'],
+    steps: 2,
+    warmup: 1,
+  },
+  {
+    key: 'wasm-stock',
+    label: 'tfjs wasm (stock)',
+    args: ['--backend', 'wasm', '--stock'],
+    steps: 1,
+    warmup: 0,
+  },
+  {
+    key: 'wasm',
     label: 'tfjs wasm + @cihmlc/runtime kernels',
     args: ['--backend', 'wasm'],
     steps: 3,
     warmup: 1,
   },
   {
+    key: 'webgpu',
     label: 'tfjs webgpu + @cihmlc/runtime kernels',
     args: ['--backend', 'webgpu'],
     steps: 2,
     warmup: 1,
   },
 ];
+
+function wanted(key: string): boolean {
+  const list = process.env.BENCH_BACKENDS;
+  return !list || list.split(',').includes(key);
+}
 
 async function runJson(cmd: string, args: string[]): Promise<Record<string, unknown>> {
   try {
@@ -91,7 +119,7 @@ async function main() {
   const tsx = path.join(here, '..', 'node_modules', '.bin', 'tsx');
   for (const w of WORKLOADS) {
     const common = ['--model', w.model, '--batch', String(w.batch), '--size', String(w.size)];
-    for (const v of VARIANTS) {
+    for (const v of VARIANTS.filter((x) => wanted(x.key))) {
       const steps = w.model === 'densenet121' ? Math.min(v.steps, 2) : v.steps;
       const r = await runJson(tsx, [
         path.join(here, 'train-step.ts'),
@@ -116,6 +144,7 @@ async function main() {
         `${w.model} ${label}: ${row.msPerStep ? `${row.msPerStep.toFixed(0)} ms/step` : row.note}\n`,
       );
     }
+    if (!wanted('pytorch')) continue;
     const t = await runJson(python, [
       path.join(here, 'torch_peer.py'),
       '--model',

@@ -87,21 +87,19 @@ async function numerics() {
     const { outH, outW } = outputSize(g);
     const x = seededValues(g.batch * g.inH * g.inW * g.inC, 1);
     const dy = seededValues(g.batch * outH * outW * g.outC, 2);
-    const out = tf
-      .engine()
-      .runKernel(
-        'Conv2DBackpropFilter',
-        {
-          x: tf.tensor4d(x, [g.batch, g.inH, g.inW, g.inC]),
-          dy: tf.tensor4d(dy, [g.batch, outH, outW, g.outC]),
-        },
-        {
-          strides: [g.strideH, g.strideW],
-          pad: g.padding,
-          dataFormat: 'NHWC',
-          filterShape: [g.kh, g.kw, g.inC, g.outC],
-        },
-      ) as tf.Tensor;
+    const out = tf.engine().runKernel(
+      'Conv2DBackpropFilter',
+      {
+        x: tf.tensor4d(x, [g.batch, g.inH, g.inW, g.inC]),
+        dy: tf.tensor4d(dy, [g.batch, outH, outW, g.outC]),
+      },
+      {
+        strides: [g.strideH, g.strideW],
+        pad: g.padding,
+        dataFormat: 'NHWC',
+        filterShape: [g.kh, g.kw, g.inC, g.outC],
+      },
+    ) as tf.Tensor;
     const rel = relativeError((await out.data()) as Float32Array, naiveConv2dFilterGrad(x, dy, g));
     emit({ check: 'Conv2DBackpropFilter', case: g, relativeError: rel, pass: rel < 1e-4 });
   }
