@@ -186,8 +186,10 @@ function printTable(rows: Row[]) {
   lines.push('|---|---|---|---:|---:|---:|');
   for (const r of rows) {
     const peer = rows.find((p) => p.workload === r.workload && p.label.startsWith('pytorch'));
-    const ratio =
-      r.msPerStep && peer?.msPerStep ? `${(r.msPerStep / peer.msPerStep).toFixed(1)}x slower` : '';
+    const factor = r.msPerStep && peer?.msPerStep ? r.msPerStep / peer.msPerStep : 0;
+    let ratio = '';
+    if (factor >= 1) ratio = `${factor.toFixed(1)}x slower`;
+    else if (factor > 0) ratio = `${(1 / factor).toFixed(1)}x faster`;
     const name = r.workload.model === 'small' ? 'small DenseNet-like' : 'DenseNet-121';
     const ms = r.msPerStep ? r.msPerStep.toFixed(0) : (r.note ?? '');
     const ips = r.imagesPerSecond ? r.imagesPerSecond.toFixed(2) : '';
