@@ -69,7 +69,7 @@ const VARIANTS: Variant[] = [
     key: 'wasm',
     label: 'tfjs wasm + @cihmlc/runtime kernels',
     args: ['--backend', 'wasm'],
-    steps: 3,
+    steps: 6,
     warmup: 1,
   },
   {
@@ -154,7 +154,7 @@ async function main() {
       '--size',
       String(w.size),
       '--steps',
-      w.model === 'densenet121' ? '3' : '5',
+      w.model === 'densenet121' ? '3' : '10',
       '--threads',
       '2',
     ]);
@@ -182,7 +182,7 @@ function printTable(rows: Row[]) {
     `Training step (forward + backward + Adam), ${new Date().toISOString().slice(0, 16)}Z, ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, load ${os.loadavg()[0]?.toFixed(1)}`,
   );
   lines.push('');
-  lines.push('| model | batch x size | backend | ms / step | images / s | vs PyTorch |');
+  lines.push('| model | batch x size | backend | ms / step (best) | images / s | vs PyTorch |');
   lines.push('|---|---|---|---:|---:|---:|');
   for (const r of rows) {
     const peer = rows.find((p) => p.workload === r.workload && p.label.startsWith('pytorch'));
