@@ -19,8 +19,8 @@ xz -dc "$CARRY/dawn.node.xz" > "$WORK/dawn.node"
 cp "$CARRY/bench.bundle.mjs" "$WORK/"
 # NVIDIA's Vulkan ICD lives under /usr/local/nvidia on the lent machines; its GL dispatch
 # libraries come from the carried Debian packages.
-for f in "$CARRY"/debs/*.deb; do dpkg -x "$f" / 2>/dev/null; done; ldconfig 2>/dev/null
 if [ -e /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
+  for f in "$CARRY"/debs/*.deb; do dpkg -x "$f" / 2>/dev/null; done; ldconfig 2>/dev/null
   export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
   export LD_LIBRARY_PATH="/usr/local/nvidia/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 fi
