@@ -3,7 +3,9 @@
  * on cpu (stock and with this package's kernels), wasm (stock and patched), webgpu when Dawn
  * finds an adapter (lavapipe on CPU-only machines), and the PyTorch CPU peer (2 threads) on the
  * same model and batch, in one run. Each variant runs in its own process with a time limit.
- * Env: BENCH_TIMEOUT_S (per variant, default 300), BENCH_ONLY=small|densenet121, PYTHON.
+ * Env: BENCH_TIMEOUT_S (per variant, default 300), BENCH_ONLY=small|densenet121,
+ * BENCH_BACKENDS=cpu-stock,cpu,wasm-stock,wasm,webgpu,pytorch (default: all), BENCH_BATCH
+ * (small model's batch, default 16), PYTHON.
  */
 import { execFile } from 'node:child_process';
 import * as os from 'node:os';
@@ -22,6 +24,7 @@ interface Workload {
   size: number;
 }
 interface Variant {
+  key: string;
   label: string;
   args: string[];
   steps: number;
@@ -36,27 +39,52 @@ interface Row {
 }
 
 const WORKLOADS: Workload[] = [
-  { model: 'small', batch: 16, size: 64 },
+  { model: 'small', batch: Number(process.env.BENCH_BATCH ?? 16), size: 64 },
   { model: 'densenet121', batch: 2, size: 224 },
 ].filter((w) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY === w.model) as Workload[];
 
 const VARIANTS: Variant[] = [
-  { label: 'tfjs cpu (stock)', args: ['--backend', 'cpu', '--stock'], steps: 1, warmup: 0 },
-  { label: 'tfjs cpu + @cihmlc/runtime kernels', args: ['--backend', 'cpu'], steps: 2, warmup: 1 },
-  { label: 'tfjs wasm (stock)', args: ['--backend', 'wasm', '--stock'], steps: 1, warmup: 0 },
   {
-    label: 'tfjs wasm + @cihmlc/runtime kernels',
-    args: ['--backend', 'wasm'],
-    steps: 3,
+    key: 'cpu-stock',
+    label: 'tfjs cpu (stock)',
+    args: ['--backend', 'cpu', '--stock'],
+    steps: 1,
+    warmup: 0,
+  },
+  {
+    key: 'cpu',
+    label: 'tfjs cpu + @cihmlc/runtime kernels',
+    args: ['--backend', 'cpu'],
+    steps: 2,
     warmup: 1,
   },
   {
+    key: 'wasm-stock',
+    label: 'tfjs wasm (stock)',
+    args: ['--backend', 'wasm', '--stock'],
+    steps: 1,
+    warmup: 0,
+  },
+  {
+    key: 'wasm',
+    label: 'tfjs wasm + @cihmlc/runtime kernels',
+    args: ['--backend', 'wasm'],
+    steps: 6,
+    warmup: 1,
+  },
+  {
+    key: 'webgpu',
     label: 'tfjs webgpu + @cihmlc/runtime kernels',
     args: ['--backend', 'webgpu'],
     steps: 2,
     warmup: 1,
   },
 ];
+
+function wanted(key: string): boolean {
+  const list = process.env.BENCH_BACKENDS;
+  return !list || list.split(',').includes(key);
+}
 
 async function runJson(cmd: string, args: string[]): Promise<Record<string, unknown>> {
   try {
@@ -91,7 +119,7 @@ async function main() {
   const tsx = path.join(here, '..', 'node_modules', '.bin', 'tsx');
   for (const w of WORKLOADS) {
     const common = ['--model', w.model, '--batch', String(w.batch), '--size', String(w.size)];
-    for (const v of VARIANTS) {
+    for (const v of VARIANTS.filter((x) => wanted(x.key))) {
       const steps = w.model === 'densenet121' ? Math.min(v.steps, 2) : v.steps;
       const r = await runJson(tsx, [
         path.join(here, 'train-step.ts'),
@@ -116,6 +144,7 @@ async function main() {
         `${w.model} ${label}: ${row.msPerStep ? `${row.msPerStep.toFixed(0)} ms/step` : row.note}\n`,
       );
     }
+    if (!wanted('pytorch')) continue;
     const t = await runJson(python, [
       path.join(here, 'torch_peer.py'),
       '--model',
@@ -125,7 +154,7 @@ async function main() {
       '--size',
       String(w.size),
       '--steps',
-      w.model === 'densenet121' ? '3' : '5',
+      w.model === 'densenet121' ? '3' : '10',
       '--threads',
       '2',
     ]);
@@ -153,12 +182,14 @@ function printTable(rows: Row[]) {
     `Training step (forward + backward + Adam), ${new Date().toISOString().slice(0, 16)}Z, ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, load ${os.loadavg()[0]?.toFixed(1)}`,
   );
   lines.push('');
-  lines.push('| model | batch x size | backend | ms / step | images / s | vs PyTorch |');
+  lines.push('| model | batch x size | backend | ms / step (best) | images / s | vs PyTorch |');
   lines.push('|---|---|---|---:|---:|---:|');
   for (const r of rows) {
     const peer = rows.find((p) => p.workload === r.workload && p.label.startsWith('pytorch'));
-    const ratio =
-      r.msPerStep && peer?.msPerStep ? `${(r.msPerStep / peer.msPerStep).toFixed(1)}x slower` : '';
+    const factor = r.msPerStep && peer?.msPerStep ? r.msPerStep / peer.msPerStep : 0;
+    let ratio = '';
+    if (factor >= 1) ratio = `${factor.toFixed(1)}x slower`;
+    else if (factor > 0) ratio = `${(1 / factor).toFixed(1)}x faster`;
     const name = r.workload.model === 'small' ? 'small DenseNet-like' : 'DenseNet-121';
     const ms = r.msPerStep ? r.msPerStep.toFixed(0) : (r.note ?? '');
     const ips = r.imagesPerSecond ? r.imagesPerSecond.toFixed(2) : '';

@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 // The published package ships an ESM and a CJS build; each must find the wasm binaries and the
 // optional modules on its own (import.meta.url vs __filename). Built here into .cache/.
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const outDir = path.join(packageRoot, '.cache', 'dist-test');
+// Under a folder named dist: git- and biome-ignored like the real build output.
+const outDir = path.join(packageRoot, '.cache', 'dist');
 
 const script = (importLine: string) => `${importLine}
 const tf = require_or_import_tf();

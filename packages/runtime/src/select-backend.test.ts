@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadModule, type ModuleLoader } from './module-loader.js';
 import { selectBackend } from './select-backend.js';
-import { probeWebGpuAdapter } from './webgpu-backend.js';
+import { probeWebGpuAdapter, releaseWebGpu } from './webgpu-backend.js';
 
 const noNativeTensorflow: ModuleLoader = (specifier) => {
   if (specifier.startsWith('@tensorflow/tfjs-node'))
@@ -133,6 +133,33 @@ describe('selectBackend', () => {
       const selection = await selectBackend({ backend: 'webgpu', registerKernels: false });
       expect(selection.adapterName).toBe(adapterName);
       expect(tf.getBackend()).toBe('webgpu');
+      await tf.setBackend('cpu');
+      releaseWebGpu();
     }
+  });
+
+  it('auto passes over a software WebGPU adapter (lavapipe) for wasm, and says so', async () => {
+    let adapter: Awaited<ReturnType<typeof probeWebGpuAdapter>> | undefined;
+    try {
+      adapter = await probeWebGpuAdapter(loadModule);
+    } catch {
+      adapter = undefined;
+    }
+    if (!adapter?.isSoftware) {
+      console.log(
+        'SKIPPED: no software WebGPU adapter here (scripts/install-lavapipe.sh installs one)',
+      );
+      return;
+    }
+    const realDawn: ModuleLoader = (specifier) =>
+      specifier.startsWith('@tensorflow/tfjs-node')
+        ? noNativeTensorflow(specifier)
+        : loadModule(specifier);
+    const selection = await selectBackend({ backend: 'auto', loadModule: realDawn });
+    expect(selection.backend).toBe('wasm');
+    expect(selection.skipped[1]).toEqual({
+      backend: 'webgpu',
+      reason: expect.stringMatching(/is a CPU implementation of Vulkan, slower than wasm/),
+    });
   });
 });

@@ -34,10 +34,54 @@ const emit = (o: Record<string, unknown>) => console.log(`RESULT ${JSON.stringif
 
 async function numerics() {
   const cases = [
-    { batch: 2, inH: 33, inW: 33, inC: 16, kh: 3, kw: 3, outC: 32, strideH: 1, strideW: 1, padding: 'same' as const },
-    { batch: 2, inH: 38, inW: 38, inC: 3, kh: 7, kw: 7, outC: 64, strideH: 2, strideW: 2, padding: 'same' as const },
-    { batch: 4, inH: 16, inW: 16, inC: 128, kh: 1, kw: 1, outC: 32, strideH: 1, strideW: 1, padding: 'valid' as const },
-    { batch: 2, inH: 14, inW: 13, inC: 5, kh: 3, kw: 2, outC: 7, strideH: 2, strideW: 3, padding: 'valid' as const },
+    {
+      batch: 2,
+      inH: 33,
+      inW: 33,
+      inC: 16,
+      kh: 3,
+      kw: 3,
+      outC: 32,
+      strideH: 1,
+      strideW: 1,
+      padding: 'same' as const,
+    },
+    {
+      batch: 2,
+      inH: 38,
+      inW: 38,
+      inC: 3,
+      kh: 7,
+      kw: 7,
+      outC: 64,
+      strideH: 2,
+      strideW: 2,
+      padding: 'same' as const,
+    },
+    {
+      batch: 4,
+      inH: 16,
+      inW: 16,
+      inC: 128,
+      kh: 1,
+      kw: 1,
+      outC: 32,
+      strideH: 1,
+      strideW: 1,
+      padding: 'valid' as const,
+    },
+    {
+      batch: 2,
+      inH: 14,
+      inW: 13,
+      inC: 5,
+      kh: 3,
+      kw: 2,
+      outC: 7,
+      strideH: 2,
+      strideW: 3,
+      padding: 'valid' as const,
+    },
   ];
   for (const g of cases) {
     const { outH, outW } = outputSize(g);
@@ -45,8 +89,16 @@ async function numerics() {
     const dy = seededValues(g.batch * outH * outW * g.outC, 2);
     const out = tf.engine().runKernel(
       'Conv2DBackpropFilter',
-      { x: tf.tensor4d(x, [g.batch, g.inH, g.inW, g.inC]), dy: tf.tensor4d(dy, [g.batch, outH, outW, g.outC]) },
-      { strides: [g.strideH, g.strideW], pad: g.padding, dataFormat: 'NHWC', filterShape: [g.kh, g.kw, g.inC, g.outC] },
+      {
+        x: tf.tensor4d(x, [g.batch, g.inH, g.inW, g.inC]),
+        dy: tf.tensor4d(dy, [g.batch, outH, outW, g.outC]),
+      },
+      {
+        strides: [g.strideH, g.strideW],
+        pad: g.padding,
+        dataFormat: 'NHWC',
+        filterShape: [g.kh, g.kw, g.inC, g.outC],
+      },
     ) as tf.Tensor;
     const rel = relativeError((await out.data()) as Float32Array, naiveConv2dFilterGrad(x, dy, g));
     emit({ check: 'Conv2DBackpropFilter', case: g, relativeError: rel, pass: rel < 1e-4 });
@@ -65,16 +117,23 @@ async function bench() {
   const started = Date.now();
   const total = Number(values.warmup) + Number(values.steps);
   for (let i = 0; i < total; i++) {
-    if (i > Number(values.warmup) && (Date.now() - started) / 1000 > Number(values['max-seconds'])) break;
+    if (i > Number(values.warmup) && (Date.now() - started) / 1000 > Number(values['max-seconds']))
+      break;
     const t0 = performance.now();
     const loss = optimizer.minimize(
-      () => tf.losses.sigmoidCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+      () =>
+        tf.losses.sigmoidCrossEntropy(
+          y,
+          model.apply(x, { training: true }) as tf.Tensor,
+        ) as tf.Scalar,
       true,
     ) as tf.Scalar;
     const value = (await loss.data())[0] as number;
     loss.dispose();
     const ms = performance.now() - t0;
-    console.log(`step ${i}${i < Number(values.warmup) ? ' (warmup)' : ''}: ${ms.toFixed(0)} ms, loss ${value.toFixed(5)}`);
+    console.log(
+      `step ${i}${i < Number(values.warmup) ? ' (warmup)' : ''}: ${ms.toFixed(0)} ms, loss ${value.toFixed(5)}`,
+    );
     if (i >= Number(values.warmup) || total === 1) times.push(ms);
     if (i === 0) emit({ firstStepMs: ms, variant: values.stock ? 'stock' : 'patched' });
   }

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Builds bench/gpu/carry/ (~30 MB, git-ignored) for run.sh on a GPU machine that has no Node and
+# Builds bench/gpu/dist/ (~30 MB, git-ignored) for run.sh on a GPU machine that has no Node and
 # no network: an esbuild bundle of densenet121-webgpu.ts with TF.js and this package's kernels,
 # this machine's node and dawn.node (stripped, xz), the Debian Vulkan loader / GL dispatch .debs,
 # and the PyTorch peer script. Run from anywhere: bash packages/runtime/bench/gpu/prepare.sh
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PKG="$(cd "$HERE/../.." && pwd)"
-CARRY="$HERE/carry"
+CARRY="$HERE/dist"
 mkdir -p "$CARRY/debs"
 cd "$PKG"
 node_modules/.bin/esbuild bench/gpu/densenet121-webgpu.ts --bundle --platform=node --format=esm --minify \

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # On a GPU machine (NVIDIA driver with Vulkan, PyTorch installed, no Node, no network), from the
-# package root with bench/gpu/carry/ present (prepare.sh): unpacks node + dawn.node, installs the
+# package root with bench/gpu/dist/ present (prepare.sh): unpacks node + dawn.node, installs the
 # carried Vulkan loader, then in one run: kernel numerics on the GPU, the DenseNet-121 training
 # step (batch 16, 320x320) on webgpu with stock kernels and with this package's kernels, and the
 # PyTorch CUDA baseline; prints all three and the ratios.
 # Env: BATCH=16 SIZE=320 STEPS=3 SKIP_STOCK=1 (stock takes ~15 s/step on an H100) MAX_SECONDS=240
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-CARRY="${CARRY:-$HERE/carry}"
+CARRY="${CARRY:-$HERE/dist}"
 WORK="$(mktemp -d /tmp/cihmlc-gpu.XXXXXX)"
 BATCH="${BATCH:-16}" SIZE="${SIZE:-320}" STEPS="${STEPS:-3}" MAX_SECONDS="${MAX_SECONDS:-240}"
 LOG="${OUT:-$WORK}/gpu-bench.log"; mkdir -p "$(dirname "$LOG")"
@@ -19,8 +19,8 @@ xz -dc "$CARRY/dawn.node.xz" > "$WORK/dawn.node"
 cp "$CARRY/bench.bundle.mjs" "$WORK/"
 # NVIDIA's Vulkan ICD lives under /usr/local/nvidia on the lent machines; its GL dispatch
 # libraries come from the carried Debian packages.
-for f in "$CARRY"/debs/*.deb; do dpkg -x "$f" / 2>/dev/null; done; ldconfig 2>/dev/null
 if [ -e /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
+  for f in "$CARRY"/debs/*.deb; do dpkg -x "$f" / 2>/dev/null; done; ldconfig 2>/dev/null
   export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
   export LD_LIBRARY_PATH="/usr/local/nvidia/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 fi

@@ -4,7 +4,7 @@ import { CONV_CASES, describeCase } from '../testing/conv-cases.js';
 import { naiveConv2dFilterGrad, outputSize } from '../testing/naive-conv.js';
 import { relativeError, runKernelValues, seededValues, useBackend } from '../testing/numerics.js';
 import { BackendOps } from './backend-ops.js';
-import { conv2dBackpropFilterViaMatMul } from './conv2d-backprop-filter.js';
+import { conv2dBackpropFilterViaMatMul, filterGradientOptions } from './conv2d-backprop-filter.js';
 import { type RegisteredKernels, registerTrainingKernels } from './register-training-kernels.js';
 
 const TOLERANCE = 1e-5;
@@ -33,7 +33,13 @@ function inputsOf(g: (typeof CONV_CASES)[number], p: { x: Float32Array; dy: Floa
   };
 }
 
-describe.each(['cpu', 'wasm'] as const)('Conv2DBackpropFilter on %s', (backend) => {
+// wasm computes stride-1 filter gradients as an XNNPACK convolution; the im2col path it uses
+// otherwise (strided, and on cpu) is checked on wasm too, with that switched off.
+describe.each([
+  ['cpu', true],
+  ['wasm', true],
+  ['wasm', false],
+] as const)('Conv2DBackpropFilter on %s (convolution for stride 1: %s)', (backend, convolution) => {
   const prepared: Prepared[] = [];
   let registration: RegisteredKernels;
 
@@ -50,10 +56,14 @@ describe.each(['cpu', 'wasm'] as const)('Conv2DBackpropFilter on %s', (backend) 
       prepared.push({ x, dy, naive: naiveConv2dFilterGrad(x, dy, g), stockCpu });
     });
     registration = registerTrainingKernels(backend);
+    filterGradientOptions.convolutionOnWasm = convolution;
     await useBackend(backend);
   });
 
-  afterAll(() => registration.restore());
+  afterAll(() => {
+    registration.restore();
+    filterGradientOptions.convolutionOnWasm = true;
+  });
 
   it.each(CONV_CASES.map((g, i) => [describeCase(g), i] as const))('%s', (_name, i) => {
     const g = CONV_CASES[i]!;

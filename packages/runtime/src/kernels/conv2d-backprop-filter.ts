@@ -77,6 +77,10 @@ export function conv2dBackpropFilterViaMatMul(
       outH,
       outW,
     };
+    if (preferConvolution(ops, g)) {
+      const viaConv = filterGradientAsConvolution(ops, x, dy, g, outC);
+      if (viaConv) return viaConv;
+    }
     const patchLen = kh * kw * inC;
     const rowsPerImage = outH * outW;
     const imagesPerChunk = Math.max(
@@ -154,6 +158,66 @@ function patchesTimesDy(
     const a = ops.reshape(cols, [1, rows, patchLen]);
     owned.push(a);
     return ops.matMul(a, d, true, false);
+  } finally {
+    ops.release(...owned);
+  }
+}
+
+/** Opt-out switch for measurements: the im2col path is used when false. */
+export const filterGradientOptions = { convolutionOnWasm: true };
+
+function preferConvolution(ops: BackendOps, g: PatchGeometry): boolean {
+  return (
+    filterGradientOptions.convolutionOnWasm &&
+    ops.backendName === 'wasm' &&
+    g.sh === 1 &&
+    g.sw === 1 &&
+    g.kh * g.kw > 1
+  );
+}
+
+/**
+ * Stride 1 on wasm: the filter gradient is itself a correlation, with the batch as the contracted
+ * channel axis — dW[i,j,ci,co] = sum_{y,x,b} xT[ci, y+i-top, x+j-left, b] * dyT[y, x, b, co] — so
+ * XNNPACK's convolution computes it from xT = [Cin, H, W, B] and the "filter" dyT = [oh, ow, B,
+ * Cout] (output [Cin, kh, kw, Cout]) without materialising the patch matrix.
+ */
+function filterGradientAsConvolution(
+  ops: BackendOps,
+  x: TensorInfo,
+  dy: TensorInfo,
+  g: PatchGeometry,
+  outC: number,
+): TensorInfo | undefined {
+  const bottom = g.kh - 1 + g.outH - g.inH - g.top;
+  const right = g.kw - 1 + g.outW - g.inW - g.left;
+  if (bottom < 0 || right < 0) return undefined;
+  const owned: TensorInfo[] = [];
+  try {
+    const xT = ops.transpose(x, [3, 1, 2, 0]);
+    owned.push(xT);
+    const dyT = ops.transpose(dy, [1, 2, 0, 3]);
+    owned.push(dyT);
+    const out = ops.run(
+      'Conv2D',
+      { x: xT, filter: dyT },
+      {
+        strides: [1, 1],
+        pad: [
+          [0, 0],
+          [g.top, bottom],
+          [g.left, right],
+          [0, 0],
+        ],
+        dataFormat: 'NHWC',
+        dilations: [1, 1],
+      },
+    ); // [Cin, kh, kw, Cout]
+    owned.push(out);
+    if (out.shape[1] !== g.kh || out.shape[2] !== g.kw || out.shape[3] !== outC) {
+      throw new Error(`Conv2DBackpropFilter: internal shape error [${out.shape}]`);
+    }
+    return ops.transpose(out, [1, 2, 0, 3]);
   } finally {
     ops.release(...owned);
   }

@@ -113,9 +113,7 @@ export function conv2dBackpropInputViaConv(
       padBottom = Math.max(0, padBottom);
       padRight = Math.max(0, padRight);
     }
-    const flipped = ops.reverse(filter, [0, 1]);
-    owned.push(flipped);
-    const swapped = ops.transpose(flipped, [0, 1, 3, 2]); // [kh, kw, Cout, Cin]
+    const swapped = flipAndSwapFilter(ops, filter); // [kh, kw, Cout, Cin], spatially flipped
     owned.push(swapped);
     const dx = ops.run(
       'Conv2D',
@@ -144,4 +142,29 @@ export function conv2dBackpropInputViaConv(
   } finally {
     ops.release(...owned);
   }
+}
+
+/** w'[i, j, co, ci] = w[kh-1-i, kw-1-j, ci, co]: a plain loop on host memory, else Reverse + Transpose. */
+function flipAndSwapFilter(ops: BackendOps, filter: TensorInfo): TensorInfo {
+  const [kh, kw, inC, outC] = filter.shape as [number, number, number, number];
+  if (!ops.hasHostMemory || filter.dtype !== 'float32') {
+    const flipped = ops.reverse(filter, [0, 1]);
+    const swapped = ops.transpose(flipped, [0, 1, 3, 2]);
+    ops.release(flipped);
+    return swapped;
+  }
+  const out = ops.allocateHost([kh, kw, outC, inC]);
+  const dst = ops.hostView(out);
+  const src = ops.hostView(filter);
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const from = ((kh - 1 - i) * kw + (kw - 1 - j)) * inC * outC;
+      const to = (i * kw + j) * outC * inC;
+      for (let ci = 0; ci < inC; ci++) {
+        for (let co = 0; co < outC; co++)
+          dst[to + co * inC + ci] = src[from + ci * outC + co] as number;
+      }
+    }
+  }
+  return out;
 }

@@ -65,19 +65,20 @@ export function im2colTransposedOnHost(
           const plane = (ci * batch + b) * inH;
           for (let oy = 0; oy < outH; oy++) {
             const iy = oy * sh + i - top;
+            // Plain loops: rows are short (4-64 values), where fill()/set() calls cost more than they save.
             if (iy < 0 || iy >= inH) {
-              dst.fill(0, o, o + outW);
+              for (let k = 0; k < outW; k++) dst[o + k] = 0;
             } else {
-              if (oxLo > 0) dst.fill(0, o, o + oxLo);
+              for (let k = 0; k < oxLo; k++) dst[o + k] = 0;
               const s0 = (plane + iy) * inW + oxLo * sw + j - left;
               const d0 = o + oxLo;
               if (sw === 1) {
-                if (span > 24) dst.set(src.subarray(s0, s0 + span), d0);
+                if (span >= 64) dst.set(src.subarray(s0, s0 + span), d0);
                 else for (let k = 0; k < span; k++) dst[d0 + k] = src[s0 + k] as number;
               } else {
                 for (let k = 0; k < span; k++) dst[d0 + k] = src[s0 + k * sw] as number;
               }
-              if (oxHi < outW) dst.fill(0, o + oxHi, o + outW);
+              for (let k = oxHi; k < outW; k++) dst[o + k] = 0;
             }
             o += outW;
           }
