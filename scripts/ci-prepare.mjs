@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// Before the tests: where it can (Debian 12, as root, e.g. CI), install the CPU Vulkan driver
+// (Mesa lavapipe from bookworm-backports) so that @cihmlc/runtime's webgpu numerics tests run
+// instead of being skipped. Best effort: anything else prints why and the tests skip webgpu.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+
+const why = (() => {
+  if (process.env.CIHMLC_SKIP_LAVAPIPE) return 'CIHMLC_SKIP_LAVAPIPE is set';
+  if (process.platform !== 'linux') return `not Linux (${process.platform})`;
+  if (process.getuid?.() !== 0)
+    return 'not root (run packages/runtime/scripts/install-lavapipe.sh yourself)';
+  const osRelease = fs.existsSync('/etc/os-release')
+    ? fs.readFileSync('/etc/os-release', 'utf8')
+    : '';
+  if (!osRelease.includes('bookworm')) return 'not Debian 12';
+  const icd = '/usr/share/vulkan/icd.d';
+  if (fs.existsSync(icd) && fs.readdirSync(icd).some((f) => f.includes('lvp'))) {
+    const v = spawnSync('dpkg-query', ['-W', '-f', '${Version}', 'mesa-vulkan-drivers'], {
+      encoding: 'utf8',
+    });
+    if (/^2[5-9]\./.test(v.stdout)) return `already installed (Mesa ${v.stdout})`;
+  }
+  return null;
+})();
+
+if (why) {
+  console.log(`ci-prepare: lavapipe install skipped: ${why}`);
+} else {
+  const r = spawnSync('timeout', ['600', 'bash', 'packages/runtime/scripts/install-lavapipe.sh'], {
+    stdio: 'inherit',
+  });
+  console.log(
+    r.status === 0
+      ? 'ci-prepare: lavapipe installed; the webgpu tests will run'
+      : `ci-prepare: lavapipe install failed (exit ${r.status}); the webgpu tests will be skipped`,
+  );
+}
