@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
-    testTimeout: 300_000, hookTimeout: 300_000,
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
     globalSetup: ['src/test-support/global-setup.ts'],
   },
 });
