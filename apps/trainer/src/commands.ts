@@ -28,6 +28,8 @@ Common options
   --out DIR            run directory (train, default job) or grid directory (grid, report)
   --data DIR           an extracted CheXpert-v1.0(-small) folder instead of the synthetic data
   --test-csv FILE      test labels (CheXlocalize) for --data; default: valid.csv
+  --train-csv FILE     training labels for --data, e.g. the VisualCheXbert labels the paper
+                       trains on; default: train.csv
   --profile NAME       synthetic (default) | paper (DenseNet-121, 320 px, batch 16, Adam 1e-4)
   --config FILE        JSON with any config fields (flags override it)
   --backend NAME       auto (default) | tensorflow | webgpu | wasm | cpu
@@ -54,7 +56,15 @@ async function chooseBackend(request: string, log: Log): Promise<string> {
 }
 
 function configFrom(flags: Record<string, string | boolean>, cacheRoot: string): RunConfig {
-  const own = takeFlags(flags, ['profile', 'config', 'data', 'test-csv', 'patients', 'no-augment']);
+  const own = takeFlags(flags, [
+    'profile',
+    'config',
+    'data',
+    'test-csv',
+    'train-csv',
+    'patients',
+    'no-augment',
+  ]);
   if (own['no-augment']) flags.augment = 'false';
   const file = own.config ? readJson<Record<string, unknown>>(String(own.config)) : undefined;
   const config = resolveConfig({
@@ -67,6 +77,8 @@ function configFrom(flags: Record<string, string | boolean>, cacheRoot: string):
   });
   if (own['test-csv'] && config.data.kind === 'chexpert')
     config.data.testCsv = String(own['test-csv']);
+  if (own['train-csv'] && config.data.kind === 'chexpert')
+    config.data.trainCsv = String(own['train-csv']);
   return config;
 }
 
