@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // import.meta.url (used to resolve optional modules and .wasm files) must work in the CJS build too.
+  shims: true,
 });

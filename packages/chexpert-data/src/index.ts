@@ -1,1 +1,94 @@
-export {};
+// @cihmlc/chexpert-data — CheXpert label CSVs, image pipeline, preprocessed cache and batches,
+// and a synthetic CheXpert-format dataset.
+
+export { writeFileAtomic } from './atomic.js';
+export {
+  type AugmentConfig,
+  type AugmentParams,
+  augmentBatch,
+  augmentImage,
+  augmentParams,
+  DEFAULT_AUGMENT,
+  toModelInput,
+} from './augment.js';
+export {
+  CACHE_FORMAT_VERSION,
+  type CacheIndex,
+  type CacheShard,
+  type CacheSplitIndex,
+  cacheFingerprint,
+  type PrepareCacheOptions,
+  type PrepareCacheResult,
+  prepareCache,
+  SHARD_HEADER_BYTES,
+  SHARD_MAGIC,
+} from './cache.js';
+export {
+  type BadRow,
+  CsvFormatError,
+  type LabelCsv,
+  type LabelCsvFormat,
+  METADATA_COLUMNS,
+  type ReadLabelCsvOptions,
+  readLabelCsv,
+} from './csv.js';
+export {
+  assertPatientDisjoint,
+  type Dataset,
+  type DatasetFilters,
+  type DatasetReport,
+  type LabelStatistic,
+  type LoadDatasetOptions,
+  labelStatistics,
+  loadDataset,
+  MissingImagesError,
+  type PatientSplitFractions,
+  patientIdFromPath,
+  resolveImagePath,
+  splitByPatient,
+  subsetDataset,
+} from './dataset.js';
+export {
+  DecodePool,
+  type DecodePoolOptions,
+  defaultWorkerScript,
+  WorkerPool,
+  workerScriptAvailable,
+} from './decode-pool.js';
+export {
+  decodeAndResize,
+  ImageDecodeError,
+  isGrayRgba,
+  loadImage,
+  type ResizedImage,
+  resizeBilinear,
+  toFloatRgb,
+} from './image.js';
+export {
+  type BatchArrays,
+  type BatchOptions,
+  type Cache,
+  type CachedSplit,
+  CacheError,
+  openCache,
+  type TensorBatch,
+} from './open-cache.js';
+export { hashSeed, permutation, Random } from './random.js';
+export {
+  CHEXPERT_HEADER,
+  CHEXPERT_SMALL_PREFIX,
+  generateSyntheticDataset,
+  type SyntheticImageRecord,
+  type SyntheticOptions,
+  type SyntheticSummary,
+  VISUALCHEXBERT_LABEL_ORDER,
+} from './synthetic/generate.js';
+export { encodeGrayscaleJpeg } from './synthetic/jpeg-gray.js';
+export {
+  DEFAULT_RAW_NOISE,
+  type RawLabelNoise,
+  type StudyFindings,
+  SYNTHETIC_RATES,
+  sampleFindings,
+} from './synthetic/labels.js';
+export { type RenderedFinding, type RenderedImage, renderRadiograph } from './synthetic/render.js';

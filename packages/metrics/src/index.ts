@@ -1,1 +1,114 @@
-export {};
+// Reading predictions
+
+export { writeFileAtomic } from './atomic-write.js';
+// AUROC and ROC curves
+export {
+  binaryAuroc,
+  type RocCurve,
+  type RocCurveOptions,
+  rocCurve,
+  trapezoidArea,
+} from './auroc.js';
+export {
+  type BootstrapAuroc,
+  type BootstrapInterval,
+  type BootstrapOptions,
+  bootstrapAuroc,
+} from './bootstrap.js';
+// Comparisons between configurations
+export {
+  type ConfigurationComparison,
+  compareConfigurations,
+  delongPerLabel,
+} from './compare.js';
+export { CsvError } from './csv.js';
+export {
+  type DeLongTest,
+  type DeLongVariance,
+  delongConfidenceInterval,
+  delongTest,
+  delongVariance,
+} from './delong.js';
+// One call for everything
+export {
+  type EvaluateOptions,
+  type Evaluation,
+  type EvaluationInput,
+  evaluate,
+  type MetricsSummary,
+  rocCurves,
+  summarize,
+} from './evaluate.js';
+export { asScoreMatrix, type MatrixInput, type ScoreMatrix } from './matrix.js';
+export {
+  type AurocAverages,
+  type LabelAuroc,
+  type MultilabelAuroc,
+  multilabelAuroc,
+} from './multilabel-auroc.js';
+// Statistics
+export { type PairedTTest, pairedTTest } from './paired-t-test.js';
+export { patientIdFromPath, patientIdsFromPaths } from './patients.js';
+
+// Tables
+export { PAPER_OURS_TABLE_III, PUBLISHED_TABLE_III, type PublishedRow } from './published.js';
+export { seededRandom } from './random.js';
+export {
+  type GroundTruthReport,
+  type Predictions,
+  type ReadOptions,
+  readLabelsAndScores,
+  readPredictionsFile,
+} from './read-predictions.js';
+export { comparisonsMarkdown, reportMarkdown } from './report.js';
+// Figures and files
+export {
+  legendText,
+  ROC_PALETTE,
+  type RocPlotCurve,
+  type RocPlotOptions,
+  rocPlotCurves,
+} from './roc-plot.js';
+export { renderRocPng } from './roc-png.js';
+export { rocCurvesToSvg } from './roc-svg.js';
+export { runCli } from './run-cli.js';
+export {
+  erfc,
+  logGamma,
+  normalQuantile,
+  normalTwoSided,
+  regularizedGammaQ,
+  regularizedIncompleteBeta,
+  studentTTwoSided,
+} from './special-functions.js';
+export {
+  aurocOf,
+  type FormatOptions,
+  headline,
+  perLabelCsv,
+  perLabelMarkdown,
+  type RunResult,
+  TABLE_I_LABELS,
+  TABLE_II_LABELS,
+  type Table,
+  type TableRow,
+  tableI,
+  tableII,
+  tableIII,
+  tableToCsv,
+  tableToMarkdown,
+  violationsMarkdown,
+} from './tables.js';
+// Threshold metrics and hierarchy violations
+export {
+  type LabelThresholdMetrics,
+  type ThresholdMetrics,
+  thresholdMetrics,
+} from './threshold-metrics.js';
+export {
+  type EdgeViolationRate,
+  taxonomyForLabels,
+  type ViolationRates,
+  violationRates,
+} from './violations.js';
+export { type ReportRun, writeReport } from './write-report.js';

@@ -1,1 +1,29 @@
-export {};
+// @cihmlc/runtime: pick the fastest TF.js backend and make every backend train.
+
+export { activateBackend } from './activate-backend.js';
+export {
+  type KernelBackendName,
+  type RegisteredKernels,
+  registerTrainingKernels,
+  TRAINING_KERNELS,
+} from './kernels/register-training-kernels.js';
+export type { ModuleLoader } from './module-loader.js';
+export {
+  AUTO_ORDER,
+  BACKEND_NAMES,
+  type BackendName,
+  type BackendRequest,
+  type BackendSelection,
+  type SelectBackendOptions,
+  type SkippedBackend,
+  selectBackend,
+} from './select-backend.js';
+export { TENSORFLOW_PACKAGES, type TensorflowBackendInfo } from './tensorflow-backend.js';
+export { wasmBinaryDirectory } from './wasm-backend.js';
+export {
+  findDawnNode,
+  probeWebGpuAdapter,
+  releaseWebGpu,
+  type WebGpuAdapterDescription,
+  type WebGpuOptions,
+} from './webgpu-backend.js';

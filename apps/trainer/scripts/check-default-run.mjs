@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// Runs the embedded default job exactly as `pnpm --filter trainer start` does (fresh output and
+// cache folders, so the synthetic dataset is generated too) and checks the issue's targets:
+// at most 10 minutes on this machine and a test weighted AUROC of at least 0.85.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const MAX_SECONDS = 600;
+const MIN_WEIGHTED_AUROC = 0.85;
+const app = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cihmlc-default-'));
+const started = Date.now();
+const result = spawnSync(
+  process.execPath,
+  [
+    path.join(app, 'dist/cli.js'),
+    '--out',
+    path.join(work, 'run'),
+    '--cache-dir',
+    path.join(work, 'cache'),
+  ],
+  { stdio: 'inherit', env: { ...process.env, INIT_CWD: work } },
+);
+const seconds = (Date.now() - started) / 1000;
+if (result.status !== 0) {
+  console.error(`default run failed (exit ${result.status})`);
+  process.exit(1);
+}
+const summary = JSON.parse(fs.readFileSync(path.join(work, 'run', 'summary.json'), 'utf8'));
+const auroc = summary.test.weightedAuroc;
+const rows = [
+  {
+    check: 'wall time (s)',
+    value: seconds.toFixed(0),
+    target: `≤ ${MAX_SECONDS}`,
+    ok: seconds <= MAX_SECONDS,
+  },
+  {
+    check: 'test weighted AUROC',
+    value: auroc?.toFixed(4),
+    target: `≥ ${MIN_WEIGHTED_AUROC}`,
+    ok: auroc >= MIN_WEIGHTED_AUROC,
+  },
+  { check: 'backend', value: summary.backend, target: '', ok: true },
+  { check: 'epochs', value: summary.epochs, target: '', ok: true },
+  {
+    check: 'training images/s (last epoch)',
+    value: summary.imagesPerSecond.toFixed(1),
+    target: '',
+    ok: true,
+  },
+];
+console.table(rows);
+fs.rmSync(work, { recursive: true, force: true });
+process.exit(rows.every((r) => r.ok) ? 0 : 1);

@@ -1,0 +1,149 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Cache } from '@cihmlc/chexpert-data';
+import {
+  gradCam,
+  gradCamPanels,
+  type McDropoutResult,
+  mcDropout,
+  writeGradCamGridPng,
+  writeGradCamPng,
+} from '@cihmlc/explain';
+import { type Evaluation, evaluate, rocPlotCurves, writeReport } from '@cihmlc/metrics';
+import type { LabelMatrix, Taxonomy } from '@cihmlc/taxonomy';
+import * as tf from '@tensorflow/tfjs';
+import { writeJsonAtomic } from './atomic.js';
+import { predictSplit } from './predict-split.js';
+
+export interface SplitEvaluation {
+  name: string;
+  evaluation: Evaluation;
+  predictions: LabelMatrix;
+}
+
+/** Predicts a split and evaluates it with everything @cihmlc/metrics reports. */
+export async function evaluateSplit(
+  model: tf.LayersModel,
+  cache: Cache,
+  split: string,
+  taxonomy: Taxonomy,
+  batchSize: number,
+  name: string,
+): Promise<SplitEvaluation> {
+  const predictions = await predictSplit(model, cache, split, batchSize);
+  const truth = cache.splits[split]!.labels;
+  const evaluation = evaluate(
+    { labels: taxonomy.outputLabels, truth, scores: predictions },
+    { taxonomy: taxonomy.edges.length ? taxonomy : null },
+  );
+  return { name, evaluation, predictions };
+}
+
+/** Writes tables, per-label CSV, metrics JSON and ROC plots for evaluated runs into `dir`. */
+export async function writeEvaluation(
+  dir: string,
+  runs: SplitEvaluation[],
+  labels: readonly string[],
+  truth: LabelMatrix,
+): Promise<string[]> {
+  return writeReport(
+    dir,
+    runs.map((r) => ({
+      name: r.name,
+      evaluation: r.evaluation,
+      curves: rocPlotCurves({ labels, truth, scores: r.predictions }),
+    })),
+  );
+}
+
+/** Predictions of `split` as CSV in the reference format (Path, <Label>_GT, <Label>_Pred). */
+export function writePredictionsCsv(
+  file: string,
+  cache: Cache,
+  split: string,
+  labels: readonly string[],
+  predictions: LabelMatrix,
+): void {
+  const info = cache.splits[split]!;
+  const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const header = ['Path', ...labels.flatMap((l) => [`${l}_GT`, `${l}_Pred`])].map(quote).join(',');
+  const lines = info.paths.map((p, r) =>
+    [
+      quote(p),
+      ...labels.flatMap((_, c) => [
+        String(info.labels.data[r * labels.length + c]),
+        String(predictions.data[r * labels.length + c]),
+      ]),
+    ].join(','),
+  );
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, `${header}\n${lines.join('\n')}\n`);
+  fs.renameSync(tmp, file);
+}
+
+export interface ExplainOutput {
+  images: {
+    path: string;
+    grid: string;
+    uncertainty: { label: string; mean: number; std: number }[];
+  }[];
+}
+
+/**
+ * Grad-CAM of every output for a few test images (one PNG per label and a grid per image,
+ * titled with MC-dropout mean±std) and the MC-dropout statistics as JSON.
+ */
+export async function explainImages(
+  model: tf.LayersModel,
+  images: tf.Tensor4D,
+  paths: string[],
+  labels: readonly string[],
+  outDir: string,
+  options: { samples: number; seed: number; perLabelPngs?: boolean },
+): Promise<ExplainOutput> {
+  fs.mkdirSync(outDir, { recursive: true });
+  const mc: McDropoutResult = mcDropout(model, images, {
+    samples: options.samples,
+    seed: options.seed,
+    labelNames: labels,
+  });
+  const out: ExplainOutput = { images: [] };
+  for (let i = 0; i < paths.length; i++) {
+    const image = tf.tidy(() => images.slice([i, 0, 0, 0], [1, -1, -1, -1]));
+    const cams = gradCam(model, image, { labelNames: labels });
+    const panels = gradCamPanels(image, cams, { uncertainty: mc, imageIndex: i });
+    const stem = `image-${String(i + 1).padStart(2, '0')}`;
+    const grid = path.join(outDir, `${stem}-gradcam-grid.png`);
+    await writeGradCamGridPng(grid, panels, {
+      scale: Math.max(1, Math.round(160 / images.shape[1])),
+    });
+    if (options.perLabelPngs) {
+      fs.mkdirSync(path.join(outDir, stem), { recursive: true });
+      for (const panel of panels) {
+        const slug = (panel.cam.name ?? String(panel.cam.label))
+          .toLowerCase()
+          .replace(/[^a-z0-9]+/g, '-');
+        await writeGradCamPng(path.join(outDir, stem, `${slug}.png`), panel, {
+          scale: Math.max(1, Math.round(320 / images.shape[1])),
+        });
+      }
+    }
+    image.dispose();
+    out.images.push({
+      path: paths[i]!,
+      grid,
+      uncertainty: labels.map((label, l) => ({
+        label,
+        mean: mc.mean[i]![l]!,
+        std: mc.std[i]![l]!,
+      })),
+    });
+  }
+  writeJsonAtomic(path.join(outDir, 'mc-dropout.json'), {
+    samples: mc.samples,
+    seed: mc.seed,
+    images: out.images,
+  });
+  return out;
+}

@@ -1,0 +1,189 @@
+import path from 'node:path';
+import { loadWeights } from '@cihmlc/densenet';
+import * as tf from '@tensorflow/tfjs';
+import { readJson, writeJsonAtomic } from './atomic.js';
+import type { RunConfig } from './config.js';
+import { assertDataAvailable, type Log, prepareData } from './data.js';
+import {
+  evaluateSplit,
+  explainImages,
+  type SplitEvaluation,
+  writeEvaluation,
+  writePredictionsCsv,
+} from './outputs.js';
+import { acquireLock, isComplete, openRunDir, runPaths } from './run-dir.js';
+import { type TrainHooks, train } from './train.js';
+
+export interface RunSummary {
+  runDir: string;
+  config: RunConfig;
+  backend: string;
+  epochs: number;
+  stopReason: string;
+  bestValLoss: { epoch: number; value: number };
+  bestValAuroc: { epoch: number; value: number };
+  /** Test-split metrics of the best-validation-loss weights (the paper's model). */
+  test: {
+    checkpoint: string;
+    weightedAuroc: number | null;
+    macroAuroc: number | null;
+    microAuroc: number | null;
+    imageViolationRate: number | null;
+  };
+  /** The same for the best-validation-AUROC weights. */
+  testBestAuroc: { weightedAuroc: number | null; macroAuroc: number | null };
+  trainingSeconds: number;
+  imagesPerSecond: number;
+  outputs: { evaluation: string; explain: string; log: string; predictions: string };
+  finishedAt: string;
+}
+
+export interface RunOptions extends TrainHooks {
+  cacheRoot: string;
+  backend: string;
+  log: Log;
+  stealLock?: boolean;
+  /** Test images explained with Grad-CAM and MC dropout (default 4). */
+  explainImages?: number;
+}
+
+/**
+ * One complete run: data, training (resumable), evaluation of the best checkpoints on the test
+ * split, Grad-CAM and MC-dropout outputs, and `summary.json`, which is written last and marks
+ * the run complete. A complete run is not trained again.
+ */
+export async function runOne(
+  config: RunConfig,
+  runDir: string,
+  options: RunOptions,
+): Promise<RunSummary> {
+  const log = options.log;
+  assertDataAvailable(config.data);
+  const paths = openRunDir(runDir, config);
+  if (isComplete(paths)) {
+    log(`${runDir}: already complete`);
+    return readJson<RunSummary>(paths.summary);
+  }
+  const release = acquireLock(paths, options.stealLock);
+  try {
+    const started = Date.now();
+    const { cache, taxonomy } = await prepareData(config, options.cacheRoot, log);
+    const labels = taxonomy.outputLabels;
+    log(
+      `train ${cache.splits.train!.count} · valid ${cache.splits.valid!.count} · test ${cache.splits.test!.count} images · ${labels.length} outputs · ${config.variant} at ${config.imageSize}px`,
+    );
+    const { state, model } = await train(config, paths, cache, taxonomy, log, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onEpochEnd ? { onEpochEnd: options.onEpochEnd } : {}),
+    });
+    const trainingSeconds = state.history.reduce((s, r) => s + r.seconds, 0);
+
+    // Evaluate the best-validation-AUROC weights (when they are another epoch's), then the
+    // best-loss weights (Keras's restore_best_weights), which stay loaded for the explanations.
+    const batch = Math.max(config.batchSize, 64);
+    const name = path.basename(runDir);
+    const sameEpoch = state.schedule.bestValAurocEpoch === state.schedule.bestValLossEpoch;
+    let byAuroc: SplitEvaluation | undefined;
+    if (!sameEpoch) {
+      await loadWeights(model, paths.bestAuroc);
+      byAuroc = await evaluateSplit(
+        model,
+        cache,
+        'test',
+        taxonomy,
+        batch,
+        `${name} (best val AUROC)`,
+      );
+    }
+    await loadWeights(model, paths.bestLoss);
+    const byLoss = await evaluateSplit(model, cache, 'test', taxonomy, batch, name);
+    byAuroc ??= byLoss;
+    const truth = cache.splits.test!.labels;
+    await writeEvaluation(
+      paths.evaluation,
+      sameEpoch ? [byLoss] : [byLoss, byAuroc],
+      labels,
+      truth,
+    );
+    writeJsonAtomic(path.join(paths.evaluation, 'evaluation.json'), byLoss.evaluation);
+    const predictionsFile = path.join(paths.evaluation, 'test-predictions.csv');
+    writePredictionsCsv(predictionsFile, cache, 'test', labels, byLoss.predictions);
+    log(
+      `test weighted AUROC ${byLoss.evaluation.average.weighted?.toFixed(4) ?? 'n/a'} (best-loss weights), ${byAuroc.evaluation.average.weighted?.toFixed(4) ?? 'n/a'} (best-AUROC weights)`,
+    );
+
+    const count = Math.min(options.explainImages ?? 4, cache.splits.test!.count);
+    const picked = pickExplainImages(truth, count);
+    const arrays = await cache.loadBatch('test', picked);
+    const images = tf.tensor4d(arrays.images, arrays.shape);
+    await explainImages(
+      model,
+      images,
+      picked.map((i) => cache.splits.test!.paths[i]!),
+      labels,
+      paths.explain,
+      { samples: config.mcSamples, seed: config.seed, perLabelPngs: true },
+    );
+    images.dispose();
+    model.dispose();
+    await cache.close();
+
+    const last = state.history[state.history.length - 1]!;
+    const summary: RunSummary = {
+      runDir,
+      config,
+      backend: options.backend,
+      epochs: state.epochs,
+      stopReason: state.schedule.stopReason ?? '',
+      bestValLoss: {
+        epoch: state.schedule.bestValLossEpoch + 1,
+        value: state.schedule.bestValLoss,
+      },
+      bestValAuroc: {
+        epoch: state.schedule.bestValAurocEpoch + 1,
+        value: state.schedule.bestValAuroc,
+      },
+      test: {
+        checkpoint: paths.bestLoss,
+        weightedAuroc: byLoss.evaluation.average.weighted,
+        macroAuroc: byLoss.evaluation.average.macro,
+        microAuroc: byLoss.evaluation.average.micro,
+        imageViolationRate: byLoss.evaluation.violations?.imageRate ?? null,
+      },
+      testBestAuroc: {
+        weightedAuroc: byAuroc.evaluation.average.weighted,
+        macroAuroc: byAuroc.evaluation.average.macro,
+      },
+      trainingSeconds,
+      imagesPerSecond: last.imagesPerSecond,
+      outputs: {
+        evaluation: paths.evaluation,
+        explain: paths.explain,
+        log: paths.log,
+        predictions: predictionsFile,
+      },
+      finishedAt: new Date().toISOString(),
+    };
+    writeJsonAtomic(paths.summary, summary);
+    log(`run complete in ${((Date.now() - started) / 1000).toFixed(0)} s: ${runDir}`);
+    return summary;
+  } finally {
+    release();
+  }
+}
+
+/** Test images to explain: the ones with the most positive findings first (more to look at). */
+function pickExplainImages(
+  truth: { rows: number; cols: number; data: Float32Array },
+  count: number,
+): number[] {
+  const positives = Array.from({ length: truth.rows }, (_, r) => {
+    let n = 0;
+    for (let c = 0; c < truth.cols; c++) n += truth.data[r * truth.cols + c]!;
+    return { r, n };
+  });
+  positives.sort((a, b) => b.n - a.n || a.r - b.r);
+  return positives.slice(0, count).map((p) => p.r);
+}
+
+export { runPaths };

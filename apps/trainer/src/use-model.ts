@@ -1,0 +1,152 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadImage, toFloatRgb } from '@cihmlc/chexpert-data';
+import { loadWeights } from '@cihmlc/densenet';
+import { mcDropout } from '@cihmlc/explain';
+import {
+  chexpertTaxonomy,
+  enforceConsistency,
+  type Taxonomy,
+  taxonomyForLabelSet,
+} from '@cihmlc/taxonomy';
+import * as tf from '@tensorflow/tfjs';
+import { writeJsonAtomic } from './atomic.js';
+import type { RunConfig } from './config.js';
+import { type Log, prepareData } from './data.js';
+import { evaluateSplit, explainImages, writeEvaluation } from './outputs.js';
+import { runPaths } from './run-dir.js';
+import { buildModel } from './train.js';
+
+interface ModelCommand {
+  runDir: string;
+  config: RunConfig;
+  cacheRoot: string;
+  backend: string;
+  log: Log;
+  checkpoint: string;
+  out?: string;
+}
+
+function checkpointDir(runDir: string, checkpoint: string): string {
+  const p = runPaths(runDir);
+  const dir =
+    checkpoint === 'best-loss'
+      ? p.bestLoss
+      : checkpoint === 'best-auroc'
+        ? p.bestAuroc
+        : checkpoint === 'last'
+          ? p.last
+          : path.resolve(checkpoint);
+  if (!fs.existsSync(dir))
+    throw new Error(`checkpoint ${dir} does not exist (has the run finished an epoch?)`);
+  return dir;
+}
+
+/** The run's model with a checkpoint's weights; a checkpoint of other outputs is a clear error. */
+async function loadRunModel(
+  cmd: ModelCommand,
+): Promise<{ model: tf.LayersModel; taxonomy: Taxonomy }> {
+  const taxonomy = taxonomyForLabelSet(chexpertTaxonomy, cmd.config.labelSet);
+  const model = buildModel(cmd.config, taxonomy.outputLabels.length);
+  const dir = checkpointDir(cmd.runDir, cmd.checkpoint);
+  try {
+    await loadWeights(model, dir);
+  } catch (err) {
+    model.dispose();
+    throw new Error(
+      `checkpoint ${dir} does not fit a ${cmd.config.variant} model with the ${taxonomy.outputLabels.length} outputs of label set ${cmd.config.labelSet}: ${(err as Error).message}`,
+    );
+  }
+  return { model, taxonomy };
+}
+
+async function readImages(files: string[], size: number): Promise<tf.Tensor4D> {
+  if (files.length === 0) throw new Error('no images given');
+  const data = new Float32Array(files.length * size * size * 3);
+  for (let i = 0; i < files.length; i++) {
+    if (!fs.existsSync(files[i]!)) throw new Error(`image not found: ${files[i]}`);
+    const img = await loadImage(files[i]!, size);
+    toFloatRgb(img.data, img.channels, data, i * size * size * 3);
+  }
+  return tf.tensor4d(data, [files.length, size, size, 3]);
+}
+
+export async function evaluateCommand(cmd: ModelCommand & { split: string }): Promise<void> {
+  const { model, taxonomy } = await loadRunModel(cmd);
+  const { cache } = await prepareData(cmd.config, cmd.cacheRoot, cmd.log);
+  if (!cache.splits[cmd.split])
+    throw new Error(`unknown split "${cmd.split}" (train, valid, test)`);
+  const result = await evaluateSplit(
+    model,
+    cache,
+    cmd.split,
+    taxonomy,
+    64,
+    `${path.basename(cmd.runDir)} ${cmd.checkpoint} ${cmd.split}`,
+  );
+  const out =
+    cmd.out ?? path.join(cmd.runDir, `evaluation-${path.basename(cmd.checkpoint)}-${cmd.split}`);
+  await writeEvaluation(out, [result], taxonomy.outputLabels, cache.splits[cmd.split]!.labels);
+  writeJsonAtomic(path.join(out, 'evaluation.json'), result.evaluation);
+  const a = result.evaluation.average;
+  cmd.log(
+    `${cmd.split}: weighted AUROC ${a.weighted?.toFixed(4) ?? 'n/a'} · macro ${a.macro?.toFixed(4) ?? 'n/a'} · micro ${a.micro?.toFixed(4) ?? 'n/a'}`,
+  );
+  cmd.log(`tables and plots: ${out}`);
+  model.dispose();
+  await cache.close();
+}
+
+export async function explainCommand(cmd: ModelCommand & { images: string[] }): Promise<void> {
+  const { model, taxonomy } = await loadRunModel(cmd);
+  const images = await readImages(cmd.images, cmd.config.imageSize);
+  const out = cmd.out ?? path.join(cmd.runDir, 'explain-images');
+  const result = await explainImages(model, images, cmd.images, taxonomy.outputLabels, out, {
+    samples: cmd.config.mcSamples,
+    seed: cmd.config.seed,
+    perLabelPngs: true,
+  });
+  for (const img of result.images) {
+    cmd.log(`${img.path}: ${img.grid}`);
+    for (const u of img.uncertainty)
+      cmd.log(`  ${u.label}: ${u.mean.toFixed(3)}±${u.std.toFixed(3)}`);
+  }
+  images.dispose();
+  model.dispose();
+}
+
+export async function predictCommand(
+  cmd: ModelCommand & { images: string[]; consistent: boolean },
+): Promise<void> {
+  const { model, taxonomy } = await loadRunModel(cmd);
+  const images = await readImages(cmd.images, cmd.config.imageSize);
+  const labels = taxonomy.outputLabels;
+  const probs = tf.tidy(() => model.predict(images) as tf.Tensor);
+  let rows = probs.arraySync() as number[][];
+  probs.dispose();
+  if (cmd.consistent && taxonomy.edges.length) rows = enforceConsistency(rows, taxonomy);
+  const mc = mcDropout(model, images, {
+    samples: cmd.config.mcSamples,
+    seed: cmd.config.seed,
+    labelNames: labels,
+  });
+  const result = {
+    checkpoint: checkpointDir(cmd.runDir, cmd.checkpoint),
+    consistent: cmd.consistent,
+    images: cmd.images.map((file, i) => ({
+      path: file,
+      probabilities: Object.fromEntries(labels.map((l, c) => [l, rows[i]![c]!])),
+      uncertainty: Object.fromEntries(
+        labels.map((l, c) => [l, { mean: mc.mean[i]![c]!, std: mc.std[i]![c]! }]),
+      ),
+    })),
+  };
+  if (cmd.out) {
+    writeJsonAtomic(cmd.out, result);
+    cmd.log(`predictions: ${cmd.out}`);
+  } else {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  }
+  images.dispose();
+  model.dispose();
+}

@@ -1,0 +1,174 @@
+// Benchmark of the data pipeline (run `pnpm bench` in this package; needs the build in dist/).
+// Prints a table; speed goals live here, not in tests. Targets on 2 cores: cache path
+// >= 2,000 images/s at 320x320; CSV parse + label derivation of 223,414 rows < 5 s.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  DecodePool,
+  encodeGrayscaleJpeg,
+  generateSyntheticDataset,
+  loadDataset,
+  openCache,
+  prepareCache,
+  Random,
+  readLabelCsv,
+  renderRadiograph,
+  sampleFindings,
+  writeFileAtomic,
+} from '../dist/index.js';
+
+const quick = process.argv.includes('--quick');
+const rows = [];
+let peakRss = 0;
+const sample = () => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+};
+const sampler = setInterval(sample, 20);
+const num = (v) => (v >= 100 ? v.toFixed(0) : v.toFixed(2));
+// 'per cpu-s': the measure per CPU-second of this process (all its threads). On a shared,
+// loaded machine wall-clock rates fall with the load; per-CPU-second rates estimate an idle one.
+const row = (what, value, unit, cpu, note = '') => {
+  rows.push([what, num(value), cpu === undefined ? '' : num(cpu), unit, note]);
+  console.error(
+    `  ${what}: ${num(value)} ${unit} (per cpu-s: ${cpu === undefined ? '-' : num(cpu)})`,
+  );
+};
+const seconds = async (fn) => {
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  const result = await fn();
+  const c = process.cpuUsage(c0);
+  return [(performance.now() - t0) / 1000, result, (c.user + c.system) / 1e6];
+};
+
+const dir = mkdtempSync(join(tmpdir(), 'cxd-bench-'));
+try {
+  // 1. Source images like CheXpert-v1.0-small: 320x390 grayscale JPEGs.
+  const nImages = quick ? 60 : 240;
+  const files = [];
+  const rng = new Random(1);
+  for (let i = 0; i < nImages; i++) {
+    const img = renderRadiograph(sampleFindings(rng), 'frontal', 390, i);
+    const crop = new Uint8Array(320 * 390);
+    for (let y = 0; y < 390; y++) crop.set(img.gray.subarray(y * 390 + 35, y * 390 + 355), y * 320);
+    const file = join(dir, 'src', `img${i}.jpg`);
+    await writeFileAtomic(file, encodeGrayscaleJpeg(crop, 320, 390, 92));
+    files.push(file);
+  }
+  for (const workers of [1, availableParallelism()]) {
+    const pool = new DecodePool({ workers });
+    await pool.decode(files[0], 320); // start-up not timed
+    const [s] = await seconds(() => Promise.all(files.map((f) => pool.decode(f, 320))));
+    await pool.close();
+    // Decoding runs in worker threads: this process's CPU time does not isolate it.
+    row(
+      `decode+resize 320x390 JPEG -> 320x320, ${workers} worker(s)`,
+      nImages / s,
+      'images/s',
+      undefined,
+      `${nImages} images`,
+    );
+  }
+
+  // 2. The cache path: prepare once, then read shuffled batches at 320x320.
+  const copies = quick ? 4 : 8;
+  // Repeat the images under several patient ids (the cache stores each row).
+  const header =
+    'Path,Sex,Age,Frontal/Lateral,AP/PA,No Finding,Enlarged Cardiomediastinum,Cardiomegaly,Lung Opacity,Lung Lesion,Edema,Consolidation,Pneumonia,Atelectasis,Pneumothorax,Pleural Effusion,Pleural Other,Fracture,Support Devices';
+  const lines = [];
+  for (let c = 0; c < copies; c++) {
+    files.forEach((_, i) => {
+      lines.push(
+        `patient${String(c * nImages + i).padStart(5, '0')}/../src/img${i}.jpg,Female,50,Frontal,AP,1.0,,,,,,,,,,,,,`,
+      );
+    });
+  }
+  await writeFileAtomic(join(dir, 'bench.csv'), `${header}\n${lines.join('\n')}\n`);
+  const ds = await loadDataset({ csv: join(dir, 'bench.csv'), roots: [dir] });
+  const cacheDir = join(dir, 'cache');
+  const [prepS] = await seconds(() => prepareCache({ cacheDir, splits: { train: ds }, size: 320 }));
+  row(
+    `prepareCache 320x320, ${availableParallelism()} workers`,
+    ds.files.length / prepS,
+    'images/s',
+    undefined,
+    `${ds.files.length} images`,
+  );
+  const cache = await openCache(cacheDir);
+  for (const [label, opts] of [
+    ['cache batches 320x320 (arrays, shuffled)', { augment: false, tensors: false }],
+    ['cache batches 320x320 (arrays, augmented)', { augment: true, tensors: false }],
+    ['cache batches 320x320 (tf tensors, augmented)', { augment: true, tensors: true }],
+  ]) {
+    let n = 0;
+    const [s, , cpu] = await seconds(async () => {
+      for (let epoch = 0; epoch < 2; epoch++) {
+        const it = opts.tensors ? cache.batches : cache.batchArrays;
+        for await (const b of it({
+          split: 'train',
+          batchSize: 16,
+          seed: 1,
+          epoch,
+          augment: opts.augment,
+        })) {
+          n += b.indices.length;
+          if (opts.tensors) b.dispose();
+        }
+      }
+    });
+    row(label, n / s, 'images/s', n / cpu, `batch 16, ${n} images`);
+  }
+  await cache.close();
+
+  // 3. CSV parse + label derivation for a CheXpert-sized train.csv (223,414 rows).
+  const csvDir = join(dir, 'csv');
+  const nRows = quick ? 20_000 : 223_414;
+  const [genS, , genCpu] = await seconds(() =>
+    generateSyntheticDataset({
+      outDir: csvDir,
+      patients: Math.ceil(nRows / 1.35),
+      images: false,
+      maxTrainRows: nRows,
+    }),
+  );
+  row('generate train.csv (labels only)', genS, 's', genCpu, `${nRows} rows`);
+  const [parseS, parsed, parseCpu] = await seconds(() => readLabelCsv(join(csvDir, 'train.csv')));
+  row('parse train.csv (fast-csv)', parseS, 's', parseCpu, `${parsed.rows} rows`);
+  for (const policy of ['zeros', 'ignore']) {
+    const [s, , cpu] = await seconds(async () => {
+      const csv = await readLabelCsv(join(csvDir, 'train.csv'));
+      return loadDataset({ csv, roots: [csvDir], policy, missingImages: 'unchecked' });
+    });
+    row(`parse + U-${policy} + derive 21 labels`, s, 's', cpu, `${nRows} rows, target < 5 s`);
+  }
+} finally {
+  clearInterval(sampler);
+  sample();
+  rmSync(dir, { recursive: true, force: true });
+}
+row(
+  'peak RSS',
+  peakRss / 2 ** 20,
+  'MiB',
+  undefined,
+  `maxRSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
+);
+
+const head = ['measurement', 'wall', 'per cpu-s', 'unit', 'note'];
+const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+const fmt = (r) =>
+  r
+    .map((c, i) =>
+      i === 1 || i === 2 ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]),
+    )
+    .join('  ');
+console.log(
+  `\n@cihmlc/chexpert-data bench — node ${process.version}, ${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)}`,
+);
+console.log(
+  "'per cpu-s': the measure per CPU-second of this process (seconds: CPU seconds used)\n",
+);
+console.log(fmt(head));
+console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+for (const r of rows) console.log(fmt(r));

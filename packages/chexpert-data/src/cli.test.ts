@@ -1,0 +1,141 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, inject, it } from 'vitest';
+import { tempDir } from './test-support/fixtures.js';
+
+const run = promisify(execFile);
+const dist = inject('distDir');
+
+/** Runs the built CLI; resolves with exit code and output instead of throwing. */
+async function cli(args: string[], format: 'js' | 'cjs' = 'js') {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [join(dist, `cli.${format}`), ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('cihmlc-data CLI', () => {
+  const out = tempDir();
+
+  it('synth, stats (table and --json) and prepare on a tiny dataset', async () => {
+    const synth = await cli([
+      'synth',
+      '--out',
+      out,
+      '--patients',
+      '8',
+      '--seed',
+      '3',
+      '--size',
+      '48',
+    ]);
+    expect(synth.code).toBe(0);
+    expect(synth.stdout).toMatch(/wrote .*: \d+ train, \d+ valid, \d+ test images/);
+    expect(existsSync(join(out, 'train.csv'))).toBe(true);
+
+    const table = await cli([
+      'stats',
+      '--root',
+      out,
+      '--csv',
+      join(out, 'train.csv'),
+      '--csv',
+      `test=${join(out, 'test_labels.csv')}`,
+    ]);
+    expect(table.code).toBe(0);
+    const lines = table.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^label\s+train pos\s+train %\s+test pos\s+test %$/);
+    expect(lines.some((l) => /^Abnormal\s+\d+/.test(l))).toBe(true);
+    expect(lines).toHaveLength(3 + 21);
+
+    const json = await cli([
+      'stats',
+      '--root',
+      out,
+      '--csv',
+      join(out, 'valid.csv'),
+      '--json',
+      '--label-set',
+      'flat14',
+    ]);
+    expect(json.code).toBe(0);
+    const parsed = JSON.parse(json.stdout) as Record<
+      string,
+      { images: number; labels: { label: string }[] }
+    >;
+    expect(parsed.valid!.labels).toHaveLength(14);
+    const csvRows = readFileSync(join(out, 'valid.csv'), 'utf8').trim().split('\n').length - 1;
+    expect(parsed.valid!.images).toBe(csvRows);
+
+    // The CJS build prepares with worker threads too.
+    const cache = join(out, 'cache');
+    const prep = await cli(
+      [
+        'prepare',
+        '--root',
+        out,
+        '--csv',
+        join(out, 'train.csv'),
+        '--cache',
+        cache,
+        '--size',
+        '16',
+        '--frontal',
+        '--workers',
+        '2',
+      ],
+      'cjs',
+    );
+    expect(prep.code).toBe(0);
+    expect(prep.stdout).toMatch(/^built /);
+    const again = await cli([
+      'prepare',
+      '--root',
+      out,
+      '--csv',
+      join(out, 'train.csv'),
+      '--cache',
+      cache,
+      '--size',
+      '16',
+      '--frontal',
+    ]);
+    expect(again.stdout).toMatch(/^reused /);
+    const index = JSON.parse(readFileSync(join(cache, 'index.json'), 'utf8')) as {
+      size: number;
+      splits: Record<string, unknown>;
+    };
+    expect(index.size).toBe(16);
+    expect(Object.keys(index.splits)).toEqual(['train']);
+  });
+
+  it('prints clear errors with a non-zero exit', async () => {
+    const noOut = await cli(['synth', '--patients', '3']);
+    expect(noOut.code).toBe(2);
+    expect(noOut.stderr).toContain('cihmlc-data: error: --out is required');
+    const badNumber = await cli(['synth', '--out', out, '--patients', 'many']);
+    expect(badNumber.code).toBe(2);
+    expect(badNumber.stderr).toContain('--patients: expected a non-negative integer');
+    const unknown = await cli(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    const missing = await cli(['stats', '--root', out, '--csv', join(out, 'nope.csv')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('nope.csv');
+    const policy = await cli([
+      'stats',
+      '--root',
+      out,
+      '--csv',
+      join(out, 'valid.csv'),
+      '--policy',
+      'maybe',
+    ]);
+    expect(policy.code).toBe(2);
+    expect(policy.stderr).toContain('--policy: expected one of zeros, ones, ignore');
+  });
+});

@@ -1,0 +1,120 @@
+import * as tf from '@tensorflow/tfjs';
+import {
+  assertDenseNetInput,
+  buildContext,
+  denseNetFeatures,
+  type ImageShape,
+  validateInputShape,
+} from './densenet.js';
+import { type DenseNetVariant, kerasModelName, resolveVariant } from './variants.js';
+
+/** Name of the head's 3×3 convolution: the last spatial layer, the Grad-CAM target. */
+export const GRADCAM_LAYER_NAME = 'top_conv2d';
+
+/** Names of the head's layers, in order. */
+export const HEAD_LAYER_NAMES = {
+  conv: GRADCAM_LAYER_NAME,
+  batchNorm: 'top_bn',
+  pool: 'top_avg_pool',
+  dense: 'top_dense',
+  dropout: 'top_dropout',
+  predictions: 'predictions',
+} as const;
+
+export interface ClassifierOptions {
+  variant: DenseNetVariant;
+  inputShape: ImageShape;
+  /** Number of sigmoid outputs (one per label). */
+  numOutputs: number;
+  /** Dropout rate before the output layer (default 0.5). */
+  dropoutRate?: number;
+  /** Filters of the head's 3×3 convolution (default 512). */
+  headFilters?: number;
+  /** Units of the head's hidden dense layer (default 128). */
+  denseUnits?: number;
+  /**
+   * Seed for every Glorot-uniform kernel, making initialisation reproducible; omit for unseeded
+   * random initialisation. Dropout masks stay unseeded.
+   */
+  seed?: number;
+  /** BatchNormalization momentum of backbone and head (default 0.99, Keras's). */
+  batchNormMomentum?: number;
+  /** Model name; defaults to `${backbone name}_classifier`. */
+  name?: string;
+}
+
+function assertPositiveInteger(value: number, field: string): void {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`createClassifier: ${field} must be a positive integer, got ${value}`);
+  }
+}
+
+/**
+ * DenseNet backbone plus the paper's head: Conv2D 3×3 same ReLU (`top_conv2d`), BatchNormalization,
+ * GlobalAveragePooling2D, Dense ReLU, Dropout, Dense sigmoid (`predictions`). One flat model, so the
+ * backbone's weights keep their Keras names and `top_conv2d` is directly reachable.
+ */
+export function createClassifier(options: ClassifierOptions): tf.LayersModel {
+  const { numOutputs, dropoutRate = 0.5, headFilters = 512, denseUnits = 128 } = options;
+  assertPositiveInteger(numOutputs, 'numOutputs');
+  assertPositiveInteger(headFilters, 'headFilters');
+  assertPositiveInteger(denseUnits, 'denseUnits');
+  if (!(dropoutRate >= 0 && dropoutRate < 1)) {
+    throw new Error(`createClassifier: dropoutRate must be in [0, 1), got ${dropoutRate}`);
+  }
+  const config = resolveVariant(options.variant);
+  assertDenseNetInput(config, options.inputShape);
+  const ctx = buildContext(options.seed, options.batchNormMomentum);
+  const init = ctx.init;
+
+  const input = tf.input({ shape: validateInputShape(options.inputShape), name: 'input_1' });
+  let x = denseNetFeatures(input, config, ctx);
+  x = tf.layers
+    .conv2d({
+      filters: headFilters,
+      kernelSize: 3,
+      padding: 'same',
+      activation: 'relu',
+      kernelInitializer: init(),
+      name: HEAD_LAYER_NAMES.conv,
+    })
+    .apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .batchNormalization({
+      axis: -1,
+      momentum: ctx.batchNormMomentum,
+      name: HEAD_LAYER_NAMES.batchNorm,
+    })
+    .apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .globalAveragePooling2d({ name: HEAD_LAYER_NAMES.pool })
+    .apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .dense({
+      units: denseUnits,
+      activation: 'relu',
+      kernelInitializer: init(),
+      name: HEAD_LAYER_NAMES.dense,
+    })
+    .apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .dropout({
+      rate: dropoutRate,
+      // No seed here: a seeded TF.js dropout draws the same mask on every call.
+      name: HEAD_LAYER_NAMES.dropout,
+    })
+    .apply(x) as tf.SymbolicTensor;
+  const output = tf.layers
+    .dense({
+      units: numOutputs,
+      activation: 'sigmoid',
+      kernelInitializer: init(),
+      name: HEAD_LAYER_NAMES.predictions,
+    })
+    .apply(x) as tf.SymbolicTensor;
+  return tf.model({
+    inputs: input,
+    outputs: output,
+    name: options.name ?? `${kerasModelName(config)}_classifier`,
+  });
+}

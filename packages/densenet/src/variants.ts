@@ -1,0 +1,91 @@
+/**
+ * DenseNet architecture descriptions: plain data, no TF.js.
+ *
+ * A variant fixes the number of bottleneck layers per dense block, the growth rate (channels each
+ * bottleneck layer adds) and the stem's filter count. Transitions always halve the channels
+ * (Keras's compression 0.5) and the bottleneck width is always 4 × growth rate, as in Keras.
+ */
+
+/** Shape of a DenseNet: everything that changes between DenseNet-121/169/201 and our small ones. */
+export interface DenseNetConfig {
+  /** Bottleneck layers in each dense block; a transition sits between consecutive blocks. */
+  readonly blocks: readonly number[];
+  /** Channels each bottleneck layer adds (Keras: 32). */
+  readonly growthRate: number;
+  /** Filters of the 7×7/2 stem convolution (Keras: 64). */
+  readonly initialFilters: number;
+}
+
+/** Named architectures: the three Keras ones and two small ones for tests and CPU training. */
+export const DENSENET_PRESETS = {
+  densenet121: { blocks: [6, 12, 24, 16], growthRate: 32, initialFilters: 64 },
+  densenet169: { blocks: [6, 12, 32, 32], growthRate: 32, initialFilters: 64 },
+  densenet201: { blocks: [6, 12, 48, 32], growthRate: 32, initialFilters: 64 },
+  /** ~20k backbone parameters: unit tests and smoke runs on 16–64 px inputs. */
+  tiny: { blocks: [2, 2, 2], growthRate: 8, initialFilters: 16 },
+  /** ~0.2M backbone parameters: CPU training on 64–128 px inputs. */
+  small: { blocks: [3, 6, 8, 4], growthRate: 12, initialFilters: 24 },
+} as const satisfies Record<string, DenseNetConfig>;
+
+export type DenseNetPresetName = keyof typeof DENSENET_PRESETS;
+
+/** A preset's name or a custom configuration. */
+export type DenseNetVariant = DenseNetPresetName | DenseNetConfig;
+
+export const DENSENET_PRESET_NAMES = Object.keys(DENSENET_PRESETS) as DenseNetPresetName[];
+
+function isPresetName(name: string): name is DenseNetPresetName {
+  return Object.hasOwn(DENSENET_PRESETS, name);
+}
+
+function assertPositiveInteger(value: unknown, field: string): asserts value is number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new Error(`DenseNet variant: ${field} must be a positive integer, got ${String(value)}`);
+  }
+}
+
+/** Turns a preset name or custom configuration into a validated configuration. */
+export function resolveVariant(variant: DenseNetVariant): DenseNetConfig {
+  if (typeof variant === 'string') {
+    if (!isPresetName(variant)) {
+      throw new Error(
+        `DenseNet variant: unknown preset "${variant}", expected one of ${DENSENET_PRESET_NAMES.join(', ')} or { blocks, growthRate, initialFilters }`,
+      );
+    }
+    return DENSENET_PRESETS[variant];
+  }
+  if (variant === null || typeof variant !== 'object') {
+    throw new Error(
+      `DenseNet variant: expected a preset name or an object, got ${String(variant)}`,
+    );
+  }
+  if (!Array.isArray(variant.blocks) || variant.blocks.length === 0) {
+    throw new Error('DenseNet variant: blocks must be a non-empty array of positive integers');
+  }
+  variant.blocks.forEach((count, i) => {
+    assertPositiveInteger(count, `blocks[${i}]`);
+  });
+  assertPositiveInteger(variant.growthRate, 'growthRate');
+  assertPositiveInteger(variant.initialFilters, 'initialFilters');
+  return {
+    blocks: [...variant.blocks],
+    growthRate: variant.growthRate,
+    initialFilters: variant.initialFilters,
+  };
+}
+
+/** The Keras model name for a configuration: densenet121/169/201 for the Keras block counts. */
+export function kerasModelName(config: DenseNetConfig): string {
+  for (const name of ['densenet121', 'densenet169', 'densenet201'] as const) {
+    const preset = DENSENET_PRESETS[name];
+    if (
+      preset.growthRate === config.growthRate &&
+      preset.initialFilters === config.initialFilters &&
+      preset.blocks.length === config.blocks.length &&
+      preset.blocks.every((count, i) => count === config.blocks[i])
+    ) {
+      return name;
+    }
+  }
+  return 'densenet';
+}

@@ -1,0 +1,200 @@
+import * as tf from '@tensorflow/tfjs';
+import { MODEL_JSON } from './file-system-handler.js';
+import {
+  DEFAULT_SHARD_BYTES,
+  findManifestFile,
+  readManifestWithWeights,
+  writeManifestWithWeights,
+} from './weights-manifest-files.js';
+
+/** The manifest file of a weights-only checkpoint. */
+export const WEIGHTS_JSON = 'weights.json';
+
+/** Marks a weights-only manifest (it has no modelTopology). */
+export const WEIGHTS_FORMAT = 'weights-manifest';
+
+export interface SaveWeightsOptions {
+  /** Maximum bytes per weight shard (default 4 MiB). */
+  shardBytes?: number;
+}
+
+export interface LoadWeightsOptions {
+  /**
+   * true (default): every model weight must be in the file and every file weight must be used.
+   * false: load the weights that match, keep the others as they are (e.g. a fresh head on a
+   * converted Keras backbone) and report what was missing or unused; at least one must match.
+   */
+  strict?: boolean;
+}
+
+export interface LoadWeightsReport {
+  /** Model weight names that received a value. */
+  loaded: string[];
+  /** Model weight names the file had no value for (only when strict is false). */
+  missing: string[];
+  /** File weight names no model weight matched (only when strict is false). */
+  unused: string[];
+}
+
+/**
+ * Writes every weight of `model` (trainable and BatchNormalization statistics) to `dir` as
+ * weights.json + .bin shards, named by layer and weight (`conv1/conv/kernel`), atomically.
+ */
+export async function saveWeights(
+  model: tf.LayersModel,
+  dir: string,
+  options: SaveWeightsOptions = {},
+): Promise<void> {
+  const named = model.weights.map((w) => ({ name: w.originalName, tensor: w.read() }));
+  const { data, specs } = await tf.io.encodeWeights(named);
+  await writeManifestWithWeights(
+    dir,
+    WEIGHTS_JSON,
+    { format: WEIGHTS_FORMAT, generatedBy: '@cihmlc/densenet', modelName: model.name },
+    specs,
+    data,
+    options.shardBytes ?? DEFAULT_SHARD_BYTES,
+  );
+}
+
+/** Keras 3 names layers conv1_conv where tf.keras 2 used conv1/conv: accept both spellings. */
+function kerasAliases(weightName: string): string[] {
+  const slash = weightName.lastIndexOf('/');
+  if (slash < 0) return [weightName];
+  const underscored = `${weightName.slice(0, slash).replaceAll('/', '_')}${weightName.slice(slash)}`;
+  return underscored === weightName ? [weightName] : [weightName, underscored];
+}
+
+/** tensorflowjs_converter may append a variable suffix (`:0`) to weight names. */
+function stripVariableSuffix(name: string): string {
+  return name.endsWith(':0') ? name.slice(0, -2) : name;
+}
+
+/**
+ * Outer scopes in the file: a nested Keras model prefixes its weights with its own name
+ * (`densenet121/conv1/conv/kernel`). A first path segment counts as a scope only if no model
+ * weight starts with it, so `conv1/bn/gamma` is never read as the final `bn/gamma` under `conv1/`.
+ */
+function outerScopes(fileNames: readonly string[], modelNames: readonly string[]): string[] {
+  const modelHeads = new Set(
+    modelNames.flatMap((n) => kerasAliases(n).map((alias) => alias.split('/')[0])),
+  );
+  const heads = new Set(
+    fileNames
+      .map((n) => n.split('/'))
+      .filter((parts) => parts.length >= 3)
+      .map((parts) => parts[0]!),
+  );
+  return [...heads].filter((head) => !modelHeads.has(head)).map((head) => `${head}/`);
+}
+
+/**
+ * Finds the file weight for a model weight: its exact name first, then under one outer scope.
+ * `byName` maps each file weight name without its `:0` suffix to the name as written.
+ */
+function matchFileWeight(
+  modelName: string,
+  byName: ReadonlyMap<string, string>,
+  scopes: readonly string[],
+  file: string,
+): string | undefined {
+  const aliases = kerasAliases(modelName);
+  for (const alias of aliases) {
+    const exact = byName.get(alias);
+    if (exact !== undefined) return exact;
+  }
+  const scoped = scopes.flatMap((scope) =>
+    aliases.flatMap((alias) => byName.get(`${scope}${alias}`) ?? []),
+  );
+  if (scoped.length > 1) {
+    throw new Error(
+      `${file}: weight "${modelName}" matches several file weights (${scoped.join(', ')}); load from a file with one scope`,
+    );
+  }
+  return scoped[0];
+}
+
+/**
+ * Loads weights into `model` by layer/weight name from a weights-only checkpoint, a saved model, or
+ * tensorflowjs_converter output. `location` is a directory (weights.json or model.json inside) or a
+ * manifest file. Every shape is checked before anything is assigned, so a failed load changes
+ * nothing.
+ */
+export async function loadWeights(
+  model: tf.LayersModel,
+  location: string,
+  options: LoadWeightsOptions = {},
+): Promise<LoadWeightsReport> {
+  const strict = options.strict ?? true;
+  const file = await findManifestFile(location, [WEIGHTS_JSON, MODEL_JSON]);
+  const { specs, data } = await readManifestWithWeights(file);
+
+  const fileNames = specs.map((s) => s.name);
+  const duplicate = fileNames.find((n, i) => fileNames.indexOf(n) !== i);
+  if (duplicate !== undefined) {
+    throw new Error(`${file}: weightsManifest lists weight "${duplicate}" more than once`);
+  }
+  const specByName = new Map(specs.map((s) => [s.name, s]));
+  const byName = new Map(fileNames.map((n) => [stripVariableSuffix(n), n]));
+  const scopes = outerScopes(
+    fileNames.map(stripVariableSuffix),
+    model.weights.map((w) => w.originalName),
+  );
+
+  const assignments: Array<{ variable: tf.LayerVariable; fileName: string }> = [];
+  const missing: string[] = [];
+  const used = new Set<string>();
+  for (const variable of model.weights) {
+    const fileName = matchFileWeight(variable.originalName, byName, scopes, file);
+    if (fileName === undefined) {
+      missing.push(variable.originalName);
+      continue;
+    }
+    if (used.has(fileName)) {
+      throw new Error(`${file}: weight "${fileName}" would be loaded into two model weights`);
+    }
+    used.add(fileName);
+    const spec = specByName.get(fileName)!;
+    const expected = variable.shape;
+    if (spec.shape.length !== expected.length || spec.shape.some((d, i) => d !== expected[i])) {
+      throw new Error(
+        `${file}: weight "${fileName}" has shape [${spec.shape.join(', ')}] but model weight "${variable.originalName}" needs [${expected.join(', ')}]`,
+      );
+    }
+    // Quantised entries decode to their spec dtype, so spec.dtype is what we will get.
+    if (spec.dtype !== variable.dtype) {
+      throw new Error(
+        `${file}: weight "${fileName}" has dtype ${spec.dtype} but model weight "${variable.originalName}" is ${variable.dtype}`,
+      );
+    }
+    assignments.push({ variable, fileName });
+  }
+  const unused = fileNames.filter((n) => !used.has(n));
+
+  if (strict && missing.length > 0) {
+    throw new Error(
+      `${file}: weightsManifest has no weight for ${missing.length} model weight(s): ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''} (pass { strict: false } to load a subset)`,
+    );
+  }
+  if (strict && unused.length > 0) {
+    throw new Error(
+      `${file}: weightsManifest weight(s) not in the model: ${unused.slice(0, 5).join(', ')}${unused.length > 5 ? ', …' : ''} (pass { strict: false } to ignore them)`,
+    );
+  }
+  if (assignments.length === 0) {
+    throw new Error(
+      `${file}: no weight in weightsManifest matches a weight of model "${model.name}"`,
+    );
+  }
+
+  const values = tf.io.decodeWeights(data, specs);
+  try {
+    for (const { variable, fileName } of assignments) {
+      variable.write(values[fileName]!);
+    }
+  } finally {
+    // The variables hold their own references; the decoded map (incl. unused weights) goes.
+    tf.dispose(values);
+  }
+  return { loaded: assignments.map((a) => a.variable.originalName), missing, unused };
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# On a GPU machine (NVIDIA driver with Vulkan, PyTorch installed, no Node, no network), from the
+# package root with bench/gpu/carry/ present (prepare.sh): unpacks node + dawn.node, installs the
+# carried Vulkan loader, then in one run: kernel numerics on the GPU, the DenseNet-121 training
+# step (batch 16, 320x320) on webgpu with stock kernels and with this package's kernels, and the
+# PyTorch CUDA baseline; prints all three and the ratios.
+# Env: BATCH=16 SIZE=320 STEPS=3 SKIP_STOCK=1 (stock takes ~15 s/step on an H100) MAX_SECONDS=240
+set -uo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+CARRY="${CARRY:-$HERE/carry}"
+WORK="$(mktemp -d /tmp/cihmlc-gpu.XXXXXX)"
+BATCH="${BATCH:-16}" SIZE="${SIZE:-320}" STEPS="${STEPS:-3}" MAX_SECONDS="${MAX_SECONDS:-240}"
+LOG="${OUT:-$WORK}/gpu-bench.log"; mkdir -p "$(dirname "$LOG")"
+say() { echo "[gpu-bench] $*" | tee -a "$LOG"; }
+
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | tee -a "$LOG"
+xz -dc "$CARRY/node.xz" > "$WORK/node" && chmod +x "$WORK/node"
+xz -dc "$CARRY/dawn.node.xz" > "$WORK/dawn.node"
+cp "$CARRY/bench.bundle.mjs" "$WORK/"
+# NVIDIA's Vulkan ICD lives under /usr/local/nvidia on the lent machines; its GL dispatch
+# libraries come from the carried Debian packages.
+for f in "$CARRY"/debs/*.deb; do dpkg -x "$f" / 2>/dev/null; done; ldconfig 2>/dev/null
+if [ -e /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
+  export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+  export LD_LIBRARY_PATH="/usr/local/nvidia/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+fi
+export DAWN_NODE="$WORK/dawn.node"
+node_run() { (cd "$WORK" && timeout -k 10 "$1" ./node bench.bundle.mjs "${@:2}") 2>&1 | grep -v 'artificially reduced' | tee -a "$LOG"; }
+
+say "numerics (Conv2DBackpropFilter on the GPU vs a naive reference)"
+node_run 120 numerics
+if [ "${SKIP_STOCK:-0}" != 1 ]; then
+  say "DenseNet-121 webgpu, stock kernels"
+  node_run $((MAX_SECONDS + 120)) bench --stock --batch "$BATCH" --size "$SIZE" --steps 2 --max-seconds "$MAX_SECONDS"
+fi
+say "DenseNet-121 webgpu, @cihmlc/runtime kernels"
+node_run $((MAX_SECONDS + 120)) bench --batch "$BATCH" --size "$SIZE" --steps "$STEPS" --max-seconds "$MAX_SECONDS"
+say "PyTorch baseline (same model definition, CUDA)"
+python3 "$CARRY/torch_peer.py" --model densenet121 --device cuda --batch "$BATCH" --size "$SIZE" --steps 20 --warmup 5 2>&1 | tee -a "$LOG"
+
+python3 - "$LOG" <<'PY'
+import json, re, sys
+rows = []
+for line in open(sys.argv[1]):
+    m = re.search(r'(?:RESULT )?(\{.*"msPerStep".*\})', line)
+    if m: rows.append(json.loads(m.group(1)))
+torch = next((r for r in rows if r["backend"].startswith("pytorch")), None)
+print("\n| backend | batch x size | ms / step | images / s | vs PyTorch |\n|---|---|---:|---:|---:|")
+for r in rows:
+    ratio = f'{r["msPerStep"] / torch["msPerStep"]:.1f}x slower' if torch and r is not torch else "1x"
+    print(f'| {r["backend"]} | {r["batch"]} x {r["size"]} | {r["msPerStep"]:.0f} | {r["imagesPerSecond"]:.2f} | {ratio} |')
+PY

@@ -1,0 +1,175 @@
+/**
+ * `pnpm bench`: training-step throughput of the small DenseNet-like model and of DenseNet-121
+ * on cpu (stock and with this package's kernels), wasm (stock and patched), webgpu when Dawn
+ * finds an adapter (lavapipe on CPU-only machines), and the PyTorch CPU peer (2 threads) on the
+ * same model and batch, in one run. Each variant runs in its own process with a time limit.
+ * Env: BENCH_TIMEOUT_S (per variant, default 300), BENCH_ONLY=small|densenet121, PYTHON.
+ */
+import { execFile } from 'node:child_process';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const timeoutS = Number(process.env.BENCH_TIMEOUT_S ?? 300);
+const python = process.env.PYTHON ?? '/usr/bin/python3';
+
+interface Workload {
+  model: 'small' | 'densenet121';
+  batch: number;
+  size: number;
+}
+interface Variant {
+  label: string;
+  args: string[];
+  steps: number;
+  warmup: number;
+}
+interface Row {
+  workload: Workload;
+  label: string;
+  msPerStep?: number;
+  imagesPerSecond?: number;
+  note?: string;
+}
+
+const WORKLOADS: Workload[] = [
+  { model: 'small', batch: 16, size: 64 },
+  { model: 'densenet121', batch: 2, size: 224 },
+].filter((w) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY === w.model) as Workload[];
+
+const VARIANTS: Variant[] = [
+  { label: 'tfjs cpu (stock)', args: ['--backend', 'cpu', '--stock'], steps: 1, warmup: 0 },
+  { label: 'tfjs cpu + @cihmlc/runtime kernels', args: ['--backend', 'cpu'], steps: 2, warmup: 1 },
+  { label: 'tfjs wasm (stock)', args: ['--backend', 'wasm', '--stock'], steps: 1, warmup: 0 },
+  {
+    label: 'tfjs wasm + @cihmlc/runtime kernels',
+    args: ['--backend', 'wasm'],
+    steps: 3,
+    warmup: 1,
+  },
+  {
+    label: 'tfjs webgpu + @cihmlc/runtime kernels',
+    args: ['--backend', 'webgpu'],
+    steps: 2,
+    warmup: 1,
+  },
+];
+
+async function runJson(cmd: string, args: string[]): Promise<Record<string, unknown>> {
+  try {
+    const { stdout } = await run(cmd, args, {
+      timeout: timeoutS * 1000,
+      maxBuffer: 1 << 24,
+      cwd: path.join(here, '..'),
+    });
+    const line = stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .at(-1);
+    return line ? JSON.parse(line) : { error: 'no result line' };
+  } catch (error) {
+    const e = error as { killed?: boolean; signal?: string; message?: string };
+    if (e.killed || e.signal === 'SIGTERM')
+      return { error: `stopped after ${timeoutS} s (BENCH_TIMEOUT_S)` };
+    return { error: String(e.message ?? error).split('\n')[0] };
+  }
+}
+
+function shortError(text: string): string {
+  if (/Conv2DBackpropFilter.*not registered/.test(text))
+    return "cannot train: no 'Conv2DBackpropFilter' kernel";
+  if (/not available/.test(text)) return text.replace(/^selectBackend: /, '').slice(0, 90);
+  return text.slice(0, 90);
+}
+
+async function main() {
+  const rows: Row[] = [];
+  const tsx = path.join(here, '..', 'node_modules', '.bin', 'tsx');
+  for (const w of WORKLOADS) {
+    const common = ['--model', w.model, '--batch', String(w.batch), '--size', String(w.size)];
+    for (const v of VARIANTS) {
+      const steps = w.model === 'densenet121' ? Math.min(v.steps, 2) : v.steps;
+      const r = await runJson(tsx, [
+        path.join(here, 'train-step.ts'),
+        ...common,
+        ...v.args,
+        '--steps',
+        String(steps),
+        '--warmup',
+        String(v.warmup),
+      ]);
+      const label = r.adapterName ? `${v.label} [${r.adapterName}]` : v.label;
+      const row: Row = r.error
+        ? { workload: w, label, note: shortError(String(r.error)) }
+        : {
+            workload: w,
+            label,
+            msPerStep: Number(r.msPerStep),
+            imagesPerSecond: Number(r.imagesPerSecond),
+          };
+      rows.push(row);
+      process.stderr.write(
+        `${w.model} ${label}: ${row.msPerStep ? `${row.msPerStep.toFixed(0)} ms/step` : row.note}\n`,
+      );
+    }
+    const t = await runJson(python, [
+      path.join(here, 'torch_peer.py'),
+      '--model',
+      w.model,
+      '--batch',
+      String(w.batch),
+      '--size',
+      String(w.size),
+      '--steps',
+      w.model === 'densenet121' ? '3' : '5',
+      '--threads',
+      '2',
+    ]);
+    rows.push(
+      t.error
+        ? {
+            workload: w,
+            label: 'PyTorch CPU, 2 threads',
+            note: `skipped: ${String(t.error).slice(0, 80)}`,
+          }
+        : {
+            workload: w,
+            label: String(t.backend),
+            msPerStep: Number(t.msPerStep),
+            imagesPerSecond: Number(t.imagesPerSecond),
+          },
+    );
+  }
+  printTable(rows);
+}
+
+function printTable(rows: Row[]) {
+  const lines: string[] = [];
+  lines.push(
+    `Training step (forward + backward + Adam), ${new Date().toISOString().slice(0, 16)}Z, ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, load ${os.loadavg()[0]?.toFixed(1)}`,
+  );
+  lines.push('');
+  lines.push('| model | batch x size | backend | ms / step | images / s | vs PyTorch |');
+  lines.push('|---|---|---|---:|---:|---:|');
+  for (const r of rows) {
+    const peer = rows.find((p) => p.workload === r.workload && p.label.startsWith('pytorch'));
+    const ratio =
+      r.msPerStep && peer?.msPerStep ? `${(r.msPerStep / peer.msPerStep).toFixed(1)}x slower` : '';
+    const name = r.workload.model === 'small' ? 'small DenseNet-like' : 'DenseNet-121';
+    const ms = r.msPerStep ? r.msPerStep.toFixed(0) : (r.note ?? '');
+    const ips = r.imagesPerSecond ? r.imagesPerSecond.toFixed(2) : '';
+    lines.push(
+      `| ${name} | ${r.workload.batch} x ${r.workload.size}² | ${r.label} | ${ms} | ${ips} | ${r.label.startsWith('pytorch') ? '1x' : ratio} |`,
+    );
+  }
+  console.log(lines.join('\n'));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,136 @@
+import * as tf from '@tensorflow/tfjs';
+import { BackendOps } from './backend-ops.js';
+import {
+  type Conv2DBackpropFilterAttrs,
+  conv2dBackpropFilterViaMatMul,
+} from './conv2d-backprop-filter.js';
+import {
+  type Conv2DBackpropInputAttrs,
+  conv2dBackpropInputViaConv,
+} from './conv2d-backprop-input.js';
+import { tileByRepeatingOnHost } from './tile.js';
+
+/** Backends for which this package has training kernels. */
+export type KernelBackendName = 'cpu' | 'wasm' | 'webgpu';
+
+export interface RegisteredKernels {
+  backend: KernelBackendName;
+  /** Kernel names now served by this package's implementations. */
+  kernels: string[];
+  /** Puts the previous kernels (or none) back. */
+  restore(): void;
+}
+
+/** Which kernels each backend gets, and why. */
+export const TRAINING_KERNELS: Record<KernelBackendName, Record<string, string>> = {
+  wasm: {
+    Conv2DBackpropFilter:
+      'missing in tfjs-backend-wasm 4.22; im2col (Transpose/Slice/Concat) + XNNPACK BatchMatMul',
+    Conv2DBackpropInput:
+      "stock kernel is a scalar loop; recast as a forward Conv2D on the backend's XNNPACK convolution",
+    Tile: 'batch-norm gradients tile [1,1,1,C] to the activation shape; done as a doubling memcpy',
+  },
+  cpu: {
+    Conv2DBackpropFilter: 'stock kernel is a naive 7-deep loop; im2col + blocked BatchMatMul',
+    Conv2DBackpropInput: 'recast as a forward Conv2D',
+    Tile: 'batch-norm gradients tile [1,1,1,C] to the activation shape; done as a doubling memcpy',
+  },
+  webgpu: {
+    Conv2DBackpropFilter:
+      'stock kernel is one thread per filter element looping over batch and image; im2col + tiled BatchMatMul',
+    Conv2DBackpropInput:
+      "not replaced: the stock flag WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE is set to false, selecting the backend's own matmul-based kernel",
+  },
+};
+
+const active = new Map<KernelBackendName, RegisteredKernels>();
+
+/**
+ * Registers this package's training kernels for `backend` (idempotent: a second call returns
+ * the first registration). Works before or after the backend is initialised; the kernels take
+ * their building blocks from the backend's own registry at call time.
+ */
+export function registerTrainingKernels(backend: KernelBackendName): RegisteredKernels {
+  const existing = active.get(backend);
+  if (existing) return existing;
+  const replaced: tf.KernelConfig[] = [];
+  const names: string[] = [];
+
+  const register = (kernelName: string, kernelFunc: tf.KernelFunc) => {
+    const previous = tf.getKernel(kernelName, backend);
+    if (previous) {
+      replaced.push(previous);
+      tf.unregisterKernel(kernelName, backend);
+    }
+    const config: tf.KernelConfig = { kernelName, backendName: backend, kernelFunc };
+    // The stock kernel's setup (e.g. wasm's cwrap of its C++ function) must still run at backend
+    // initialisation, because our kernel falls back to it for the cases it does not handle.
+    if (previous?.setupFunc) config.setupFunc = previous.setupFunc;
+    if (previous?.disposeFunc) config.disposeFunc = previous.disposeFunc;
+    tf.registerKernel(config);
+    names.push(kernelName);
+  };
+  const fallbackOf = (kernelName: string) => tf.getKernel(kernelName, backend)?.kernelFunc;
+
+  const originalInput = fallbackOf('Conv2DBackpropInput');
+  register('Conv2DBackpropFilter', ({ inputs, backend: be, attrs }) => {
+    const ops = new BackendOps(backend, be as tf.KernelBackend);
+    const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+    return conv2dBackpropFilterViaMatMul(ops, x, dy, attrs as unknown as Conv2DBackpropFilterAttrs);
+  });
+  if (backend !== 'webgpu') {
+    register('Conv2DBackpropInput', (args) => {
+      const ops = new BackendOps(backend, args.backend as tf.KernelBackend);
+      const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+      const out = conv2dBackpropInputViaConv(
+        ops,
+        dy,
+        filter,
+        args.attrs as unknown as Conv2DBackpropInputAttrs,
+      );
+      if (out !== undefined) return out;
+      if (!originalInput) throw new Error(`Conv2DBackpropInput: unsupported padding on ${backend}`);
+      return originalInput(args);
+    });
+  }
+
+  if (backend !== 'webgpu') {
+    const originalTile = fallbackOf('Tile');
+    if (originalTile) {
+      register('Tile', (args) => {
+        const ops = new BackendOps(backend, args.backend as tf.KernelBackend);
+        const { x } = args.inputs as { x: tf.TensorInfo };
+        const { reps } = args.attrs as unknown as { reps: number[] };
+        return tileByRepeatingOnHost(ops, x, reps) ?? originalTile(args);
+      });
+    }
+  }
+
+  const restoreFlags: Array<() => void> = [];
+  if (backend === 'webgpu') {
+    const flag = 'WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE';
+    let previous: boolean | undefined;
+    try {
+      previous = tf.env().getBool(flag); // throws until tfjs-backend-webgpu is loaded
+    } catch {
+      previous = undefined;
+    }
+    if (previous !== undefined) {
+      tf.env().set(flag, false);
+      restoreFlags.push(() => tf.env().set(flag, previous));
+    }
+  }
+
+  const registration: RegisteredKernels = {
+    backend,
+    kernels: names,
+    restore() {
+      for (const name of names) tf.unregisterKernel(name, backend);
+      for (const config of replaced) tf.registerKernel(config);
+      for (const undo of restoreFlags) undo();
+      active.delete(backend);
+    },
+  };
+  active.set(backend, registration);
+  return registration;
+}

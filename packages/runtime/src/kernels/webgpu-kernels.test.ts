@@ -1,0 +1,86 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadModule } from '../module-loader.js';
+import { CONV_CASES, describeCase } from '../testing/conv-cases.js';
+import { naiveConv2dFilterGrad, naiveConv2dInputGrad, outputSize } from '../testing/naive-conv.js';
+import { relativeError, seededValues } from '../testing/numerics.js';
+import { initWebGpuBackend, probeWebGpuAdapter, releaseWebGpu } from '../webgpu-backend.js';
+import { registerTrainingKernels } from './register-training-kernels.js';
+
+// Runs wherever Dawn finds an adapter: a GPU, or lavapipe on CPU-only machines
+// (scripts/install-lavapipe.sh). Elsewhere it is skipped, and says so.
+let adapterName = '';
+let skipReason = '';
+try {
+  adapterName = (await probeWebGpuAdapter(loadModule)).adapterName;
+} catch (error) {
+  skipReason = (error as Error).message;
+  console.log(
+    `SKIPPED webgpu kernel tests: ${skipReason}. Install a Vulkan driver (scripts/install-lavapipe.sh).`,
+  );
+}
+
+/** Like runKernelValues, but reads back asynchronously: webgpu's dataSync needs OffscreenCanvas. */
+async function runKernelAsync(
+  name: string,
+  inputs: Record<string, tf.Tensor>,
+  attrs: Record<string, unknown>,
+) {
+  const out = tf
+    .engine()
+    .runKernel(name, inputs as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor;
+  const values = (await out.data()) as Float32Array;
+  out.dispose();
+  return { values };
+}
+
+// Fewer, smaller cases than on cpu/wasm: every new shape compiles shaders, slow on lavapipe.
+const CASES = CONV_CASES.filter((g) => g.batch * g.inH * g.inW * g.inC <= 4000);
+
+describe.skipIf(skipReason !== '')('webgpu kernels', () => {
+  beforeAll(async () => {
+    await initWebGpuBackend(loadModule);
+    registerTrainingKernels('webgpu');
+    console.log(`webgpu kernel tests on adapter '${adapterName}'`);
+  }, 120_000);
+  afterAll(() => releaseWebGpu());
+
+  it('runs on the webgpu backend with the matmul-based input gradient selected', () => {
+    expect(tf.getBackend()).toBe('webgpu');
+    expect(tf.env().getBool('WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE')).toBe(false);
+  });
+
+  it.each(CASES.map((g) => [describeCase(g), g] as const))('dW and dX: %s', async (_name, g) => {
+    const { outH, outW } = outputSize(g);
+    const x = seededValues(g.batch * g.inH * g.inW * g.inC, 1);
+    const w = seededValues(g.kh * g.kw * g.inC * g.outC, 2, 0.5);
+    const dy = seededValues(g.batch * outH * outW * g.outC, 3);
+    const xt = tf.tensor4d(x, [g.batch, g.inH, g.inW, g.inC]);
+    const wt = tf.tensor4d(w, [g.kh, g.kw, g.inC, g.outC]);
+    const dyt = tf.tensor4d(dy, [g.batch, outH, outW, g.outC]);
+    const strides = [g.strideH, g.strideW];
+    const dw = await runKernelAsync(
+      'Conv2DBackpropFilter',
+      { x: xt, dy: dyt },
+      {
+        strides,
+        pad: g.padding,
+        dataFormat: 'NHWC',
+        filterShape: [g.kh, g.kw, g.inC, g.outC],
+      },
+    );
+    const dx = await runKernelAsync(
+      'Conv2DBackpropInput',
+      { dy: dyt, filter: wt },
+      {
+        strides,
+        pad: g.padding,
+        dataFormat: 'NHWC',
+        inputShape: [g.batch, g.inH, g.inW, g.inC],
+      },
+    );
+    tf.dispose([xt, wt, dyt]);
+    expect(relativeError(dw.values, naiveConv2dFilterGrad(x, dy, g))).toBeLessThan(1e-4);
+    expect(relativeError(dx.values, naiveConv2dInputGrad(dy, w, g))).toBeLessThan(1e-4);
+  });
+});

@@ -1,0 +1,60 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { wasmBinaryDirectory } from '../wasm-backend.js';
+
+/** Deterministic uniform values in [-scale, scale) (mulberry32). */
+export function seededValues(n: number, seed: number, scale = 1): Float32Array {
+  let s = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * scale;
+  }
+  return out;
+}
+
+/** max |got - want| / max |want| (absolute when want is all zeros). */
+export function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  if (got.length !== want.length) throw new Error(`length ${got.length} != ${want.length}`);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < want.length; i++) {
+    const g = got[i] as number;
+    if (!Number.isFinite(g)) return Number.POSITIVE_INFINITY;
+    diff = Math.max(diff, Math.abs(g - (want[i] as number)));
+    scale = Math.max(scale, Math.abs(want[i] as number));
+  }
+  return diff / (scale || 1);
+}
+
+/** Switches TF.js to `name` ('wasm' gets its .wasm files from the installed package). */
+export async function useBackend(name: 'cpu' | 'wasm'): Promise<void> {
+  if (name === 'wasm' && !tf.findBackend('wasm')) setWasmPathsOnce();
+  await tf.setBackend(name);
+  if (tf.getBackend() !== name) throw new Error(`could not switch TF.js to ${name}`);
+}
+
+let pathsSet = false;
+function setWasmPathsOnce() {
+  if (pathsSet) return;
+  setWasmPaths(wasmBinaryDirectory());
+  pathsSet = true;
+}
+
+/** Runs a kernel by name on the active backend and returns its output values. */
+export function runKernelValues(
+  kernelName: string,
+  inputs: Record<string, tf.Tensor>,
+  attrs: Record<string, unknown>,
+): { values: Float32Array; shape: number[] } {
+  const out = tf
+    .engine()
+    .runKernel(kernelName, inputs as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor;
+  const values = out.dataSync() as Float32Array;
+  const shape = out.shape;
+  out.dispose();
+  return { values, shape };
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// Packs every public package, installs the tarballs into a fresh project outside the workspace
+// and imports each one from ESM and from CommonJS, then runs a smoke call per package.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const packagesDir = path.join(root, 'packages');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cihmlc-consumer-'));
+const tarballs = path.join(work, 'tarballs');
+const project = path.join(work, 'project');
+fs.mkdirSync(tarballs);
+fs.mkdirSync(project);
+
+const run = (cmd, args, cwd) =>
+  execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+
+const packages = fs
+  .readdirSync(packagesDir)
+  .map((dir) => ({
+    dir: path.join(packagesDir, dir),
+    json: JSON.parse(fs.readFileSync(path.join(packagesDir, dir, 'package.json'), 'utf8')),
+  }))
+  .filter((p) => !p.json.private);
+
+const deps = {};
+for (const p of packages) {
+  if (!fs.existsSync(path.join(p.dir, 'dist')))
+    throw new Error(`${p.json.name}: not built (run pnpm build first)`);
+  const out = run('pnpm', ['pack', '--pack-destination', tarballs], p.dir).trim().split('\n').pop();
+  const file = path.isAbsolute(out) ? out : path.join(tarballs, path.basename(out));
+  deps[p.json.name] = `file:${file}`;
+  console.log(`packed ${p.json.name} → ${path.basename(file)}`);
+}
+// Peer dependencies a user installs next to our packages.
+const peers = {};
+for (const p of packages) Object.assign(peers, p.json.peerDependencies ?? {});
+fs.writeFileSync(
+  path.join(project, 'package.json'),
+  JSON.stringify(
+    { name: 'consumer', private: true, dependencies: { ...deps, ...peers }, overrides: deps },
+    null,
+    2,
+  ),
+);
+console.log(`installing into ${project}`);
+run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], project);
+
+const names = packages.map((p) => p.json.name);
+const esm = `
+const names = ${JSON.stringify(names)};
+const out = {};
+for (const n of names) out[n] = Object.keys(await import(n)).filter((k) => k !== 'default').sort();
+const { chexpertTaxonomy, deriveLabels } = await import('@cihmlc/taxonomy');
+const row = deriveLabels([[0,0,0,0,0,0,0,0,0,0,0,0,0,0]], chexpertTaxonomy)[0];
+if (row[chexpertTaxonomy.outputLabels.indexOf('Uncertain')] !== 1) throw new Error('taxonomy smoke call failed');
+const tf = await import('@tensorflow/tfjs');
+await tf.setBackend('cpu');
+const { hbceLoss } = await import('@cihmlc/hbce-loss');
+const loss = hbceLoss({ taxonomy: chexpertTaxonomy, penalty: 'fixed' });
+const v = loss(tf.zeros([1, 21]), tf.fill([1, 21], 0.5)).dataSync()[0];
+if (!(Math.abs(v - Math.log(2)) < 1e-5)) throw new Error('hbce-loss smoke call gave ' + v);
+console.log(JSON.stringify(out));
+`;
+const cjs = `
+const names = ${JSON.stringify(names)};
+const out = {};
+for (const n of names) out[n] = Object.keys(require(n)).filter((k) => k !== 'default').sort();
+const { chexpertTaxonomy } = require('@cihmlc/taxonomy');
+if (chexpertTaxonomy.outputLabels.length !== 21) throw new Error('taxonomy CJS smoke failed');
+console.log(JSON.stringify(out));
+`;
+fs.writeFileSync(path.join(project, 'esm.mjs'), esm);
+fs.writeFileSync(path.join(project, 'cjs.cjs'), cjs);
+const fromEsm = JSON.parse(run('node', ['esm.mjs'], project).trim().split('\n').pop());
+const fromCjs = JSON.parse(run('node', ['cjs.cjs'], project).trim().split('\n').pop());
+let failed = 0;
+for (const n of names) {
+  const a = fromEsm[n];
+  const b = fromCjs[n];
+  const ok = a.length > 0 && JSON.stringify(a) === JSON.stringify(b);
+  if (!ok) failed++;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${n}: ${a.length} exports (ESM) / ${b.length} (CJS)`);
+}
+fs.rmSync(work, { recursive: true, force: true });
+console.log(`consumer test: ${names.length - failed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
