@@ -24,8 +24,8 @@ describe('Grad-CAM localisation on synthetic radiographs (DenseNet classifier)',
     const { trained, untrained } = run;
     expect(trained.overall.findings).toBeGreaterThan(60);
     expect(run.losses.at(-1)!).toBeLessThan(0.8 * run.losses[0]!);
-    // Measured while writing this test: 0.27–0.37 of findings hit vs 0.12 for a random peak and
-    // 0.07 for the untrained head (100–150 training images).
+    // Measured: 36 of 106 findings (0.34) against 0.117 for a random peak and 0.066 before
+    // training; deterministic (seeded initialisation, no dropout, no shuffling).
     expect(trained.overall.hitRate).toBeGreaterThan(2 * trained.overall.randomHitRate);
     expect(trained.overall.hitRate).toBeGreaterThan(2 * untrained.overall.hitRate);
   }, 300_000);
