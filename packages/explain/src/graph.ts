@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 
 /**
  * A small executor for the graph of a `tf.LayersModel`: it calls each layer's `apply` on concrete
@@ -36,9 +36,17 @@ export function isDropoutLayer(layer: Layer): boolean {
   return DROPOUT_CLASS_NAMES.has(layer.getClassName());
 }
 
-/** A layer that is itself a model (functional or sequential) used inside a bigger model. */
+/**
+ * A layer that is itself a model (functional or sequential) used inside a bigger model. Checked
+ * by shape rather than `instanceof`, which fails when two copies of TF.js are loaded.
+ */
 function isNestedModel(layer: Layer): layer is tf.LayersModel {
-  return layer instanceof tf.LayersModel;
+  const candidate = layer as Partial<tf.LayersModel>;
+  return (
+    Array.isArray(candidate.layers) &&
+    Array.isArray(candidate.inputs) &&
+    Array.isArray(candidate.outputs)
+  );
 }
 
 function nodeOutputs(symbolic: SymbolicTensor): SymbolicTensor[] {

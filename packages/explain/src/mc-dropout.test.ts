@@ -1,3 +1,4 @@
+import { createClassifier } from '@cihmlc/densenet';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mcDropout } from './mc-dropout.js';
@@ -202,5 +203,30 @@ describe('mcDropout', () => {
     tf.dispose([images]);
     model.dispose();
     reloaded.dispose();
+  });
+
+  it('on the project DenseNet classifier: weights untouched, rate 0 equals predict, gradCam-ready', () => {
+    const options = { variant: 'tiny', inputShape: [32, 32, 3], numOutputs: 4, seed: 2 } as const;
+    const model = createClassifier(options);
+    perturbBatchNorm(model);
+    const images = randomImage(32, 5, 2);
+    const before = snapshotWeights(model);
+    const result = mcDropout(model, images as tf.Tensor4D, { samples: 3, seed: 8 });
+    expect(result.std.flat().every((s) => s > 0)).toBe(true);
+    expectIdentical(before, snapshotWeights(model));
+
+    const deterministic = createClassifier({ ...options, dropoutRate: 0 });
+    deterministic.setWeights(model.getWeights());
+    const predicted = tf.tidy(
+      () => (deterministic.predict(images) as tf.Tensor).arraySync() as number[][],
+    );
+    const noDropout = mcDropout(deterministic, images as tf.Tensor4D, { samples: 2, seed: 8 });
+    expect(noDropout.std.flat().every((s) => s === 0)).toBe(true);
+    noDropout.mean.flat().forEach((m, i) => {
+      expect(m).toBeCloseTo(predicted.flat()[i]!, 6);
+    });
+    tf.dispose(images);
+    model.dispose();
+    deterministic.dispose();
   });
 });

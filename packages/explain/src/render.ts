@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { Jimp, loadFont, measureText } from 'jimp';
 import { SANS_10_BLACK, SANS_16_BLACK } from 'jimp/fonts';
 import { writeFileAtomic } from './atomic-write.js';
@@ -86,9 +86,14 @@ function titleOf(panel: GradCamPanel, digits: number): string {
   return `${name}: ${panel.cam.probability.toFixed(digits)}`;
 }
 
-/** Reads a render image into a plain one, checking its shape and range. */
+/** Checked by shape rather than `instanceof tf.Tensor`: two copies of TF.js may be loaded. */
+function isTensor(image: RenderImage): image is tf.Tensor {
+  return typeof (image as Partial<tf.Tensor>).dataSync === 'function';
+}
+
+/** Reads a render image into a plain one, checking its shape. */
 export function toPlainImage(image: RenderImage, field = 'image'): PlainImage {
-  if (image instanceof tf.Tensor) {
+  if (isTensor(image)) {
     const shape = image.shape[0] === 1 && image.rank === 4 ? image.shape.slice(1) : image.shape;
     const [height, width, channels = 1] = shape;
     if (
