@@ -1,10 +1,12 @@
 // Grad-CAM localisation on @cihmlc/chexpert-data's synthetic radiographs: the fraction of positive
 // findings whose heatmap peak falls inside the finding's box, for a small DenseNet classifier
-// before and after training its head, against the expected score of a uniformly random peak.
+// with only its head trained (stock cpu backend) and trained end to end (wasm with
+// @cihmlc/runtime's training kernels), against the expected score of a uniformly random peak.
 // Options: --train N (300) --test N (80) --epochs N (25) --size PX (64) --seed S (1).
 
 import { hashSeed, Random, renderRadiograph, sampleFindings } from '@cihmlc/chexpert-data';
 import { createClassifier } from '@cihmlc/densenet';
+import { selectBackend } from '@cihmlc/runtime';
 import { CHEXPERT_LABELS } from '@cihmlc/taxonomy';
 import * as tf from '@tensorflow/tfjs';
 import { gradCam, localisationScore } from '../dist/index.js';
@@ -26,20 +28,12 @@ const options = {
   seed: option('seed', 1),
 };
 
-await tf.setBackend('cpu');
-await tf.ready();
-const started = performance.now();
-const run = await runLocalisation(
-  {
-    explain: { gradCam, localisationScore },
-    densenet: { createClassifier },
-    data: { Random, hashSeed, sampleFindings, renderRadiograph },
-    labelNames: CHEXPERT_LABELS,
-  },
-  options,
-);
-const total = (performance.now() - started) / 1000;
-
+const deps = {
+  explain: { gradCam, localisationScore },
+  densenet: { createClassifier },
+  data: { Random, hashSeed, sampleFindings, renderRadiograph },
+  labelNames: CHEXPERT_LABELS,
+};
 const pct = (v) => `${(100 * v).toFixed(1)}%`;
 const row = (label, s) => ({
   label,
@@ -48,13 +42,25 @@ const row = (label, s) => ({
   'random peak': pct(s.randomHitRate),
   'ratio to random': (s.hitRate / s.randomHitRate).toFixed(2),
 });
-console.log(
-  `synthetic frontal radiographs ${options.size} px: ${options.trainImages} for training, ${options.testImages} held out; ` +
-    `DenseNet {blocks [2, 2], growth 8, stem 16} with a random backbone and a trained head; ` +
-    `${options.epochs} epochs in ${run.trainSeconds.toFixed(0)} s (loss ${run.losses[0].toFixed(3)} → ${run.losses.at(-1).toFixed(3)}); total ${total.toFixed(0)} s, cpu backend`,
-);
-console.table([
-  row('all findings, head untrained', run.untrained.overall),
-  row('all findings, head trained', run.trained.overall),
-  ...run.trained.perLabel.sort((a, b) => b.findings - a.findings).map((s) => row(`  ${s.name}`, s)),
-]);
+
+for (const [mode, backend] of [
+  ['head', 'cpu'],
+  ['full', 'wasm'],
+]) {
+  await selectBackend({ backend });
+  const started = performance.now();
+  const run = await runLocalisation(deps, { ...options, train: mode });
+  const total = (performance.now() - started) / 1000;
+  console.log(
+    `\nsynthetic frontal radiographs ${options.size} px: ${options.trainImages} for training, ${options.testImages} held out; ` +
+      `DenseNet {blocks [2, 2], growth 8, stem 16}, ${mode === 'head' ? 'random backbone, trained head' : 'trained end to end'}; ` +
+      `${options.epochs} epochs in ${run.trainSeconds.toFixed(0)} s (loss ${run.losses[0].toFixed(3)} → ${run.losses.at(-1).toFixed(3)}); total ${total.toFixed(0)} s, ${tf.getBackend()} backend`,
+  );
+  console.table([
+    row('all findings, untrained', run.untrained.overall),
+    row(`all findings, trained (${mode})`, run.trained.overall),
+    ...run.trained.perLabel
+      .sort((a, b) => b.findings - a.findings)
+      .map((s) => row(`  ${s.name}`, s)),
+  ]);
+}

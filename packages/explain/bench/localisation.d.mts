@@ -40,6 +40,9 @@ export interface LocalisationOptions {
   denseUnits?: number;
   dropoutRate?: number;
   variant?: unknown;
+  /** 'head' (default): frozen random backbone; 'full': the whole classifier (needs a fast backend). */
+  train?: 'head' | 'full';
+  batchNormMomentum?: number;
 }
 
 export interface LocalisationRun {

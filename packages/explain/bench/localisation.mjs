@@ -2,11 +2,14 @@
 // synthetic radiographs of @cihmlc/chexpert-data, Grad-CAM for every positive finding of held-out
 // images, and the fraction of findings whose heatmap peak lies inside the finding's box.
 //
-// Training a whole DenseNet on the cpu backend costs minutes per step (Conv2DBackpropFilter), so
-// the backbone keeps its seeded random initialisation and only the head is trained: the backbone's
-// features are computed once, and `top_conv2d` is trained as the equivalent dense layer over 3×3
-// patches (a matmul, fast on cpu); its kernel is then copied back into the convolution. The other
-// head layers are the classifier's own, shared. Grad-CAM then runs on the full classifier.
+// Two ways to train (`train` option):
+// - 'full': the whole classifier with Adam, which needs a backend that trains convolutions fast
+//   (wasm with @cihmlc/runtime's kernels: seconds per epoch here);
+// - 'head': on the stock cpu backend a DenseNet step costs minutes (Conv2DBackpropFilter), so the
+//   backbone keeps its seeded random initialisation and only the head is trained: the backbone's
+//   features are computed once, and `top_conv2d` is trained as the equivalent dense layer over 3×3
+//   patches (a matmul, fast on cpu); its kernel is then copied back into the convolution.
+// Grad-CAM then runs on the full classifier either way.
 import * as tf from '@tensorflow/tfjs';
 
 /** Synthetic frontal radiographs with their 14 CheXpert labels and findings' boxes. */
@@ -98,6 +101,23 @@ export async function trainHead(
   return history.history.loss;
 }
 
+/** Trains the whole classifier (backbone included) with Adam on binary cross-entropy. */
+export async function trainFull(
+  model,
+  images,
+  labels,
+  { epochs, batchSize = 32, learningRate = 3e-3 },
+) {
+  model.compile({ optimizer: tf.train.adam(learningRate), loss: 'binaryCrossentropy' });
+  const history = await model.fit(images, labels, {
+    epochs,
+    batchSize,
+    verbose: 0,
+    shuffle: false,
+  });
+  return history.history.loss;
+}
+
 /** Grad-CAM peaks of every positive finding, scored per label and overall. */
 export function scoreLocalisation({ gradCam, localisationScore }, model, set, size) {
   const cases = [];
@@ -133,6 +153,9 @@ export async function runLocalisation(deps, options = {}) {
     headFilters = 64,
     denseUnits = 32,
     dropoutRate = 0,
+    train: trainMode = 'head',
+    // BN moving statistics must keep up with a short full training (a few dozen steps).
+    batchNormMomentum = trainMode === 'full' ? 0.9 : 0.99,
     // One transition: 64 px → 8 × 8 at top_conv2d (the stem divides by 4).
     variant = { blocks: [2, 2], growthRate: 8, initialFilters: 16 },
   } = options;
@@ -144,13 +167,22 @@ export async function runLocalisation(deps, options = {}) {
     headFilters,
     denseUnits,
     dropoutRate,
+    batchNormMomentum,
     seed,
   });
   const train = syntheticSet(deps, trainImages, size, seed);
   const test = syntheticSet(deps, testImages, size, seed + 1000);
   const untrained = scoreLocalisation(deps.explain, model, test, size);
   const started = performance.now();
-  const losses = await trainHead(model, train.images, train.labels, { epochs });
+  if (trainMode !== 'head' && trainMode !== 'full') {
+    throw new Error(`localisation: train must be 'head' or 'full', got ${trainMode}`);
+  }
+  const losses = await (trainMode === 'full' ? trainFull : trainHead)(
+    model,
+    train.images,
+    train.labels,
+    { epochs },
+  );
   const trainSeconds = (performance.now() - started) / 1000;
   const trained = scoreLocalisation(deps.explain, model, test, size);
   tf.dispose([train.images, train.labels, test.images, test.labels]);
