@@ -133,14 +133,30 @@ try {
     }),
   );
   row('generate train.csv (labels only)', genS, 's', genCpu, `${nRows} rows`);
-  const [parseS, parsed, parseCpu] = await seconds(() => readLabelCsv(join(csvDir, 'train.csv')));
-  row('parse train.csv (fast-csv)', parseS, 's', parseCpu, `${parsed.rows} rows`);
+  for (const workers of [1, 2]) {
+    const [parseS, parsed, parseCpu] = await seconds(() =>
+      readLabelCsv(join(csvDir, 'train.csv'), { workers }),
+    );
+    row(
+      `parse train.csv (fast-csv, ${workers} thread${workers > 1 ? 's' : ''})`,
+      parseS,
+      's',
+      parseCpu,
+      `${parsed.rows} rows`,
+    );
+  }
   for (const policy of ['zeros', 'ignore']) {
     const [s, , cpu] = await seconds(async () => {
       const csv = await readLabelCsv(join(csvDir, 'train.csv'));
       return loadDataset({ csv, roots: [csvDir], policy, missingImages: 'unchecked' });
     });
-    row(`parse + U-${policy} + derive 21 labels`, s, 's', cpu, `${nRows} rows, target < 5 s`);
+    row(
+      `parse (2 threads) + U-${policy} + derive 21 labels`,
+      s,
+      's',
+      cpu,
+      `${nRows} rows, target < 5 s`,
+    );
   }
 } finally {
   clearInterval(sampler);

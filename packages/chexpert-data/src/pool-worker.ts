@@ -4,12 +4,14 @@
  * dist/pool-worker.{js,cjs}.
  */
 import { parentPort } from 'node:worker_threads';
+import type { CsvChunkJob } from './csv.js';
 import { encodeGrayscaleJpeg } from './synthetic/jpeg-gray.js';
 import type { StudyFindings } from './synthetic/labels.js';
 import { renderRadiograph } from './synthetic/render.js';
 
 export type PoolJob =
   | { kind: 'decode'; file: string; size: number }
+  | CsvChunkJob
   | {
       kind: 'render';
       study: StudyFindings;
@@ -25,6 +27,14 @@ export async function runJob(job: PoolJob): Promise<{ result: unknown; transfer:
     const { loadImage } = await import('./image.js');
     const img = await loadImage(job.file, job.size);
     return { result: img, transfer: [img.data.buffer as ArrayBuffer] };
+  }
+  if (job.kind === 'csv') {
+    const { parseCsvChunk } = await import('./csv.js');
+    const csv = await parseCsvChunk(job);
+    return {
+      result: csv,
+      transfer: [csv.raw.data.buffer, csv.lines.buffer, csv.age.buffer] as ArrayBuffer[],
+    };
   }
   const img = renderRadiograph(job.study, job.view, job.size, job.seed);
   const jpeg = encodeGrayscaleJpeg(img.gray, job.size, job.size, job.quality);
