@@ -82,6 +82,9 @@ describe('train', () => {
     expect(summary.epochs).toBe(2);
     expect(summary.test.weightedAuroc).toBeGreaterThan(0);
     expect(summary.config.labelSet).toBe('hierarchical21');
+    expect(fs.readFileSync(path.join(runDir, 'evaluation/report.md'), 'utf8')).toMatch(
+      /^> \*\*Synthetic data\.\*\* .* not comparable with the published CheXpert results/,
+    );
     const mc = JSON.parse(fs.readFileSync(path.join(runDir, 'explain/mc-dropout.json'), 'utf8'));
     expect(mc.images[0].uncertainty).toHaveLength(21);
   });

@@ -12,7 +12,8 @@ import {
 import { type Evaluation, evaluate, rocPlotCurves, writeReport } from '@cihmlc/metrics';
 import type { LabelMatrix, Taxonomy } from '@cihmlc/taxonomy';
 import * as tf from '@tensorflow/tfjs';
-import { writeJsonAtomic } from './atomic.js';
+import { writeFileAtomic, writeJsonAtomic } from './atomic.js';
+import type { DataConfig } from './config.js';
 import { predictSplit } from './predict-split.js';
 
 export interface SplitEvaluation {
@@ -39,14 +40,31 @@ export async function evaluateSplit(
   return { name, evaluation, predictions };
 }
 
+/**
+ * What report.md says first about the data behind it: Table III's published rows are CheXpert
+ * results, so a run on the synthetic dataset must not read as comparable to them.
+ */
+export function dataNote(data: DataConfig): string | undefined {
+  return data.kind === 'synthetic'
+    ? '> **Synthetic data.** These numbers come from the generated CheXpert-format dataset (@cihmlc/chexpert-data), not from CheXpert: they check the pipeline and are not comparable with the published CheXpert results in Table III.'
+    : undefined;
+}
+
+/** Puts a note at the top of a report.md written by @cihmlc/metrics. */
+export function prependNote(reportFile: string, note: string | undefined): void {
+  if (!note) return;
+  writeFileAtomic(reportFile, `${note}\n\n${fs.readFileSync(reportFile, 'utf8')}`);
+}
+
 /** Writes tables, per-label CSV, metrics JSON and ROC plots for evaluated runs into `dir`. */
 export async function writeEvaluation(
   dir: string,
   runs: SplitEvaluation[],
   labels: readonly string[],
   truth: LabelMatrix,
+  note?: string,
 ): Promise<string[]> {
-  return writeReport(
+  const written = await writeReport(
     dir,
     runs.map((r) => ({
       name: r.name,
@@ -54,6 +72,8 @@ export async function writeEvaluation(
       curves: rocPlotCurves({ labels, truth, scores: r.predictions }),
     })),
   );
+  prependNote(path.join(dir, 'report.md'), note);
+  return written;
 }
 
 /** Predictions of `split` as CSV in the reference format (Path, <Label>_GT, <Label>_Pred). */

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { writeJsonAtomic } from './atomic.js';
 import type { RunConfig } from './config.js';
 import { type Log, prepareData } from './data.js';
-import { evaluateSplit, explainImages, writeEvaluation } from './outputs.js';
+import { dataNote, evaluateSplit, explainImages, writeEvaluation } from './outputs.js';
 import { runPaths } from './run-dir.js';
 import { buildModel } from './train.js';
 
@@ -86,7 +86,13 @@ export async function evaluateCommand(cmd: ModelCommand & { split: string }): Pr
   );
   const out =
     cmd.out ?? path.join(cmd.runDir, `evaluation-${path.basename(cmd.checkpoint)}-${cmd.split}`);
-  await writeEvaluation(out, [result], taxonomy.outputLabels, cache.splits[cmd.split]!.labels);
+  await writeEvaluation(
+    out,
+    [result],
+    taxonomy.outputLabels,
+    cache.splits[cmd.split]!.labels,
+    dataNote(cmd.config.data),
+  );
   writeJsonAtomic(path.join(out, 'evaluation.json'), result.evaluation);
   const a = result.evaluation.average;
   cmd.log(
