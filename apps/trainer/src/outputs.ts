@@ -96,10 +96,7 @@ export function writePredictionsCsv(
       ]),
     ].join(','),
   );
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, `${header}\n${lines.join('\n')}\n`);
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, `${header}\n${lines.join('\n')}\n`);
 }
 
 export interface ExplainOutput {
