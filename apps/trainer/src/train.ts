@@ -3,6 +3,7 @@ import type { Cache } from '@cihmlc/chexpert-data';
 import { createClassifier } from '@cihmlc/densenet';
 import { dataDrivenPenalties, type HbceLoss, hbceLoss } from '@cihmlc/hbce-loss';
 import { multilabelAuroc } from '@cihmlc/metrics';
+import { fusedAdam } from '@cihmlc/runtime';
 import type { Taxonomy } from '@cihmlc/taxonomy';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from './atomic.js';
@@ -121,7 +122,8 @@ export async function train(
   const trainSplit = cache.splits.train!;
   const validSplit = cache.splits.valid!;
   const model = buildModel(config, labels.length);
-  const optimizer = tf.train.adam(config.learningRate);
+  // tf.train.adam's update, one kernel per variable where the backend has it (@cihmlc/runtime).
+  const optimizer = fusedAdam(config.learningRate);
 
   let state: TrainingState;
   const resumeFrom = findCheckpoint(paths.last);

@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { type BackendName, releaseWebGpu, selectBackend } from '../src/index.js';
+import { type BackendName, fusedAdam, releaseWebGpu, selectBackend } from '../src/index.js';
 import { buildDenseNetLike, DENSENET_121, SMALL_DENSENET } from '../src/testing/densenet-like.js';
 
 const { values } = parseArgs({
@@ -38,7 +38,7 @@ async function main() {
     (n, w) => n + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1),
     0,
   );
-  const optimizer = tf.train.adam(1e-3);
+  const optimizer = values.stock ? tf.train.adam(1e-3) : fusedAdam(1e-3);
   const x = tf.randomUniform([batch, size, size, 3]);
   const y = tf.tidy(() => tf.randomUniform([batch, config.classes]).round());
   const step = async () => {

@@ -2,12 +2,19 @@
 
 export { activateBackend } from './activate-backend.js';
 export {
+  ADAM_UPDATE_KERNEL,
+  type AdamUpdateAttrs,
+  adamUpdateOnHost,
+} from './kernels/adam-update.js';
+export { REDUCTION_GRADIENTS } from './kernels/reduction-gradients.js';
+export {
   type KernelBackendName,
   type RegisteredKernels,
   registerTrainingKernels,
   TRAINING_KERNELS,
 } from './kernels/register-training-kernels.js';
 export type { ModuleLoader } from './module-loader.js';
+export { FusedAdamOptimizer, fusedAdam } from './optimizers/fused-adam.js';
 export {
   AUTO_ORDER,
   BACKEND_NAMES,

@@ -110,7 +110,12 @@ describe('selectBackend', () => {
       reason: 'requested: pure JavaScript',
       skipped: [],
     });
-    expect(selection.kernels).toEqual(['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Tile']);
+    expect(selection.kernels).toEqual([
+      'Conv2DBackpropFilter',
+      'Conv2DBackpropInput',
+      'Tile',
+      'CihmlcAdamUpdate',
+    ]);
     expect(tf.getBackend()).toBe('cpu');
   });
 

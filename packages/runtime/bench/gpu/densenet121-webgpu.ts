@@ -3,11 +3,15 @@
  * machine with a GPU and no Node or network): DenseNet-121 training step on webgpu, with the
  * stock tfjs kernels or with this package's kernels, plus a numerics check of the kernels
  * against the cpu backend. One JSON line per result.
- * Usage: node bench.bundle.mjs numerics | bench [--stock] [--batch 16 --size 320 --steps 3]
+ * Usage: node bench.bundle.mjs numerics | bench | profile | hostprofile [--stock] [--batch 16 --size 320 --steps 3]
+ *   [--flags '{"WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE":100}']
+ * `profile` times one step with tf.profile (GPU timestamp queries) and prints the kernels by GPU
+ * time and by count, i.e. where a step's time goes: GPU work or per-dispatch host overhead.
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import {
+  fusedAdam,
   type ModuleLoader,
   probeWebGpuAdapter,
   registerTrainingKernels,
@@ -15,6 +19,7 @@ import {
   selectBackend,
 } from '../../src/index.js';
 import { loadModule } from '../../src/module-loader.js';
+import { adamTrajectory } from '../../src/testing/adam-reference.js';
 import { buildDenseNetLike, DENSENET_121 } from '../../src/testing/densenet-like.js';
 import { naiveConv2dFilterGrad, outputSize } from '../../src/testing/naive-conv.js';
 import { relativeError, seededValues } from '../../src/testing/numerics.js';
@@ -23,11 +28,14 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     stock: { type: 'boolean', default: false },
+    // The package's kernels but tf.train.adam instead of FusedAdamOptimizer.
+    'stock-adam': { type: 'boolean', default: false },
     batch: { type: 'string', default: '16' },
     size: { type: 'string', default: '320' },
     steps: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '1' },
     'max-seconds': { type: 'string', default: '240' },
+    flags: { type: 'string', default: '' },
   },
 });
 const emit = (o: Record<string, unknown>) => console.log(`RESULT ${JSON.stringify(o)}`);
@@ -103,23 +111,25 @@ async function numerics() {
     const rel = relativeError((await out.data()) as Float32Array, naiveConv2dFilterGrad(x, dy, g));
     emit({ check: 'Conv2DBackpropFilter', case: g, relativeError: rel, pass: rel < 1e-4 });
   }
+  // FusedAdamOptimizer's kernel against the stock tf.train.adam, both on this GPU.
+  const want = await adamTrajectory(tf.train.adam(0.01, 0.8, 0.95, 1e-7), 4, 'gpu_adam_stock');
+  const got = await adamTrajectory(fusedAdam(0.01, 0.8, 0.95, 1e-7), 4, 'gpu_adam_fused');
+  const rel = Math.max(
+    ...got.params.map((p, i) => relativeError(p, want.params[i] as Float32Array)),
+    ...got.moments.map((m, i) => relativeError(m, want.moments[i] as Float32Array)),
+  );
+  emit({ check: 'CihmlcAdamUpdate', relativeError: rel, pass: rel < 1e-5 });
 }
 
-async function bench() {
+function setup() {
   const batch = Number(values.batch);
   const size = Number(values.size);
   const config = { ...DENSENET_121, inputSize: size };
   const model = buildDenseNetLike(config);
-  const optimizer = tf.train.adam(1e-4);
+  const optimizer = values.stock || values['stock-adam'] ? tf.train.adam(1e-4) : fusedAdam(1e-4);
   const x = tf.randomUniform([batch, size, size, 3]);
   const y = tf.tidy(() => tf.randomUniform([batch, config.classes]).round());
-  const times: number[] = [];
-  const started = Date.now();
-  const total = Number(values.warmup) + Number(values.steps);
-  for (let i = 0; i < total; i++) {
-    if (i > Number(values.warmup) && (Date.now() - started) / 1000 > Number(values['max-seconds']))
-      break;
-    const t0 = performance.now();
+  const step = async () => {
     const loss = optimizer.minimize(
       () =>
         tf.losses.sigmoidCrossEntropy(
@@ -130,6 +140,112 @@ async function bench() {
     ) as tf.Scalar;
     const value = (await loss.data())[0] as number;
     loss.dispose();
+    return value;
+  };
+  return { batch, size, step };
+}
+
+/** Kernels that only relabel a tensor (no GPU dispatch on webgpu). */
+const NO_DISPATCH = new Set(['Reshape', 'Identity', 'Cast', 'ExpandDims', 'Squeeze']);
+
+async function profile() {
+  const { batch, size, step } = setup();
+  for (let i = 0; i < 2; i++) {
+    const t0 = performance.now();
+    await step();
+    console.log(`profile warmup ${i}: ${(performance.now() - t0).toFixed(0)} ms`);
+  }
+  const t0 = performance.now();
+  const info = await tf.profile(step);
+  const wallMs = performance.now() - t0;
+  const byName = new Map<string, { n: number; gpuMs: number }>();
+  let gpuMs = 0;
+  for (const k of info.kernels) {
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    const a = byName.get(k.name) ?? { n: 0, gpuMs: 0 };
+    a.n++;
+    a.gpuMs += ms;
+    gpuMs += ms;
+    byName.set(k.name, a);
+  }
+  const dispatches = info.kernels.filter((k) => !NO_DISPATCH.has(k.name)).length;
+  const top = [...byName].sort((a, b) => b[1].gpuMs - a[1].gpuMs);
+  for (const [name, a] of top.slice(0, 25))
+    console.log(
+      `  ${name.padEnd(28)} n=${String(a.n).padStart(6)} gpu ${a.gpuMs.toFixed(1).padStart(8)} ms`,
+    );
+  emit({
+    profile: 'densenet121',
+    batch,
+    size,
+    kernels: info.kernels.length,
+    dispatches,
+    gpuMs,
+    profiledWallMs: wallMs,
+    top: top.slice(0, 25).map(([name, a]) => ({ name, n: a.n, gpuMs: +a.gpuMs.toFixed(2) })),
+  });
+}
+
+/**
+ * One step with the WebGPU device's host-side calls wrapped: how many of each (bind groups,
+ * mapped buffer creations = uploads, compute passes, submits, writeBuffer) and how much wall
+ * time they take, i.e. which per-dispatch cost dominates on this machine's driver.
+ */
+async function hostProfile() {
+  const { batch, size, step } = setup();
+  await step();
+  await step();
+  const dev = (tf.backend() as unknown as { device: Record<string, unknown> }).device;
+  const stats = new Map<string, { n: number; ms: number }>();
+  const wrap = (obj: Record<string, unknown>, name: string, label: (args: unknown[]) => string) => {
+    const original = (obj[name] as (...a: unknown[]) => unknown).bind(obj);
+    obj[name] = (...args: unknown[]) => {
+      const t0 = performance.now();
+      const result = original(...args);
+      const s = stats.get(label(args)) ?? { n: 0, ms: 0 };
+      s.n++;
+      s.ms += performance.now() - t0;
+      stats.set(label(args), s);
+      return result;
+    };
+  };
+  wrap(dev, 'createBuffer', (a) =>
+    (a[0] as { mappedAtCreation?: boolean }).mappedAtCreation
+      ? 'createBuffer(mapped)'
+      : 'createBuffer',
+  );
+  wrap(dev, 'createBindGroup', () => 'createBindGroup');
+  const queue = dev.queue as Record<string, unknown>;
+  wrap(queue, 'submit', () => 'queue.submit');
+  wrap(queue, 'writeBuffer', () => 'queue.writeBuffer');
+  const createEncoder = (
+    dev.createCommandEncoder as (...a: unknown[]) => Record<string, unknown>
+  ).bind(dev);
+  dev.createCommandEncoder = (...args: unknown[]) => {
+    const encoder = createEncoder(...args);
+    wrap(encoder, 'beginComputePass', () => 'beginComputePass');
+    wrap(encoder, 'copyBufferToBuffer', () => 'copyBufferToBuffer');
+    return encoder;
+  };
+  const t0 = performance.now();
+  await step();
+  const wallMs = performance.now() - t0;
+  const calls = Object.fromEntries(
+    [...stats].map(([k, v]) => [k, { n: v.n, ms: +v.ms.toFixed(1) }]),
+  );
+  emit({ hostProfile: 'densenet121', batch, size, wallMs, calls });
+}
+
+async function bench() {
+  const { batch, size, step } = setup();
+  const times: number[] = [];
+  const started = Date.now();
+  const total = Number(values.warmup) + Number(values.steps);
+  for (let i = 0; i < total; i++) {
+    if (i > Number(values.warmup) && (Date.now() - started) / 1000 > Number(values['max-seconds']))
+      break;
+    const t0 = performance.now();
+    const value = await step();
     const ms = performance.now() - t0;
     console.log(
       `step ${i}${i < Number(values.warmup) ? ' (warmup)' : ''}: ${ms.toFixed(0)} ms, loss ${value.toFixed(5)}`,
@@ -140,7 +256,7 @@ async function bench() {
   times.sort((a, b) => a - b);
   const ms = times[Math.floor(times.length / 2)] as number;
   emit({
-    backend: `tfjs webgpu ${values.stock ? '(stock kernels)' : '+ @cihmlc/runtime kernels'}`,
+    backend: `tfjs webgpu ${values.stock ? '(stock kernels)' : `+ @cihmlc/runtime kernels${values['stock-adam'] ? ', tf.train.adam' : ', fusedAdam'}`}${values.flags ? ` ${values.flags}` : ''}`,
     model: 'densenet121',
     batch,
     size,
@@ -166,7 +282,13 @@ async function main() {
   emit({ adapterName: selection.adapterName });
   const mode = positionals[0] ?? 'bench';
   if (mode === 'numerics' || !values.stock) registerTrainingKernels('webgpu');
+  if (values.flags)
+    tf.env().setFlags(
+      JSON.parse(values.flags) as Parameters<ReturnType<typeof tf.env>['setFlags']>[0],
+    );
   if (mode === 'numerics') await numerics();
+  else if (mode === 'profile') await profile();
+  else if (mode === 'hostprofile') await hostProfile();
   else await bench();
   releaseWebGpu();
 }

@@ -14,9 +14,10 @@ node_modules/.bin/esbuild bench/gpu/densenet121-webgpu.ts --bundle --platform=no
   --banner:js="import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" \
   --outfile="$CARRY/bench.bundle.mjs" --log-level=warning
 DAWN="$(node -e "const p=require('path');console.log(p.join(p.dirname(require.resolve('webgpu/package.json')),'dist',process.platform+'-'+process.arch,'dawn.node'))")"
-strip -o /tmp/node.stripped "$(command -v node)" && xz -9e -T2 -c /tmp/node.stripped > "$CARRY/node.xz"
-strip -o /tmp/dawn.stripped "$DAWN" && xz -9e -T2 -c /tmp/dawn.stripped > "$CARRY/dawn.node.xz"
-(cd "$CARRY/debs" && apt-get download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 >/dev/null)
+# node, dawn.node and the .debs do not change with the code: kept from an earlier prepare.
+[ -s "$CARRY/node.xz" ] || { strip -o /tmp/node.stripped "$(command -v node)" && xz -9e -T2 -c /tmp/node.stripped > "$CARRY/node.xz"; }
+[ -s "$CARRY/dawn.node.xz" ] || { strip -o /tmp/dawn.stripped "$DAWN" && xz -9e -T2 -c /tmp/dawn.stripped > "$CARRY/dawn.node.xz"; }
+ls "$CARRY"/debs/libvulkan1_*.deb >/dev/null 2>&1 || (cd "$CARRY/debs" && apt-get download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 >/dev/null)
 cp "$PKG/bench/torch_peer.py" "$CARRY/"
 ls -la "$CARRY" "$CARRY/debs"
 du -sh "$CARRY"

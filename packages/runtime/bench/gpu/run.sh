@@ -5,6 +5,7 @@
 # step (batch 16, 320x320) on webgpu with stock kernels and with this package's kernels, and the
 # PyTorch CUDA baseline; prints all three and the ratios.
 # Env: BATCH=16 SIZE=320 STEPS=3 SKIP_STOCK=1 (stock takes ~15 s/step on an H100) MAX_SECONDS=240
+#      SKIP_PROFILE=1 SKIP_HOSTPROFILE=1 STOCK_ADAM=1 (also bench tf.train.adam)  SUBMIT_BATCH=N (also bench with WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=N)
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CARRY="${CARRY:-$HERE/dist}"
@@ -35,6 +36,23 @@ if [ "${SKIP_STOCK:-0}" != 1 ]; then
 fi
 say "DenseNet-121 webgpu, @cihmlc/runtime kernels"
 node_run $((MAX_SECONDS + 120)) bench --batch "$BATCH" --size "$SIZE" --steps "$STEPS" --max-seconds "$MAX_SECONDS"
+if [ "${SKIP_PROFILE:-0}" != 1 ]; then
+  say "DenseNet-121 webgpu profile: GPU time per kernel vs wall time (where the step goes)"
+  node_run $((MAX_SECONDS + 120)) profile --batch "$BATCH" --size "$SIZE"
+fi
+if [ "${SKIP_HOSTPROFILE:-0}" != 1 ]; then
+  say "DenseNet-121 webgpu host profile: WebGPU API calls per step and their wall time"
+  node_run $((MAX_SECONDS + 120)) hostprofile --batch "$BATCH" --size "$SIZE"
+fi
+if [ -n "${STOCK_ADAM:-}" ]; then
+  say "DenseNet-121 webgpu, @cihmlc/runtime kernels with tf.train.adam (FusedAdamOptimizer's share)"
+  node_run $((MAX_SECONDS + 120)) bench --stock-adam --batch "$BATCH" --size "$SIZE" --steps "$STEPS" --max-seconds "$MAX_SECONDS"
+fi
+if [ -n "${SUBMIT_BATCH:-}" ]; then
+  say "DenseNet-121 webgpu, @cihmlc/runtime kernels, WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=$SUBMIT_BATCH"
+  node_run $((MAX_SECONDS + 120)) bench --batch "$BATCH" --size "$SIZE" --steps "$STEPS" --max-seconds "$MAX_SECONDS" \
+    --flags "{\"WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE\":$SUBMIT_BATCH}"
+fi
 say "PyTorch baseline (same model definition, CUDA)"
 python3 "$CARRY/torch_peer.py" --model densenet121 --device cuda --batch "$BATCH" --size "$SIZE" --steps 20 --warmup 5 2>&1 | tee -a "$LOG"
 

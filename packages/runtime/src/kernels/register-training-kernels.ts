@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { ADAM_UPDATE_KERNEL, adamUpdateHostKernel, adamUpdateWebGpuKernel } from './adam-update.js';
 import { BackendOps } from './backend-ops.js';
 import {
   type Conv2DBackpropFilterAttrs,
@@ -8,6 +9,7 @@ import {
   type Conv2DBackpropInputAttrs,
   conv2dBackpropInputViaConv,
 } from './conv2d-backprop-input.js';
+import { installReductionGradients, uninstallReductionGradients } from './reduction-gradients.js';
 import { tileByRepeatingOnHost } from './tile.js';
 
 /** Backends for which this package has training kernels. */
@@ -17,7 +19,9 @@ export interface RegisteredKernels {
   backend: KernelBackendName;
   /** Kernel names now served by this package's implementations. */
   kernels: string[];
-  /** Puts the previous kernels (or none) back. */
+  /** Gradient functions replaced for every backend while any registration is active. */
+  gradients: string[];
+  /** Puts the previous kernels (or none) back, and the stock gradients once none is active. */
   restore(): void;
 }
 
@@ -29,17 +33,23 @@ export const TRAINING_KERNELS: Record<KernelBackendName, Record<string, string>>
     Conv2DBackpropInput:
       "stock kernel is a scalar loop; recast as a forward Conv2D on the backend's XNNPACK convolution",
     Tile: 'batch-norm gradients tile [1,1,1,C] to the activation shape; done as a doubling memcpy',
+    [ADAM_UPDATE_KERNEL]:
+      "new kernel for FusedAdamOptimizer: one loop instead of tf.train.adam's 14 kernels per variable",
   },
   cpu: {
     Conv2DBackpropFilter: 'stock kernel is a naive 7-deep loop; im2col + blocked BatchMatMul',
     Conv2DBackpropInput: 'recast as a forward Conv2D',
     Tile: 'batch-norm gradients tile [1,1,1,C] to the activation shape; done as a doubling memcpy',
+    [ADAM_UPDATE_KERNEL]:
+      "new kernel for FusedAdamOptimizer: one loop instead of tf.train.adam's 14 kernels per variable",
   },
   webgpu: {
     Conv2DBackpropFilter:
       'stock kernel is one thread per filter element looping over batch and image; im2col + tiled BatchMatMul',
     Conv2DBackpropInput:
       "not replaced: the stock flag WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE is set to false, selecting the backend's own matmul-based kernel",
+    [ADAM_UPDATE_KERNEL]:
+      'new kernel for FusedAdamOptimizer: 3 dispatches with constants in uniforms instead of 14 dispatches and 6 scalar uploads per variable',
   },
 };
 
@@ -106,6 +116,11 @@ export function registerTrainingKernels(backend: KernelBackendName): RegisteredK
     }
   }
 
+  register(
+    ADAM_UPDATE_KERNEL,
+    backend === 'webgpu' ? adamUpdateWebGpuKernel : adamUpdateHostKernel,
+  );
+
   const restoreFlags: Array<() => void> = [];
   if (backend === 'webgpu') {
     const flag = 'WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE';
@@ -121,14 +136,17 @@ export function registerTrainingKernels(backend: KernelBackendName): RegisteredK
     }
   }
 
+  installReductionGradients();
   const registration: RegisteredKernels = {
     backend,
     kernels: names,
+    gradients: ['Mean', 'Sum'],
     restore() {
       for (const name of names) tf.unregisterKernel(name, backend);
       for (const config of replaced) tf.registerKernel(config);
       for (const undo of restoreFlags) undo();
       active.delete(backend);
+      if (active.size === 0) uninstallReductionGradients();
     },
   };
   active.set(backend, registration);

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModule } from '../module-loader.js';
+import { fusedAdam } from '../optimizers/fused-adam.js';
+import { adamTrajectory, maxRelativeError } from '../testing/adam-reference.js';
 import { CONV_CASES, describeCase } from '../testing/conv-cases.js';
 import { naiveConv2dFilterGrad, naiveConv2dInputGrad, outputSize } from '../testing/naive-conv.js';
 import { relativeError, seededValues } from '../testing/numerics.js';
@@ -82,5 +84,18 @@ describe.skipIf(skipReason !== '')('webgpu kernels', () => {
     tf.dispose([xt, wt, dyt]);
     expect(relativeError(dw.values, naiveConv2dFilterGrad(x, dy, g))).toBeLessThan(1e-4);
     expect(relativeError(dx.values, naiveConv2dInputGrad(dy, w, g))).toBeLessThan(1e-4);
+  });
+
+  it('FusedAdamOptimizer: same parameters and moments as the stock tf.train.adam on cpu', async () => {
+    await tf.setBackend('cpu');
+    const stock = tf.train.adam(0.01, 0.8, 0.95, 1e-7);
+    const want = await adamTrajectory(stock, 4, 'webgpu_adam_stock');
+    stock.dispose();
+    await tf.setBackend('webgpu');
+    const opt = fusedAdam(0.01, 0.8, 0.95, 1e-7);
+    expect(opt.fused).toBe(true);
+    const got = await adamTrajectory(opt, 4, 'webgpu_adam_fused');
+    opt.dispose();
+    expect(maxRelativeError(got, want)).toBeLessThan(1e-5);
   });
 });
