@@ -18,6 +18,7 @@ import {
   releaseWebGpu,
   selectBackend,
 } from '../../src/index.js';
+import { filterGradientOptions } from '../../src/kernels/conv2d-backprop-filter.js';
 import { loadModule } from '../../src/module-loader.js';
 import { adamTrajectory } from '../../src/testing/adam-reference.js';
 import { buildDenseNetLike, DENSENET_121 } from '../../src/testing/densenet-like.js';
@@ -36,6 +37,8 @@ const { values, positionals } = parseArgs({
     warmup: { type: 'string', default: '1' },
     'max-seconds': { type: 'string', default: '240' },
     flags: { type: 'string', default: '' },
+    // Rows per split-K group of the webgpu Conv2DBackpropFilter (0 = no split; default: the package's).
+    'splitk-rows': { type: 'string', default: '' },
   },
 });
 const emit = (o: Record<string, unknown>) => console.log(`RESULT ${JSON.stringify(o)}`);
@@ -256,7 +259,7 @@ async function bench() {
   times.sort((a, b) => a - b);
   const ms = times[Math.floor(times.length / 2)] as number;
   emit({
-    backend: `tfjs webgpu ${values.stock ? '(stock kernels)' : `+ @cihmlc/runtime kernels${values['stock-adam'] ? ', tf.train.adam' : ', fusedAdam'}`}${values.flags ? ` ${values.flags}` : ''}`,
+    backend: `tfjs webgpu ${values.stock ? '(stock kernels)' : `+ @cihmlc/runtime kernels${values['stock-adam'] ? ', tf.train.adam' : ', fusedAdam'}`}${values['splitk-rows'] !== '' ? `, split-K rows ${values['splitk-rows']}` : ''}${values.flags ? ` ${values.flags}` : ''}`,
     model: 'densenet121',
     batch,
     size,

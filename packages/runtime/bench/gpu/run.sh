@@ -5,7 +5,8 @@
 # step (batch 16, 320x320) on webgpu with stock kernels and with this package's kernels, and the
 # PyTorch CUDA baseline; prints all three and the ratios.
 # Env: BATCH=16 SIZE=320 STEPS=3 SKIP_STOCK=1 (stock takes ~15 s/step on an H100) MAX_SECONDS=240
-#      SKIP_PROFILE=1 SKIP_HOSTPROFILE=1 STOCK_ADAM=1 (also bench tf.train.adam)  SUBMIT_BATCH=N (also bench with WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=N)
+#      SKIP_PROFILE=1 SKIP_HOSTPROFILE=1 STOCK_ADAM=1 (also bench tf.train.adam)
+#      SPLITK_ROWS="0 2048" (also bench these split-K group sizes)  SUBMIT_BATCH=N (also bench with WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=N)
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CARRY="${CARRY:-$HERE/dist}"
@@ -48,6 +49,10 @@ if [ -n "${STOCK_ADAM:-}" ]; then
   say "DenseNet-121 webgpu, @cihmlc/runtime kernels with tf.train.adam (FusedAdamOptimizer's share)"
   node_run $((MAX_SECONDS + 120)) bench --stock-adam --batch "$BATCH" --size "$SIZE" --steps "$STEPS" --max-seconds "$MAX_SECONDS"
 fi
+for rows in ${SPLITK_ROWS:-}; do
+  say "DenseNet-121 webgpu, @cihmlc/runtime kernels, Conv2DBackpropFilter split-K rows per group = $rows (0 = no split)"
+  node_run $((MAX_SECONDS + 120)) bench --splitk-rows "$rows" --batch "$BATCH" --size "$SIZE" --steps "$STEPS" --max-seconds "$MAX_SECONDS"
+done
 if [ -n "${SUBMIT_BATCH:-}" ]; then
   say "DenseNet-121 webgpu, @cihmlc/runtime kernels, WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=$SUBMIT_BATCH"
   node_run $((MAX_SECONDS + 120)) bench --batch "$BATCH" --size "$SIZE" --steps "$STEPS" --max-seconds "$MAX_SECONDS" \

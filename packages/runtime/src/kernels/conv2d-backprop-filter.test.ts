@@ -4,7 +4,11 @@ import { CONV_CASES, describeCase } from '../testing/conv-cases.js';
 import { naiveConv2dFilterGrad, outputSize } from '../testing/naive-conv.js';
 import { relativeError, runKernelValues, seededValues, useBackend } from '../testing/numerics.js';
 import { BackendOps } from './backend-ops.js';
-import { conv2dBackpropFilterViaMatMul, filterGradientOptions } from './conv2d-backprop-filter.js';
+import {
+  conv2dBackpropFilterViaMatMul,
+  filterGradientOptions,
+  splitCount,
+} from './conv2d-backprop-filter.js';
 import { type RegisteredKernels, registerTrainingKernels } from './register-training-kernels.js';
 
 const TOLERANCE = 1e-5;
@@ -117,5 +121,20 @@ describe.each([
     );
     expect(relativeError(values, p.naive)).toBeLessThan(TOLERANCE);
     tf.dispose([xNchw, dyNchw, ...Object.values(inputs)]);
+  });
+});
+
+describe('splitCount (split-K groups of the webgpu filter gradient)', () => {
+  it('divides the rows into equal groups of about the target size, or not at all', () => {
+    expect(splitCount(102_400, 512)).toBe(200);
+    expect(splitCount(1_152, 512)).toBe(3);
+    expect(splitCount(1_000, 512)).toBe(1); // under twice the target: not worth a second kernel
+    expect(splitCount(2_178, 512)).toBe(6); // 2 x 33 x 33: smallest divisor >= 5
+    expect(splitCount(4_099, 512)).toBe(1); // prime: no equal split
+    expect(splitCount(102_400, 0)).toBe(1);
+    for (const rows of [1_024, 6_400, 25_600, 99_999]) {
+      const s = splitCount(rows, 512);
+      expect(rows % s).toBe(0);
+    }
   });
 });

@@ -7,6 +7,7 @@ import { CONV_CASES, describeCase } from '../testing/conv-cases.js';
 import { naiveConv2dFilterGrad, naiveConv2dInputGrad, outputSize } from '../testing/naive-conv.js';
 import { relativeError, seededValues } from '../testing/numerics.js';
 import { initWebGpuBackend, probeWebGpuAdapter, releaseWebGpu } from '../webgpu-backend.js';
+import { filterGradientOptions, splitCount } from './conv2d-backprop-filter.js';
 import { registerTrainingKernels } from './register-training-kernels.js';
 
 // Runs wherever Dawn finds an adapter: a GPU, or lavapipe on CPU-only machines
@@ -97,5 +98,42 @@ describe.skipIf(skipReason !== '')('webgpu kernels', () => {
     const got = await adamTrajectory(opt, 4, 'webgpu_adam_fused');
     opt.dispose();
     expect(maxRelativeError(got, want)).toBeLessThan(1e-5);
+  });
+
+  it('dW with the split-K product (rows split into groups) and without it', async () => {
+    const g = {
+      batch: 2,
+      inH: 24,
+      inW: 24,
+      inC: 4,
+      kh: 3,
+      kw: 3,
+      outC: 8,
+      strideH: 1,
+      strideW: 1,
+      padding: 'same' as const,
+    };
+    const { outH, outW } = outputSize(g);
+    expect(splitCount(g.batch * outH * outW, 512)).toBe(3);
+    const x = seededValues(g.batch * g.inH * g.inW * g.inC, 21);
+    const dy = seededValues(g.batch * outH * outW * g.outC, 22);
+    const want = naiveConv2dFilterGrad(x, dy, g);
+    const saved = filterGradientOptions.webgpuSplitKRows;
+    try {
+      for (const rowsPerGroup of [512, 0]) {
+        filterGradientOptions.webgpuSplitKRows = rowsPerGroup;
+        const xt = tf.tensor4d(x, [g.batch, g.inH, g.inW, g.inC]);
+        const dyt = tf.tensor4d(dy, [g.batch, outH, outW, g.outC]);
+        const dw = await runKernelAsync(
+          'Conv2DBackpropFilter',
+          { x: xt, dy: dyt },
+          { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 4, 8] },
+        );
+        tf.dispose([xt, dyt]);
+        expect(relativeError(dw.values, want)).toBeLessThan(1e-4);
+      }
+    } finally {
+      filterGradientOptions.webgpuSplitKRows = saved;
+    }
   });
 });
