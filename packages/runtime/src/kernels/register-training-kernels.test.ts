@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fusedAdam } from '../optimizers/fused-adam.js';
 import {
   buildDenseNetLike,
   type DenseNetLikeConfig,
@@ -116,27 +117,30 @@ describe('training a DenseNet-like model with the registered kernels', () => {
     expect(tf.getKernel('Conv2DBackpropFilter', 'cpu')).toBe(stockFilterKernel);
   });
 
-  it('Adam on wasm (with dropout) lowers the loss and keeps memory flat', async () => {
-    registerTrainingKernels('wasm');
-    await useBackend('wasm');
-    const trainable = buildDenseNetLike({ ...CONFIG, dropout: 0.2 });
-    const { x, y } = batchData();
-    const optimizer = tf.train.adam(0.02);
-    const losses: number[] = [];
-    let tensorsAfterFirst = 0;
-    for (let step = 0; step < 16; step++) {
-      const loss = optimizer.minimize(() => lossOf(trainable, x, y), true) as tf.Scalar;
-      losses.push(loss.dataSync()[0] as number);
-      loss.dispose();
-      if (step === 0) tensorsAfterFirst = tf.memory().numTensors;
-    }
-    expect(tf.memory().numTensors).toBe(tensorsAfterFirst);
-    expect(losses.every(Number.isFinite)).toBe(true);
-    // Mean of the last three against the first: dropout makes single steps noisy.
-    const tail = losses.slice(-3).reduce((a, b) => a + b, 0) / 3;
-    expect(tail).toBeLessThan(losses[0]! * 0.85);
-    tf.dispose([x, y]);
-    optimizer.dispose();
-    trainable.dispose();
-  });
+  it.each(['tf.train.adam', 'fusedAdam'])(
+    '%s on wasm (with dropout) lowers the loss and keeps memory flat',
+    async (name) => {
+      registerTrainingKernels('wasm');
+      await useBackend('wasm');
+      const trainable = buildDenseNetLike({ ...CONFIG, dropout: 0.2 });
+      const { x, y } = batchData();
+      const optimizer = name === 'fusedAdam' ? fusedAdam(0.02) : tf.train.adam(0.02);
+      const losses: number[] = [];
+      let tensorsAfterFirst = 0;
+      for (let step = 0; step < 16; step++) {
+        const loss = optimizer.minimize(() => lossOf(trainable, x, y), true) as tf.Scalar;
+        losses.push(loss.dataSync()[0] as number);
+        loss.dispose();
+        if (step === 0) tensorsAfterFirst = tf.memory().numTensors;
+      }
+      expect(tf.memory().numTensors).toBe(tensorsAfterFirst);
+      expect(losses.every(Number.isFinite)).toBe(true);
+      // Mean of the last three against the first: dropout makes single steps noisy.
+      const tail = losses.slice(-3).reduce((a, b) => a + b, 0) / 3;
+      expect(tail).toBeLessThan(losses[0]! * 0.85);
+      tf.dispose([x, y]);
+      optimizer.dispose();
+      trainable.dispose();
+    },
+  );
 });
