@@ -6,6 +6,14 @@ import type * as tf from '@tensorflow/tfjs';
  * ~1 ms of host overhead on the lent H100 machine (DenseNet-121: 364 variables), and every
  * scalar upload creates a staging buffer and ends the compute pass.
  */
+import {
+  flatProgram,
+  flatView,
+  type WebGpuBackendLike,
+  type WebGpuProgram,
+  type WebGpuUniform,
+} from './webgpu-program.js';
+
 export const ADAM_UPDATE_KERNEL = 'CihmlcAdamUpdate';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -98,72 +106,42 @@ export function adamUpdateHostKernel({ inputs, backend: be, attrs }: KernelArgs)
   }));
 }
 
-/** The part of tfjs-backend-webgpu's WebGPUBackend this kernel uses. */
-interface WebGpuBackendLike {
-  runWebGPUProgram(
-    program: object,
-    inputs: tf.TensorInfo[],
-    outputDtype: tf.DataType,
-    programUniforms?: Array<{ type: string; data: number[] }>,
-  ): tf.TensorInfo;
-}
-
 type AdamOutput = 'param' | 'm' | 'v';
 
-const WORKGROUP = 64;
+const ADAM_UNIFORMS =
+  'beta1 : f32, beta2 : f32, oneMinusBeta1 : f32, oneMinusBeta2 : f32, oneMinusAccBeta1 : f32, oneMinusAccBeta2 : f32, epsilon : f32, negLearningRate : f32,';
 
-/**
- * A WebGPU program in tfjs-backend-webgpu's program format (the fields its shader generator
- * reads): flat dispatch over n elements, inputs bound as storage arrays named after
- * variableNames, constants as uniforms (no buffer uploads). One program per output, because a
- * tfjs WebGPU program writes one output buffer.
- */
-class AdamProgram {
-  readonly variableNames: string[];
-  readonly uniforms =
-    'beta1 : f32, beta2 : f32, oneMinusBeta1 : f32, oneMinusBeta2 : f32, oneMinusAccBeta1 : f32, oneMinusAccBeta2 : f32, epsilon : f32, negLearningRate : f32,';
-  readonly workgroupSize: [number, number, number] = [WORKGROUP, 1, 1];
-  readonly size = true;
-  readonly outputShape: number[];
-  readonly dispatchLayout = { x: [0] };
-  readonly dispatch: [number, number, number];
-  readonly shaderKey: string;
-
-  constructor(
-    private readonly output: AdamOutput,
-    n: number,
-  ) {
-    this.outputShape = [n];
-    this.dispatch = [Math.ceil(n / WORKGROUP), 1, 1];
-    this.shaderKey = `cihmlcAdam_${output}`;
-    this.variableNames =
-      output === 'm'
-        ? ['moment1', 'grad']
-        : output === 'v'
-          ? ['moment2', 'grad']
-          : ['param', 'moment1', 'moment2', 'grad'];
-  }
-
-  getUserCode(): string {
-    const m = 'moment1[index] * uniforms.beta1 + grad[index] * uniforms.oneMinusBeta1';
-    const v =
-      'moment2[index] * uniforms.beta2 + (grad[index] * grad[index]) * uniforms.oneMinusBeta2';
-    const body =
-      this.output === 'm'
-        ? `setOutputAtIndex(index, ${m});`
-        : this.output === 'v'
-          ? `setOutputAtIndex(index, ${v});`
-          : `let m = ${m};
+/** One program per output, because a tfjs WebGPU program writes one output buffer. */
+function adamProgram(output: AdamOutput, n: number): WebGpuProgram {
+  const m = 'moment1[index] * uniforms.beta1 + grad[index] * uniforms.oneMinusBeta1';
+  const v =
+    'moment2[index] * uniforms.beta2 + (grad[index] * grad[index]) * uniforms.oneMinusBeta2';
+  if (output === 'm')
+    return flatProgram(
+      'cihmlcAdam_m',
+      ['moment1', 'grad'],
+      ADAM_UNIFORMS,
+      [n],
+      `setOutputAtIndex(index, ${m});`,
+    );
+  if (output === 'v')
+    return flatProgram(
+      'cihmlcAdam_v',
+      ['moment2', 'grad'],
+      ADAM_UNIFORMS,
+      [n],
+      `setOutputAtIndex(index, ${v});`,
+    );
+  return flatProgram(
+    'cihmlcAdam_param',
+    ['param', 'moment1', 'moment2', 'grad'],
+    ADAM_UNIFORMS,
+    [n],
+    `let m = ${m};
           let v = ${v};
           let step = (m / uniforms.oneMinusAccBeta1) / (sqrt(v / uniforms.oneMinusAccBeta2) + uniforms.epsilon);
-          setOutputAtIndex(index, step * uniforms.negLearningRate + param[index]);`;
-    return `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          ${body}
-        }
-      }`;
-  }
+          setOutputAtIndex(index, step * uniforms.negLearningRate + param[index]);`,
+  );
 }
 
 /** webgpu: three single-dispatch programs (param', m', v'), constants in the uniform buffer. */
@@ -171,12 +149,6 @@ export function adamUpdateWebGpuKernel({ inputs, backend, attrs }: KernelArgs): 
   const { param, m, v, grad } = checkInputs(inputs);
   const a = attrs as unknown as AdamUpdateAttrs;
   const n = param.shape.reduce((x, y) => x * y, 1);
-  // Rank-1 views: one compiled shader per program whatever the variable's rank.
-  const flat = (t: tf.TensorInfo): tf.TensorInfo => ({
-    dataId: t.dataId,
-    shape: [n],
-    dtype: t.dtype,
-  });
   const uniforms = [
     a.beta1,
     a.beta2,
@@ -186,10 +158,11 @@ export function adamUpdateWebGpuKernel({ inputs, backend, attrs }: KernelArgs): 
     a.oneMinusAccBeta2,
     a.epsilon,
     -a.learningRate,
-  ].map((x) => ({ type: 'float32', data: [x] }));
+  ].map((x): WebGpuUniform => ({ type: 'float32', data: [x] }));
   const be = backend as unknown as WebGpuBackendLike;
   const run = (output: AdamOutput, ins: tf.TensorInfo[]) => {
-    const out = be.runWebGPUProgram(new AdamProgram(output, n), ins.map(flat), 'float32', uniforms);
+    // Rank-1 views: one compiled shader per program whatever the variable's rank.
+    const out = be.runWebGPUProgram(adamProgram(output, n), ins.map(flatView), 'float32', uniforms);
     return { dataId: out.dataId, shape: param.shape, dtype: 'float32' as const };
   };
   return [run('param', [param, m, v, grad]), run('m', [m, grad]), run('v', [v, grad])];

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendOps } from './backend-ops.js';
+import { im2colWebGpu } from './webgpu-im2col.js';
 
 type TensorInfo = tf.TensorInfo;
 
@@ -31,8 +32,14 @@ export function im2col(
   b0: number,
   nb: number,
 ): TensorInfo {
-  return ops.hasHostMemory ? im2colOnHost(ops, x, g, b0, nb) : im2colWithSlices(ops, x, g, b0, nb);
+  if (ops.hasHostMemory) return im2colOnHost(ops, x, g, b0, nb);
+  if (ops.backendName === 'webgpu' && im2colOptions.webgpuProgram)
+    return im2colWebGpu(ops.backend, x, g, b0, nb);
+  return im2colWithSlices(ops, x, g, b0, nb);
 }
+
+/** webgpuProgram: false builds webgpu patches from pad/slice/concat kernels (measurements, tests). */
+export const im2colOptions = { webgpuProgram: true };
 
 /**
  * Transposed im2col on cpu / wasm memory from the channel-major input xT = [inC, batch, inH, inW]:

@@ -4,6 +4,7 @@ import { BackendOps } from './backend-ops.js';
 import {
   type Conv2DBackpropFilterAttrs,
   conv2dBackpropFilterViaMatMul,
+  DEFAULT_MAX_COLUMN_ELEMENTS,
 } from './conv2d-backprop-filter.js';
 import {
   type Conv2DBackpropInputAttrs,
@@ -56,6 +57,18 @@ export const TRAINING_KERNELS: Record<KernelBackendName, Record<string, string>>
 const active = new Map<KernelBackendName, RegisteredKernels>();
 
 /**
+ * On webgpu the patch matrix may be as large as one storage binding allows (up to 2^27 floats,
+ * 512 MB): fewer, larger chunks mean fewer dispatches, the step's bottleneck (DenseNet-121 at
+ * batch 16, 320x320 would otherwise split its first block's 3x3 gradients into 16 chunks).
+ */
+function webGpuMaxColumnElements(backend: unknown): number | undefined {
+  const limits = (backend as { device?: { limits?: Record<string, number> } }).device?.limits;
+  const bytes = Math.min(limits?.maxStorageBufferBindingSize ?? 0, limits?.maxBufferSize ?? 0);
+  if (!(bytes > 0)) return undefined;
+  return Math.max(DEFAULT_MAX_COLUMN_ELEMENTS, Math.min(2 ** 27, Math.floor(bytes / 4)));
+}
+
+/**
  * Registers this package's training kernels for `backend` (idempotent: a second call returns
  * the first registration). Works before or after the backend is initialised; the kernels take
  * their building blocks from the backend's own registry at call time.
@@ -86,7 +99,13 @@ export function registerTrainingKernels(backend: KernelBackendName): RegisteredK
   register('Conv2DBackpropFilter', ({ inputs, backend: be, attrs }) => {
     const ops = new BackendOps(backend, be as tf.KernelBackend);
     const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-    return conv2dBackpropFilterViaMatMul(ops, x, dy, attrs as unknown as Conv2DBackpropFilterAttrs);
+    return conv2dBackpropFilterViaMatMul(
+      ops,
+      x,
+      dy,
+      attrs as unknown as Conv2DBackpropFilterAttrs,
+      backend === 'webgpu' ? webGpuMaxColumnElements(be) : undefined,
+    );
   });
   if (backend !== 'webgpu') {
     register('Conv2DBackpropInput', (args) => {

@@ -8,6 +8,7 @@ import { naiveConv2dFilterGrad, naiveConv2dInputGrad, outputSize } from '../test
 import { relativeError, seededValues } from '../testing/numerics.js';
 import { initWebGpuBackend, probeWebGpuAdapter, releaseWebGpu } from '../webgpu-backend.js';
 import { filterGradientOptions, splitCount } from './conv2d-backprop-filter.js';
+import { im2colOptions } from './im2col.js';
 import { registerTrainingKernels } from './register-training-kernels.js';
 
 // Runs wherever Dawn finds an adapter: a GPU, or lavapipe on CPU-only machines
@@ -100,7 +101,7 @@ describe.skipIf(skipReason !== '')('webgpu kernels', () => {
     expect(maxRelativeError(got, want)).toBeLessThan(1e-5);
   });
 
-  it('dW with the split-K product (rows split into groups) and without it', async () => {
+  it('dW with the split-K product and without it, patches from the WGSL program and from slices', async () => {
     const g = {
       batch: 2,
       inH: 24,
@@ -120,8 +121,13 @@ describe.skipIf(skipReason !== '')('webgpu kernels', () => {
     const want = naiveConv2dFilterGrad(x, dy, g);
     const saved = filterGradientOptions.webgpuSplitKRows;
     try {
-      for (const rowsPerGroup of [512, 0]) {
+      for (const [rowsPerGroup, program] of [
+        [512, true],
+        [0, true],
+        [512, false],
+      ] as const) {
         filterGradientOptions.webgpuSplitKRows = rowsPerGroup;
+        im2colOptions.webgpuProgram = program;
         const xt = tf.tensor4d(x, [g.batch, g.inH, g.inW, g.inC]);
         const dyt = tf.tensor4d(dy, [g.batch, outH, outW, g.outC]);
         const dw = await runKernelAsync(
@@ -134,6 +140,7 @@ describe.skipIf(skipReason !== '')('webgpu kernels', () => {
       }
     } finally {
       filterGradientOptions.webgpuSplitKRows = saved;
+      im2colOptions.webgpuProgram = true;
     }
   });
 });
