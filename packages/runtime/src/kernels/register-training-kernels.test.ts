@@ -97,6 +97,9 @@ describe('training a DenseNet-like model with the registered kernels', () => {
       'Conv2DBackpropInput',
       'Tile',
       'CihmlcAdamUpdate',
+      'MaxPoolGrad',
+      'CihmlcBatchNormForward',
+      'CihmlcBatchNormGrad',
     ]);
     expect(registerTrainingKernels('wasm')).toBe(registration);
     await useBackend('wasm');
