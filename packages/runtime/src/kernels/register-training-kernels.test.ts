@@ -97,6 +97,7 @@ describe('training a DenseNet-like model with the registered kernels', () => {
       'Conv2DBackpropInput',
       'Tile',
       'CihmlcAdamUpdate',
+      'Concat',
       'MaxPoolGrad',
       'CihmlcBatchNormForward',
       'CihmlcBatchNormGrad',

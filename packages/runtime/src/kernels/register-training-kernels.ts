@@ -7,6 +7,7 @@ import {
   batchNormForwardOnHost,
   batchNormGradOnHost,
 } from './batch-norm.js';
+import { concatOnHost } from './concat.js';
 import {
   type Conv2DBackpropFilterAttrs,
   conv2dBackpropFilterViaMatMul,
@@ -42,6 +43,8 @@ export const TRAINING_KERNELS: Record<KernelBackendName, Record<string, string>>
     Tile: 'batch-norm gradients tile [1,1,1,C] to the activation shape; done as a doubling memcpy',
     [ADAM_UPDATE_KERNEL]:
       "new kernel for FusedAdamOptimizer: one loop instead of tf.train.adam's 14 kernels per variable",
+    Concat:
+      "DenseNet's channel concatenations: stock kernel makes a subarray and a set() call per pixel; plain copy loops",
     MaxPoolGrad:
       'stock kernel asks, for every input pixel, which windows it won (re-scanning each window); one scan per window, scattering dy',
     [BATCH_NORM_FORWARD_KERNEL]:
@@ -137,6 +140,18 @@ export function registerTrainingKernels(backend: KernelBackendName): RegisteredK
     ADAM_UPDATE_KERNEL,
     backend === 'webgpu' ? adamUpdateWebGpuKernel : adamUpdateHostKernel,
   );
+  if (backend === 'wasm') {
+    const originalConcat = fallbackOf('Concat');
+    if (originalConcat) {
+      register('Concat', (args) => {
+        const ops = new BackendOps(backend, args.backend as tf.KernelBackend);
+        const inputs = args.inputs as unknown as tf.TensorInfo[];
+        const { axis } = args.attrs as unknown as { axis: number | number[] };
+        const a = Array.isArray(axis) ? axis[0] : axis;
+        return (a === undefined ? undefined : concatOnHost(ops, inputs, a)) ?? originalConcat(args);
+      });
+    }
+  }
   if (backend !== 'webgpu') {
     const originalMaxPoolGrad = fallbackOf('MaxPoolGrad');
     if (originalMaxPoolGrad) {
