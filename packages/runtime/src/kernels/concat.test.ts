@@ -81,7 +81,7 @@ function naiveConcat(vals: Float32Array[], shapes: number[][], axis: number): Fl
   return Float32Array.from(out);
 }
 
-describe('Concat on wasm with the registered kernel', () => {
+describe('Concat and SplitV on wasm with the registered kernels', () => {
   let registration: RegisteredKernels | undefined;
   afterAll(() => registration?.restore());
 
@@ -105,6 +105,42 @@ describe('Concat on wasm with the registered kernel', () => {
     const rank = (shapes[0] as number[]).length;
     const ax = axis < 0 ? axis + rank : axis;
     expect(got.shape[ax]).toBe(shapes.reduce((n, s) => n + (s[ax] as number), 0));
+  });
+
+  it.each(CASES)('SplitV (concat’s gradient) inverts it: %j', ({ shapes, axis }) => {
+    const vals = values(shapes);
+    const rank = (shapes[0] as number[]).length;
+    const ax = axis < 0 ? axis + rank : axis;
+    const sizes = shapes.map((s) => s[ax] as number);
+    const joined = tf.tensor(
+      naiveConcat(vals, shapes, axis),
+      (shapes[0] as number[]).map((d, i) => (i === ax ? sizes.reduce((a, b) => a + b, 0) : d)),
+    );
+    const parts = tf.split(joined, sizes, axis);
+    parts.forEach((p, i) => {
+      expect(p.shape).toEqual(shapes[i]);
+      expect(Array.from(p.dataSync())).toEqual(Array.from(vals[i] as Float32Array));
+    });
+    // Even split by count.
+    const halves = tf.split(joined, 1, axis);
+    expect(Array.from(halves[0]?.dataSync() ?? [])).toEqual(Array.from(joined.dataSync()));
+    tf.dispose([joined, ...parts, ...halves]);
+  });
+
+  it('the gradient of concat through SplitV', () => {
+    const a = tf.tensor(seededValues(2 * 3 * 3 * 4, 1), [2, 3, 3, 4]);
+    const b = tf.tensor(seededValues(2 * 3 * 3 * 2, 2), [2, 3, 3, 2]);
+    const w = tf.tensor(seededValues(2 * 3 * 3 * 6, 3), [2, 3, 3, 6]);
+    const [ga, gb] = tf.grads((x: tf.Tensor, y: tf.Tensor) =>
+      tf.sum(tf.mul(tf.concat([x, y], 3), w)),
+    )([a, b]);
+    const wv = w.dataSync();
+    const wantA: number[] = [];
+    const wantB: number[] = [];
+    for (let i = 0; i < wv.length; i++) (i % 6 < 4 ? wantA : wantB).push(wv[i] as number);
+    expect(Array.from(ga?.dataSync() ?? [])).toEqual(wantA);
+    expect(Array.from(gb?.dataSync() ?? [])).toEqual(wantB);
+    tf.dispose([a, b, w, ga as tf.Tensor, gb as tf.Tensor]);
   });
 
   it('int32 tensors still go through the stock kernel', () => {

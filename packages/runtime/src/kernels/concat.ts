@@ -47,3 +47,41 @@ export function concatOnHost(
   });
   return out;
 }
+
+/**
+ * SplitV (Concat's gradient) of a float32 tensor on cpu / wasm memory by copy loops, under the
+ * same conditions as `concatOnHost` (tfjs-backend-wasm slices each output with a strided Slice).
+ * `sizes` are the resolved split sizes along `axis`. Returns undefined where it does not apply.
+ */
+export function splitOnHost(
+  ops: BackendOps,
+  x: tf.TensorInfo,
+  sizes: number[],
+  axis: number,
+): tf.TensorInfo[] | undefined {
+  const rank = x.shape.length;
+  const ax = axis < 0 ? axis + rank : axis;
+  if (!ops.hasHostMemory || x.dtype !== 'float32' || ax < 0 || ax >= rank) return undefined;
+  if (sizes.length < 2 || sizes.some((s) => s <= 0)) return undefined;
+  if (sizes.reduce((a, b) => a + b, 0) !== x.shape[ax]) return undefined;
+  const outer = x.shape.slice(0, ax).reduce((a, b) => a * b, 1);
+  const tail = x.shape.slice(ax + 1).reduce((a, b) => a * b, 1);
+  const total = (x.shape[ax] as number) * tail;
+  if (outer === 0 || total === 0 || total > 256) return undefined;
+  const outs = sizes.map((s) => {
+    const shape = [...x.shape];
+    shape[ax] = s;
+    return ops.allocateHost(shape);
+  });
+  const src = ops.hostView(x);
+  let column = 0;
+  outs.forEach((out, k) => {
+    const dst = ops.hostView(out);
+    const n = (sizes[k] as number) * tail;
+    for (let o = 0, d = 0, s = column; o < outer; o++, s += total) {
+      for (let j = 0; j < n; j++, d++) dst[d] = src[s + j] as number;
+    }
+    column += n;
+  });
+  return outs;
+}

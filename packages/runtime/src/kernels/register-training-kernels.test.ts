@@ -98,6 +98,7 @@ describe('training a DenseNet-like model with the registered kernels', () => {
       'Tile',
       'CihmlcAdamUpdate',
       'Concat',
+      'SplitV',
       'MaxPoolGrad',
       'CihmlcBatchNormForward',
       'CihmlcBatchNormGrad',

@@ -7,7 +7,7 @@ import {
   batchNormForwardOnHost,
   batchNormGradOnHost,
 } from './batch-norm.js';
-import { concatOnHost } from './concat.js';
+import { concatOnHost, splitOnHost } from './concat.js';
 import {
   type Conv2DBackpropFilterAttrs,
   conv2dBackpropFilterViaMatMul,
@@ -45,6 +45,7 @@ export const TRAINING_KERNELS: Record<KernelBackendName, Record<string, string>>
       "new kernel for FusedAdamOptimizer: one loop instead of tf.train.adam's 14 kernels per variable",
     Concat:
       "DenseNet's channel concatenations: stock kernel makes a subarray and a set() call per pixel; plain copy loops",
+    SplitV: "Concat's gradient: stock kernel runs a strided Slice per output; plain copy loops",
     MaxPoolGrad:
       'stock kernel asks, for every input pixel, which windows it won (re-scanning each window); one scan per window, scattering dy',
     [BATCH_NORM_FORWARD_KERNEL]:
@@ -149,6 +150,21 @@ export function registerTrainingKernels(backend: KernelBackendName): RegisteredK
         const { axis } = args.attrs as unknown as { axis: number | number[] };
         const a = Array.isArray(axis) ? axis[0] : axis;
         return (a === undefined ? undefined : concatOnHost(ops, inputs, a)) ?? originalConcat(args);
+      });
+    }
+    const originalSplit = fallbackOf('SplitV');
+    if (originalSplit) {
+      register('SplitV', (args) => {
+        const ops = new BackendOps(backend, args.backend as tf.KernelBackend);
+        const { x } = args.inputs as { x: tf.TensorInfo };
+        const { numOrSizeSplits, axis } = args.attrs as unknown as {
+          numOrSizeSplits: number | number[];
+          axis: number | number[];
+        };
+        const a = Array.isArray(axis) ? (axis[0] as number) : axis;
+        const ax = a < 0 ? a + x.shape.length : a;
+        const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, ax);
+        return splitOnHost(ops, x, sizes, ax) ?? originalSplit(args);
       });
     }
   }
