@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { fusedBatchNormalization } from './fused-batch-normalization.js';
 import type { KernelInitializerSource } from './initializers.js';
 
 /** What every layer of one model is built with: kernel initialisers and BN momentum. */
@@ -17,7 +18,7 @@ type Tensor = tf.SymbolicTensor;
 export const KERAS_BN_MOMENTUM = 0.99;
 
 export function batchNorm(name: string, ctx: BuildContext): tf.layers.Layer {
-  return tf.layers.batchNormalization({
+  return fusedBatchNormalization({
     axis: -1,
     epsilon: DENSENET_BN_EPSILON,
     momentum: ctx.batchNormMomentum,

@@ -6,6 +6,7 @@ import {
   type ImageShape,
   validateInputShape,
 } from './densenet.js';
+import { fusedBatchNormalization } from './fused-batch-normalization.js';
 import { type DenseNetVariant, kerasModelName, resolveVariant } from './variants.js';
 
 /** Name of the head's 3×3 convolution: the last spatial layer, the Grad-CAM target. */
@@ -79,13 +80,12 @@ export function createClassifier(options: ClassifierOptions): tf.LayersModel {
       name: HEAD_LAYER_NAMES.conv,
     })
     .apply(x) as tf.SymbolicTensor;
-  x = tf.layers
-    .batchNormalization({
-      axis: -1,
-      momentum: ctx.batchNormMomentum,
-      name: HEAD_LAYER_NAMES.batchNorm,
-    })
-    .apply(x) as tf.SymbolicTensor;
+  // TF.js's default epsilon (1e-3) here, as the head has always had.
+  x = fusedBatchNormalization({
+    axis: -1,
+    momentum: ctx.batchNormMomentum,
+    name: HEAD_LAYER_NAMES.batchNorm,
+  }).apply(x) as tf.SymbolicTensor;
   x = tf.layers
     .globalAveragePooling2d({ name: HEAD_LAYER_NAMES.pool })
     .apply(x) as tf.SymbolicTensor;

@@ -1,3 +1,10 @@
+export {
+  BATCH_NORM_TRAINING_KERNELS,
+  type BatchNormTrainingPath,
+  type BatchNormTrainingResult,
+  batchNormTraining,
+  batchNormTrainingPath,
+} from './batch-norm-training.js';
 export { DENSENET_BN_EPSILON } from './blocks.js';
 export {
   type ClassifierOptions,
@@ -16,6 +23,11 @@ export {
   fileSystemHandler,
   MODEL_JSON,
 } from './file-system-handler.js';
+export {
+  type BatchNormalizationArgs,
+  FusedBatchNormalization,
+  fusedBatchNormalization,
+} from './fused-batch-normalization.js';
 export { loadModel, saveModel } from './model-files.js';
 export { countParams, type ParamCounts } from './params.js';
 export {

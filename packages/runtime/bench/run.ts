@@ -1,11 +1,14 @@
 /**
- * `pnpm bench`: training-step throughput of the small DenseNet-like model and of DenseNet-121
- * on cpu (stock and with this package's kernels), wasm (stock and patched), webgpu when Dawn
- * finds an adapter (lavapipe on CPU-only machines), and the PyTorch CPU peer (2 threads) on the
- * same model and batch, in one run. Each variant runs in its own process with a time limit.
- * Env: BENCH_TIMEOUT_S (per variant, default 300), BENCH_ONLY=small|densenet121,
- * BENCH_BACKENDS=cpu-stock,cpu,wasm-stock,wasm,webgpu,pytorch (default: all), BENCH_BATCH
- * (small model's batch, default 16), PYTHON.
+ * `pnpm bench`: training-step throughput of the trainer's model (@cihmlc/densenet's classifier
+ * as apps/trainer's synthetic profile builds it), the small DenseNet-like model and DenseNet-121
+ * on cpu (stock and with this package's kernels), wasm (stock, patched with tfjs-layers' own
+ * BatchNormalization, and patched with @cihmlc/densenet's fused one), webgpu when Dawn finds an
+ * adapter (lavapipe on CPU-only machines), and the PyTorch CPU peer (2 threads) on the same
+ * model and batch, in one run. Each variant runs in its own process with a time limit.
+ * Env: BENCH_TIMEOUT_S (per variant, default 300), BENCH_ONLY=trainer|small|densenet121 (comma
+ * list), BENCH_BACKENDS=cpu-stock,cpu,wasm-stock,wasm-stock-bn,wasm,webgpu,pytorch (default:
+ * all), BENCH_BATCH (batch of the 64 px models, default 16), BENCH_STEPS (timed wasm steps of
+ * the 64 px models, default 6), PYTHON.
  */
 import { execFile } from 'node:child_process';
 import * as os from 'node:os';
@@ -19,7 +22,7 @@ const timeoutS = Number(process.env.BENCH_TIMEOUT_S ?? 300);
 const python = process.env.PYTHON ?? '/usr/bin/python3';
 
 interface Workload {
-  model: 'small' | 'densenet121';
+  model: 'trainer' | 'small' | 'densenet121';
   batch: number;
   size: number;
 }
@@ -39,9 +42,19 @@ interface Row {
 }
 
 const WORKLOADS: Workload[] = [
+  { model: 'trainer', batch: Number(process.env.BENCH_BATCH ?? 16), size: 64 },
   { model: 'small', batch: Number(process.env.BENCH_BATCH ?? 16), size: 64 },
   { model: 'densenet121', batch: 2, size: 224 },
-].filter((w) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY === w.model) as Workload[];
+].filter(
+  (w) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY.split(',').includes(w.model),
+) as Workload[];
+const WASM_STEPS = Number(process.env.BENCH_STEPS ?? 6);
+
+const MODEL_NAMES: Record<Workload['model'], string> = {
+  trainer: "trainer's tiny DenseNet (@cihmlc/densenet)",
+  small: 'small DenseNet-like',
+  densenet121: 'DenseNet-121',
+};
 
 const VARIANTS: Variant[] = [
   {
@@ -66,10 +79,17 @@ const VARIANTS: Variant[] = [
     warmup: 0,
   },
   {
+    key: 'wasm-stock-bn',
+    label: 'tfjs wasm + @cihmlc/runtime kernels, tfjs-layers BN',
+    args: ['--backend', 'wasm', '--stock-bn'],
+    steps: WASM_STEPS,
+    warmup: 1,
+  },
+  {
     key: 'wasm',
-    label: 'tfjs wasm + @cihmlc/runtime kernels',
+    label: 'tfjs wasm + @cihmlc/runtime kernels, fused BN',
     args: ['--backend', 'wasm'],
-    steps: 6,
+    steps: WASM_STEPS,
     warmup: 1,
   },
   {
@@ -190,7 +210,7 @@ function printTable(rows: Row[]) {
     let ratio = '';
     if (factor >= 1) ratio = `${factor.toFixed(1)}x slower`;
     else if (factor > 0) ratio = `${(1 / factor).toFixed(1)}x faster`;
-    const name = r.workload.model === 'small' ? 'small DenseNet-like' : 'DenseNet-121';
+    const name = MODEL_NAMES[r.workload.model];
     const ms = r.msPerStep ? r.msPerStep.toFixed(0) : (r.note ?? '');
     const ips = r.imagesPerSecond ? r.imagesPerSecond.toFixed(2) : '';
     lines.push(

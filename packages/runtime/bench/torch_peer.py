@@ -1,7 +1,8 @@
-"""PyTorch CPU peer for `pnpm bench`: the same DenseNet-like models as src/testing/densenet-like.ts
-(same layers, widths, BN epsilon, no conv bias, Adam, binary cross-entropy), one training step
-timed at a time. Prints one JSON line per run. Usage:
-  python3 torch_peer.py --model small|densenet121 --batch 16 --size 64 --steps 5 --threads 2
+"""PyTorch CPU peer for `pnpm bench`: the same models as bench/train-step.ts (same layers, widths,
+BN epsilons, conv biases, Adam, binary cross-entropy), one training step timed at a time:
+`trainer` is @cihmlc/densenet's classifier as apps/trainer's synthetic profile builds it,
+`small` and `densenet121` are src/testing/densenet-like.ts's. Prints one JSON line per run. Usage:
+  python3 torch_peer.py --model trainer|small|densenet121 --batch 16 --size 64 --steps 5 --threads 2
 """
 import argparse, json, sys, time
 
@@ -25,10 +26,11 @@ def bn_relu(c):
 
 
 class Bottleneck(nn.Module):
-    def __init__(self, cin, growth, factor):
+    def __init__(self, cin, growth, factor, bn=None):
         super().__init__()
-        self.body = nn.Sequential(*bn_relu(cin), nn.Conv2d(cin, factor * growth, 1, bias=False),
-                                  *bn_relu(factor * growth), nn.Conv2d(factor * growth, growth, 3, padding=1, bias=False))
+        norm = (lambda c: [bn(c), nn.ReLU(inplace=True)]) if bn else bn_relu
+        self.body = nn.Sequential(*norm(cin), nn.Conv2d(cin, factor * growth, 1, bias=False),
+                                  *norm(factor * growth), nn.Conv2d(factor * growth, growth, 3, padding=1, bias=False))
 
     def forward(self, x):
         return torch.cat([x, self.body(x)], 1)
@@ -56,9 +58,39 @@ def build(cfg, in_ch=3):
     return nn.Sequential(*layers)
 
 
+# keep in sync with @cihmlc/densenet (variants.ts 'tiny', blocks.ts, classifier.ts) and TRAINER_MODEL
+# in train-step.ts: Keras DenseNet layout (ZeroPadding + valid 7x7/2 conv, ZeroPadding + valid 3x3/2
+# max pool), BN epsilon 1.001e-5, then the CIHMLC head (3x3 conv with bias + ReLU, BN with TF.js's
+# default epsilon 1e-3, global average pool, dense ReLU, dropout 0.5, dense; sigmoid in the loss).
+TRAINER = dict(blocks=[2, 2, 2], growth=8, stem=16, head=64, dense=32, classes=21, dropout=0.5)
+
+
+def keras_bn(c, eps=EPS):
+    return nn.BatchNorm2d(c, eps=eps, momentum=0.1)  # Keras momentum 0.9
+
+
+def build_trainer(cfg=TRAINER, in_ch=3):
+    layers = [nn.ZeroPad2d(3), nn.Conv2d(in_ch, cfg["stem"], 7, stride=2, bias=False), keras_bn(cfg["stem"]),
+              nn.ReLU(inplace=True), nn.ZeroPad2d(1), nn.MaxPool2d(3, stride=2)]
+    c = cfg["stem"]
+    for b, n in enumerate(cfg["blocks"]):
+        for _ in range(n):
+            layers.append(Bottleneck(c, cfg["growth"], 4, bn=keras_bn))
+            c += cfg["growth"]
+        if b < len(cfg["blocks"]) - 1:
+            out = c // 2
+            layers += [keras_bn(c), nn.ReLU(inplace=True), nn.Conv2d(c, out, 1, bias=False), nn.AvgPool2d(2, 2)]
+            c = out
+    layers += [keras_bn(c), nn.ReLU(inplace=True),
+               nn.Conv2d(c, cfg["head"], 3, padding=1), nn.ReLU(inplace=True), keras_bn(cfg["head"], eps=1e-3),
+               nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cfg["head"], cfg["dense"]), nn.ReLU(inplace=True),
+               nn.Dropout(cfg["dropout"]), nn.Linear(cfg["dense"], cfg["classes"])]
+    return nn.Sequential(*layers)
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--model", default="small", choices=sorted(CONFIGS))
+    p.add_argument("--model", default="small", choices=sorted([*CONFIGS, "trainer"]))
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--size", type=int, default=64)
     p.add_argument("--steps", type=int, default=5)
@@ -71,8 +103,8 @@ def main():
     if a.device == "cuda":
         torch.backends.cudnn.benchmark = True
     torch.manual_seed(0)
-    cfg = CONFIGS[a.model]
-    model = build(cfg).to(dev)
+    cfg = TRAINER if a.model == "trainer" else CONFIGS[a.model]
+    model = (build_trainer() if a.model == "trainer" else build(cfg)).to(dev)
     params = sum(t.numel() for t in model.parameters())
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.BCEWithLogitsLoss()

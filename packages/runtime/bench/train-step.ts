@@ -1,13 +1,24 @@
 /**
  * One benchmark variant in its own process (so a slow one can be stopped by the parent):
- * times training steps (forward + backward + Adam) of a DenseNet-like model and prints one
- * JSON line. Usage: tsx bench/train-step.ts --backend wasm --model small --batch 16 --size 64
- *   [--stock] [--steps 3] [--warmup 1]
+ * times training steps (forward + backward + Adam) of a DenseNet model and prints one JSON
+ * line. Models: `trainer` is @cihmlc/densenet's classifier as apps/trainer's synthetic profile
+ * builds it (tiny DenseNet, head 64/32, BN momentum 0.9, 21 outputs); `small` and
+ * `densenet121` are src/testing/densenet-like.ts's. Usage:
+ *   tsx bench/train-step.ts --backend wasm --model trainer --batch 16 --size 64
+ *   [--stock] [--stock-bn] [--steps 3] [--warmup 1]
+ * --stock: no @cihmlc/runtime kernels; --stock-bn: tfjs-layers' own BatchNormalization (the
+ * composite tf.moments + tf.batchNorm path) instead of @cihmlc/densenet's fused one.
  */
 import { parseArgs } from 'node:util';
+import { createClassifier } from '@cihmlc/densenet';
 import * as tf from '@tensorflow/tfjs';
 import { type BackendName, fusedAdam, releaseWebGpu, selectBackend } from '../src/index.js';
-import { buildDenseNetLike, DENSENET_121, SMALL_DENSENET } from '../src/testing/densenet-like.js';
+import {
+  buildDenseNetLike,
+  DENSENET_121,
+  type DenseNetLikeConfig,
+  SMALL_DENSENET,
+} from '../src/testing/densenet-like.js';
 
 const { values } = parseArgs({
   options: {
@@ -18,14 +29,46 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '1' },
     stock: { type: 'boolean', default: false },
+    'stock-bn': { type: 'boolean', default: false },
   },
 });
 const batch = Number(values.batch);
 const size = Number(values.size);
 const steps = Number(values.steps);
 const warmup = Number(values.warmup);
-const base = values.model === 'densenet121' ? DENSENET_121 : SMALL_DENSENET;
-const config = { ...base, inputSize: size };
+const stockBatchNorm = values['stock-bn'];
+
+/** apps/trainer's synthetic profile (src/config.ts PROFILES.synthetic), hierarchical21 labels. */
+export const TRAINER_MODEL = {
+  variant: 'tiny',
+  headFilters: 64,
+  denseUnits: 32,
+  batchNormMomentum: 0.9,
+  numOutputs: 21,
+} as const;
+
+async function buildModel(): Promise<{ model: tf.LayersModel; classes: number }> {
+  if (values.model === 'trainer') {
+    const model = createClassifier({
+      ...TRAINER_MODEL,
+      inputShape: [size, size, 3],
+      seed: 2408,
+    });
+    return { model: stockBatchNorm ? await withStockBatchNorm(model) : model, classes: 21 };
+  }
+  const base = values.model === 'densenet121' ? DENSENET_121 : SMALL_DENSENET;
+  const config: DenseNetLikeConfig = { ...base, inputSize: size, stockBatchNorm };
+  return { model: buildDenseNetLike(config), classes: config.classes };
+}
+
+/** The same model rebuilt from its config with tfjs-layers' registered (stock) layer classes. */
+async function withStockBatchNorm(model: tf.LayersModel): Promise<tf.LayersModel> {
+  const copy = await tf.models.modelFromJSON({
+    modelTopology: model.toJSON(null, false) as tf.io.ModelJSON['modelTopology'],
+  } as tf.io.ModelJSON);
+  model.dispose();
+  return copy;
+}
 
 async function main() {
   const selection = await selectBackend({
@@ -33,14 +76,14 @@ async function main() {
     registerKernels: !values.stock,
     allowSoftwareWebGpu: true,
   });
-  const model = buildDenseNetLike(config);
+  const { model, classes } = await buildModel();
   const trainableParams = model.trainableWeights.reduce(
     (n, w) => n + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1),
     0,
   );
   const optimizer = values.stock ? tf.train.adam(1e-3) : fusedAdam(1e-3);
   const x = tf.randomUniform([batch, size, size, 3]);
-  const y = tf.tidy(() => tf.randomUniform([batch, config.classes]).round());
+  const y = tf.tidy(() => tf.randomUniform([batch, classes]).round());
   const step = async () => {
     const loss = optimizer.minimize(
       () =>
@@ -69,6 +112,7 @@ async function main() {
       adapterName: selection.adapterName,
       kernels: selection.kernels,
       model: values.model,
+      batchNorm: stockBatchNorm ? 'tfjs-layers' : '@cihmlc/densenet fused',
       trainableParams,
       batch,
       size,

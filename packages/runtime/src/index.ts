@@ -6,6 +6,7 @@ export {
   type AdamUpdateAttrs,
   adamUpdateOnHost,
 } from './kernels/adam-update.js';
+export { BATCH_NORM_FORWARD_KERNEL, BATCH_NORM_GRAD_KERNEL } from './kernels/batch-norm.js';
 export { REDUCTION_GRADIENTS } from './kernels/reduction-gradients.js';
 export {
   type KernelBackendName,

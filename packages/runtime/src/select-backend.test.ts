@@ -115,6 +115,9 @@ describe('selectBackend', () => {
       'Conv2DBackpropInput',
       'Tile',
       'CihmlcAdamUpdate',
+      'MaxPoolGrad',
+      'CihmlcBatchNormForward',
+      'CihmlcBatchNormGrad',
     ]);
     expect(tf.getBackend()).toBe('cpu');
   });

@@ -98,6 +98,11 @@ describe('training a DenseNet-like model with the registered kernels', () => {
       'Conv2DBackpropInput',
       'Tile',
       'CihmlcAdamUpdate',
+      'Concat',
+      'SplitV',
+      'MaxPoolGrad',
+      'CihmlcBatchNormForward',
+      'CihmlcBatchNormGrad',
     ]);
     expect(registerTrainingKernels('wasm')).toBe(registration);
     await useBackend('wasm');

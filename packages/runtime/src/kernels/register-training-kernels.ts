@@ -2,6 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { ADAM_UPDATE_KERNEL, adamUpdateHostKernel, adamUpdateWebGpuKernel } from './adam-update.js';
 import { BackendOps } from './backend-ops.js';
 import {
+  BATCH_NORM_FORWARD_KERNEL,
+  BATCH_NORM_GRAD_KERNEL,
+  batchNormForwardOnHost,
+  batchNormGradOnHost,
+} from './batch-norm.js';
+import { concatOnHost, splitOnHost } from './concat.js';
+import {
   type Conv2DBackpropFilterAttrs,
   conv2dBackpropFilterViaMatMul,
   DEFAULT_MAX_COLUMN_ELEMENTS,
@@ -10,6 +17,7 @@ import {
   type Conv2DBackpropInputAttrs,
   conv2dBackpropInputViaConv,
 } from './conv2d-backprop-input.js';
+import { type MaxPoolGradAttrs, maxPoolGradOnHost } from './max-pool-grad.js';
 import { installReductionGradients, uninstallReductionGradients } from './reduction-gradients.js';
 import { tileByRepeatingOnHost } from './tile.js';
 
@@ -36,6 +44,15 @@ export const TRAINING_KERNELS: Record<KernelBackendName, Record<string, string>>
     Tile: 'batch-norm gradients tile [1,1,1,C] to the activation shape; done as a doubling memcpy',
     [ADAM_UPDATE_KERNEL]:
       "new kernel for FusedAdamOptimizer: one loop instead of tf.train.adam's 14 kernels per variable",
+    Concat:
+      "DenseNet's channel concatenations: stock kernel makes a subarray and a set() call per pixel; plain copy loops",
+    SplitV: "Concat's gradient: stock kernel runs a strided Slice per output; plain copy loops",
+    MaxPoolGrad:
+      'stock kernel asks, for every input pixel, which windows it won (re-scanning each window); one scan per window, scattering dy',
+    [BATCH_NORM_FORWARD_KERNEL]:
+      "new: @cihmlc/densenet's fused training batch norm, statistics and normalisation in two sweeps",
+    [BATCH_NORM_GRAD_KERNEL]:
+      "new: the closed-form batch-norm gradient in two sweeps (stock: ~25 kernels plus tf.moments' gradients)",
   },
   cpu: {
     Conv2DBackpropFilter: 'stock kernel is a naive 7-deep loop; im2col + blocked BatchMatMul',
@@ -43,6 +60,10 @@ export const TRAINING_KERNELS: Record<KernelBackendName, Record<string, string>>
     Tile: 'batch-norm gradients tile [1,1,1,C] to the activation shape; done as a doubling memcpy',
     [ADAM_UPDATE_KERNEL]:
       "new kernel for FusedAdamOptimizer: one loop instead of tf.train.adam's 14 kernels per variable",
+    MaxPoolGrad: 'stock kernel re-scans every window for every input pixel; one scan per window',
+    [BATCH_NORM_FORWARD_KERNEL]:
+      "new: @cihmlc/densenet's fused training batch norm, statistics and normalisation in two sweeps",
+    [BATCH_NORM_GRAD_KERNEL]: 'new: the closed-form batch-norm gradient in two sweeps',
   },
   webgpu: {
     Conv2DBackpropFilter:
@@ -139,6 +160,60 @@ export function registerTrainingKernels(backend: KernelBackendName): RegisteredK
     ADAM_UPDATE_KERNEL,
     backend === 'webgpu' ? adamUpdateWebGpuKernel : adamUpdateHostKernel,
   );
+  if (backend === 'wasm') {
+    const originalConcat = fallbackOf('Concat');
+    if (originalConcat) {
+      register('Concat', (args) => {
+        const ops = new BackendOps(backend, args.backend as tf.KernelBackend);
+        const inputs = args.inputs as unknown as tf.TensorInfo[];
+        const { axis } = args.attrs as unknown as { axis: number | number[] };
+        const a = Array.isArray(axis) ? axis[0] : axis;
+        return (a === undefined ? undefined : concatOnHost(ops, inputs, a)) ?? originalConcat(args);
+      });
+    }
+    const originalSplit = fallbackOf('SplitV');
+    if (originalSplit) {
+      register('SplitV', (args) => {
+        const ops = new BackendOps(backend, args.backend as tf.KernelBackend);
+        const { x } = args.inputs as { x: tf.TensorInfo };
+        const { numOrSizeSplits, axis } = args.attrs as unknown as {
+          numOrSizeSplits: number | number[];
+          axis: number | number[];
+        };
+        const a = Array.isArray(axis) ? (axis[0] as number) : axis;
+        const ax = a < 0 ? a + x.shape.length : a;
+        const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, ax);
+        return splitOnHost(ops, x, sizes, ax) ?? originalSplit(args);
+      });
+    }
+  }
+  if (backend !== 'webgpu') {
+    const originalMaxPoolGrad = fallbackOf('MaxPoolGrad');
+    if (originalMaxPoolGrad) {
+      register('MaxPoolGrad', (args) => {
+        const ops = new BackendOps(backend, args.backend as tf.KernelBackend);
+        const inputs = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
+        return (
+          maxPoolGradOnHost(ops, inputs, args.attrs as unknown as MaxPoolGradAttrs) ??
+          originalMaxPoolGrad(args)
+        );
+      });
+    }
+    register(BATCH_NORM_FORWARD_KERNEL, ({ inputs, backend: be, attrs }) =>
+      batchNormForwardOnHost(
+        new BackendOps(backend, be as tf.KernelBackend),
+        inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo },
+        (attrs as { epsilon: number }).epsilon,
+      ),
+    );
+    register(BATCH_NORM_GRAD_KERNEL, ({ inputs, backend: be, attrs }) =>
+      batchNormGradOnHost(
+        new BackendOps(backend, be as tf.KernelBackend),
+        inputs as Parameters<typeof batchNormGradOnHost>[1],
+        (attrs as { epsilon: number }).epsilon,
+      ),
+    );
+  }
 
   const restoreFlags: Array<() => void> = [];
   if (backend === 'webgpu') {

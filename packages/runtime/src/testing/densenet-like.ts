@@ -1,3 +1,4 @@
+import { fusedBatchNormalization } from '@cihmlc/densenet';
 import * as tf from '@tensorflow/tfjs';
 
 /**
@@ -20,6 +21,8 @@ export interface DenseNetLikeConfig {
   /** Filters of the 3x3 conv head before global pooling; 0 = BN + ReLU only (DenseNet-121). */
   headFilters: number;
   dropout: number;
+  /** tfjs-layers' own BatchNormalization instead of @cihmlc/densenet's fused one. */
+  stockBatchNorm?: boolean;
 }
 
 /** The small model: ~0.1M parameters, sized for the trainer's CPU default run. */
@@ -52,8 +55,12 @@ export const DENSENET_121: DenseNetLikeConfig = {
 
 const BN_EPSILON = 1.001e-5;
 
-function bnRelu(x: tf.SymbolicTensor, name: string): tf.SymbolicTensor {
-  const bn = tf.layers.batchNormalization({ epsilon: BN_EPSILON, name: `${name}_bn` }).apply(x);
+function bnRelu(x: tf.SymbolicTensor, c: DenseNetLikeConfig, name: string): tf.SymbolicTensor {
+  const args = { epsilon: BN_EPSILON, name: `${name}_bn` };
+  const layer = c.stockBatchNorm
+    ? tf.layers.batchNormalization(args)
+    : fusedBatchNormalization(args);
+  const bn = layer.apply(x);
   return tf.layers
     .activation({ activation: 'relu', name: `${name}_relu` })
     .apply(bn) as tf.SymbolicTensor;
@@ -80,9 +87,9 @@ function conv(
 
 /** BN-ReLU-Conv1x1 (bottleneck) then BN-ReLU-Conv3x3 (growth), concatenated to the input. */
 function bottleneckLayer(x: tf.SymbolicTensor, c: DenseNetLikeConfig, name: string) {
-  let y = bnRelu(x, `${name}_0`);
+  let y = bnRelu(x, c, `${name}_0`);
   y = conv(y, c.bottleneckFactor * c.growthRate, 1, `${name}_1_conv`);
-  y = bnRelu(y, `${name}_1`);
+  y = bnRelu(y, c, `${name}_1`);
   y = conv(y, c.growthRate, 3, `${name}_2_conv`);
   return tf.layers
     .concatenate({ axis: -1, name: `${name}_concat` })
@@ -92,7 +99,7 @@ function bottleneckLayer(x: tf.SymbolicTensor, c: DenseNetLikeConfig, name: stri
 /** BN-ReLU-Conv1x1 (compression) then 2x2 average pooling. */
 function transition(x: tf.SymbolicTensor, c: DenseNetLikeConfig, name: string) {
   const channels = x.shape[3] as number;
-  let y = bnRelu(x, name);
+  let y = bnRelu(x, c, name);
   y = conv(y, Math.floor(channels * c.compression), 1, `${name}_conv`);
   return tf.layers
     .averagePooling2d({ poolSize: 2, strides: 2, name: `${name}_pool` })
@@ -102,7 +109,7 @@ function transition(x: tf.SymbolicTensor, c: DenseNetLikeConfig, name: string) {
 export function buildDenseNetLike(c: DenseNetLikeConfig): tf.LayersModel {
   const input = tf.input({ shape: [c.inputSize, c.inputSize, c.inputChannels] });
   let x = conv(input, c.stemFilters, 7, 'conv1_conv', 2);
-  x = bnRelu(x, 'conv1');
+  x = bnRelu(x, c, 'conv1');
   x = tf.layers
     .maxPooling2d({ poolSize: 3, strides: 2, padding: 'same', name: 'pool1' })
     .apply(x) as tf.SymbolicTensor;
@@ -111,10 +118,10 @@ export function buildDenseNetLike(c: DenseNetLikeConfig): tf.LayersModel {
     if (b < c.blocks.length - 1) x = transition(x, c, `pool${b + 2}`);
   });
   if (c.headFilters > 0) {
-    x = bnRelu(x, 'head_pre');
+    x = bnRelu(x, c, 'head_pre');
     x = conv(x, c.headFilters, 3, 'head_conv');
   }
-  x = bnRelu(x, 'final');
+  x = bnRelu(x, c, 'final');
   x = tf.layers.globalAveragePooling2d({ name: 'avg_pool' }).apply(x) as tf.SymbolicTensor;
   if (c.dropout > 0)
     x = tf.layers.dropout({ rate: c.dropout, name: 'dropout' }).apply(x) as tf.SymbolicTensor;
