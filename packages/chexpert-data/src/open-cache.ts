@@ -90,6 +90,20 @@ function loadTf(): Promise<typeof tfTypes> {
   return tfModule;
 }
 
+/**
+ * A byte array that is not zero-filled first (every byte gets overwritten): for tens of MB a
+ * batch, zero-filling (or faulting in fresh zeroed pages) costs as much as the conversion.
+ */
+function uninitializedBytes(n: number): Uint8Array {
+  const b = Buffer.allocUnsafeSlow(n);
+  return new Uint8Array(b.buffer, b.byteOffset, n);
+}
+
+function uninitializedFloats(n: number): Float32Array {
+  const b = Buffer.allocUnsafeSlow(n * 4);
+  return new Float32Array(b.buffer, b.byteOffset, n);
+}
+
 function readMatrix(file: string, rows: number): LabelMatrix {
   const b = readFileSync(file);
   // Copy into a fresh ArrayBuffer: Node's pooled Buffers may be unaligned for Float32Array.
@@ -181,25 +195,51 @@ export async function openCache(
   const loadBatch: Cache['loadBatch'] = async (name, indices, augment) => {
     const { s, c } = splitOf(name);
     const n = indices.length;
-    const images = new Float32Array(n * px * 3);
     const idx = Int32Array.from(indices as ArrayLike<number>);
-    // One raw buffer per batch: image k's bytes at k * px * 3 (room for 3 channels).
-    const raw = new Uint8Array(n * px * 3);
+    // Raw bytes of the batch, image after image (px × its shard's channels each), so that images
+    // next to each other in a shard are one read.
+    const rawOffsets = new Float64Array(n + 1);
     const channels = new Uint8Array(n);
-    await Promise.all(
-      Array.from(idx, async (i, k) => {
-        if (!(i >= 0 && i < s.count)) {
-          throw new RangeError(`split "${name}": index ${i} out of range 0..${s.count - 1}`);
-        }
-        const shard = s.shards[Math.floor(i / s.shardSize)]!;
-        const bytes = px * shard.channels;
-        const fh = await handle(shard.file);
-        const position = SHARD_HEADER_BYTES + (i % s.shardSize) * bytes;
-        const { bytesRead } = await fh.read(raw, k * px * 3, bytes, position);
-        if (bytesRead !== bytes) throw new CacheError(`${shard.file}: short read for image ${i}`);
-        channels[k] = shard.channels;
-      }),
-    );
+    for (let k = 0; k < n; k++) {
+      const i = idx[k]!;
+      if (!(i >= 0 && i < s.count)) {
+        throw new RangeError(`split "${name}": index ${i} out of range 0..${s.count - 1}`);
+      }
+      channels[k] = s.shards[Math.floor(i / s.shardSize)]!.channels;
+      rawOffsets[k + 1] = rawOffsets[k]! + px * channels[k]!;
+    }
+    const raw = uninitializedBytes(rawOffsets[n]!);
+    const reads: Promise<void>[] = [];
+    for (let k = 0; k < n; ) {
+      const first = idx[k]!;
+      const shardNo = Math.floor(first / s.shardSize);
+      let end = k + 1;
+      while (
+        end < n &&
+        idx[end] === idx[end - 1]! + 1 &&
+        Math.floor(idx[end]! / s.shardSize) === shardNo
+      )
+        end++;
+      const shard = s.shards[shardNo]!;
+      const start = rawOffsets[k]!;
+      const bytes = rawOffsets[end]! - start;
+      const position = SHARD_HEADER_BYTES + (first % s.shardSize) * px * shard.channels;
+      reads.push(
+        handle(shard.file).then(async (fh) => {
+          let done = 0;
+          while (done < bytes) {
+            const { bytesRead } = await fh.read(raw, start + done, bytes - done, position + done);
+            if (bytesRead === 0)
+              throw new CacheError(`${shard.file}: short read for image ${first}`);
+            done += bytesRead;
+          }
+        }),
+      );
+      k = end;
+    }
+    await Promise.all(reads);
+    // Every value is written below: no need to zero the (large) output first.
+    const images = uninitializedFloats(n * px * 3);
     const config = augment ? (augment.config ?? DEFAULT_AUGMENT) : undefined;
     for (let k = 0; k < n; k++) {
       const ch = channels[k] as 1 | 3;
@@ -207,7 +247,7 @@ export async function openCache(
         ? augmentParams(augment.seed, augment.epoch, idx[k]!, config)
         : undefined;
       toModelInput(
-        raw.subarray(k * px * 3, k * px * 3 + px * ch),
+        raw.subarray(rawOffsets[k]!, rawOffsets[k + 1]!),
         ch,
         size,
         size,
