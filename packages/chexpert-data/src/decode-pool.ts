@@ -38,7 +38,7 @@ export class WorkerPool {
   readonly workers: number;
   private readonly threads: Worker[] = [];
   private readonly idle: Worker[] = [];
-  private readonly queue: { id: number; job: PoolJob }[] = [];
+  private readonly queue: { id: number; job: PoolJob; transfer: ArrayBuffer[] }[] = [];
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private closed = false;
@@ -81,13 +81,14 @@ export class WorkerPool {
     this.queue.length = 0;
   }
 
-  run<T>(job: PoolJob): Promise<T> {
+  /** Runs `job` in a worker; buffers in `transfer` move to the worker (unusable here after). */
+  run<T>(job: PoolJob, transfer: ArrayBuffer[] = []): Promise<T> {
     if (this.closed) return Promise.reject(new Error('worker pool is closed'));
     if (this.broken) return Promise.reject(this.broken);
     return new Promise<T>((resolve, reject) => {
       const id = this.nextId++;
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.queue.push({ id, job });
+      this.queue.push({ id, job, transfer });
       this.pump();
     });
   }
@@ -96,13 +97,16 @@ export class WorkerPool {
     while (this.idle.length > 0 && this.queue.length > 0) {
       const worker = this.idle.pop()!;
       worker.ref(); // busy: keep the process alive until the result arrives
-      worker.postMessage(this.queue.shift()!);
+      const { id, job, transfer } = this.queue.shift()!;
+      worker.postMessage({ id, job }, transfer);
     }
   }
 
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all(this.threads.map((t) => t.terminate()));
+    // Jobs still queued or running get an error instead of waiting forever.
+    this.fail(new Error('worker pool is closed'));
   }
 }
 

@@ -1,10 +1,19 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { type FileHandle, open, readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { LabelMatrix, LabelSet } from '@cihmlc/taxonomy';
 import type * as tfTypes from '@tensorflow/tfjs';
-import { type AugmentConfig, augmentParams, DEFAULT_AUGMENT, toModelInput } from './augment.js';
+import {
+  type AugmentConfig,
+  type AugmentParams,
+  augmentParams,
+  DEFAULT_AUGMENT,
+  modelInputBatch,
+  type RawBatch,
+} from './augment.js';
 import { CACHE_FORMAT_VERSION, type CacheIndex, SHARD_HEADER_BYTES } from './cache.js';
+import { WorkerPool, workerScriptAvailable } from './decode-pool.js';
 import { hashSeed, permutation } from './random.js';
 
 export interface CachedSplit {
@@ -38,6 +47,12 @@ export interface BatchArrays {
   shape: [number, number, number, number];
   labels: Float32Array;
   mask?: Float32Array;
+  /**
+   * Optional: hands the memory of `images` back to the cache for a later batch (a batch of
+   * 320×320 images is tens of MB; reusing it instead of allocating fresh memory roughly doubles
+   * the cache's speed). Call it when done with the batch and use `images` no more afterwards.
+   */
+  release(): void;
 }
 
 /** One batch as tensors; the caller owns them (call dispose()). */
@@ -50,6 +65,12 @@ export interface TensorBatch {
   /** float32 [B, outputs], 1 = label counts; present when the cache has masked labels. */
   mask?: tfTypes.Tensor2D;
   dispose(): void;
+  /**
+   * dispose(), and hand the memory of x back to the cache for a later batch when TF.js holds
+   * it no longer (the cpu backend keeps the array it was given). Only when nothing made from x
+   * is used afterwards: the cpu backend's slices and dataSync() arrays can share x's memory.
+   */
+  release(): void;
 }
 
 export interface Cache {
@@ -76,6 +97,22 @@ export interface Cache {
   close(): Promise<void>;
 }
 
+export interface OpenCacheOptions {
+  /** Refuse a cache whose fingerprint differs (a cache of other data). */
+  expectFingerprint?: string;
+  /** Shard files kept open at most (default 64). */
+  maxOpenFiles?: number;
+  /**
+   * Worker threads that turn cached bytes into float32 model input (default: 2, or 1 on a
+   * 1-core machine; 0 when the built worker file is absent, e.g. running the TypeScript
+   * sources). 0 converts in the calling thread. With workers, batchArrays/batches keep that
+   * many batches in flight, and the conversion does not block the thread that trains.
+   */
+  workers?: number;
+  /** Path of the worker script; default: pool-worker.{js,cjs} next to this module in dist. */
+  workerScript?: string;
+}
+
 export class CacheError extends Error {
   constructor(message: string) {
     super(message);
@@ -91,17 +128,31 @@ function loadTf(): Promise<typeof tfTypes> {
 }
 
 /**
- * A byte array that is not zero-filled first (every byte gets overwritten): for tens of MB a
- * batch, zero-filling (or faulting in fresh zeroed pages) costs as much as the conversion.
+ * Batch memory for reuse: ArrayBuffers by byte length. New ones are not zero-filled (every byte
+ * of a batch gets written): for tens of MB a batch, fresh memory (zeroing, page faults, garbage
+ * collection) costs as much as converting the pixels.
  */
-function uninitializedBytes(n: number): Uint8Array {
-  const b = Buffer.allocUnsafeSlow(n);
-  return new Uint8Array(b.buffer, b.byteOffset, n);
-}
+class BufferPool {
+  private readonly free = new Map<number, ArrayBuffer[]>();
+  constructor(private readonly keep: number) {}
 
-function uninitializedFloats(n: number): Float32Array {
-  const b = Buffer.allocUnsafeSlow(n * 4);
-  return new Float32Array(b.buffer, b.byteOffset, n);
+  take(bytes: number): ArrayBuffer {
+    return this.free.get(bytes)?.pop() ?? (Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer);
+  }
+
+  give(buffer: ArrayBuffer): void {
+    if (buffer.byteLength === 0) return; // empty, or moved to a worker
+    let list = this.free.get(buffer.byteLength);
+    if (!list) {
+      list = [];
+      this.free.set(buffer.byteLength, list);
+    }
+    if (list.length < this.keep && !list.includes(buffer)) list.push(buffer);
+  }
+
+  clear(): void {
+    this.free.clear();
+  }
 }
 
 function readMatrix(file: string, rows: number): LabelMatrix {
@@ -116,10 +167,7 @@ function readMatrix(file: string, rows: number): LabelMatrix {
  * and that every shard file has its full length; `expectFingerprint` guards against opening a
  * cache of other data.
  */
-export async function openCache(
-  dir: string,
-  opts: { expectFingerprint?: string; maxOpenFiles?: number } = {},
-): Promise<Cache> {
+export async function openCache(dir: string, opts: OpenCacheOptions = {}): Promise<Cache> {
   const indexPath = join(dir, 'index.json');
   if (!existsSync(indexPath)) {
     throw new CacheError(
@@ -182,6 +230,31 @@ export async function openCache(
     return h;
   };
 
+  const workers =
+    opts.workers ??
+    (opts.workerScript !== undefined || workerScriptAvailable()
+      ? Math.min(2, availableParallelism())
+      : 0);
+  if (!(Number.isInteger(workers) && workers >= 0))
+    throw new RangeError(`workers: expected an integer >= 0, got ${workers}`);
+  // Started on the first batch; idle workers do not keep the process alive.
+  let pool: WorkerPool | undefined;
+  let closed = false;
+  // Raw bytes are reused as soon as converted; images when the caller releases its batch.
+  const memory = new BufferPool(2 * Math.max(1, workers) + 2);
+  /** Converts in a worker (the raw and output buffers move there and back) or in this thread. */
+  const convert = async (
+    batch: RawBatch & { out: Float32Array },
+  ): Promise<{ images: Float32Array; raw: Uint8Array }> => {
+    if (workers === 0) return { images: modelInputBatch(batch), raw: batch.raw };
+    if (closed) throw new CacheError(`${dir}: cache is closed`);
+    pool ??= new WorkerPool(workers, opts.workerScript);
+    return pool.run({ kind: 'model-input', ...batch }, [
+      batch.raw.buffer as ArrayBuffer,
+      batch.out.buffer as ArrayBuffer,
+    ]);
+  };
+
   const splitOf = (name: string) => {
     const s = index.splits[name];
     const c = splits[name];
@@ -208,7 +281,7 @@ export async function openCache(
       channels[k] = s.shards[Math.floor(i / s.shardSize)]!.channels;
       rawOffsets[k + 1] = rawOffsets[k]! + px * channels[k]!;
     }
-    const raw = uninitializedBytes(rawOffsets[n]!);
+    const raw = new Uint8Array(memory.take(rawOffsets[n]!));
     const reads: Promise<void>[] = [];
     for (let k = 0; k < n; ) {
       const first = idx[k]!;
@@ -237,25 +310,28 @@ export async function openCache(
       );
       k = end;
     }
-    await Promise.all(reads);
-    // Every value is written below: no need to zero the (large) output first.
-    const images = uninitializedFloats(n * px * 3);
-    const config = augment ? (augment.config ?? DEFAULT_AUGMENT) : undefined;
-    for (let k = 0; k < n; k++) {
-      const ch = channels[k] as 1 | 3;
-      const params = augment
-        ? augmentParams(augment.seed, augment.epoch, idx[k]!, config)
-        : undefined;
-      toModelInput(
-        raw.subarray(rawOffsets[k]!, rawOffsets[k + 1]!),
-        ch,
-        size,
-        size,
-        images,
-        k * px * 3,
-        params,
-      );
+    // All reads finish (they write into raw) before raw is reused on an error.
+    const failed = (await Promise.allSettled(reads)).find((r) => r.status === 'rejected');
+    if (failed) {
+      memory.give(raw.buffer as ArrayBuffer);
+      throw failed.reason;
     }
+    const config = augment ? (augment.config ?? DEFAULT_AUGMENT) : undefined;
+    const params: AugmentParams[] | undefined = augment
+      ? Array.from(idx, (i) => augmentParams(augment.seed, augment.epoch, i, config))
+      : undefined;
+    const out = new Float32Array(memory.take(n * px * 3 * 4));
+    const batch: RawBatch & { out: Float32Array } = {
+      raw,
+      offsets: rawOffsets,
+      channels,
+      size,
+      out,
+    };
+    if (params) batch.params = params;
+    const converted = await convert(batch);
+    memory.give(converted.raw.buffer as ArrayBuffer);
+    const images = converted.images;
     const shape: [number, number, number, number] = [n, size, size, 3];
     const cols = c.labels.cols;
     const labels = new Float32Array(n * cols);
@@ -264,9 +340,20 @@ export async function openCache(
       labels.set(c.labels.data.subarray(i * cols, (i + 1) * cols), k * cols);
       mask?.set(c.mask!.data.subarray(i * cols, (i + 1) * cols), k * cols);
     });
-    const out: BatchArrays = { indices: idx, images, shape, labels };
-    if (mask) out.mask = mask;
-    return out;
+    let released = false;
+    const result: BatchArrays = {
+      indices: idx,
+      images,
+      shape,
+      labels,
+      release() {
+        if (released) return;
+        released = true;
+        memory.give(images.buffer as ArrayBuffer);
+      },
+    };
+    if (mask) result.mask = mask;
+    return result;
   };
 
   async function* batchArrays(o: BatchOptions): AsyncGenerator<BatchArrays> {
@@ -291,16 +378,28 @@ export async function openCache(
         order.subarray(b * o.batchSize, Math.min(s.count, (b + 1) * o.batchSize)),
         augment,
       );
-    // One batch in flight ahead of the one being used: bounded memory, overlapped reads.
-    let next: Promise<BatchArrays> | undefined = nBatches > 0 ? load(0) : undefined;
+    // Batches in flight ahead of the one being used (one per worker, at least one): bounded
+    // memory, reads and conversion overlapped with the caller's work.
+    const depth = Math.max(1, workers);
+    const ahead: Promise<BatchArrays>[] = [];
+    let started = 0;
+    const fill = () => {
+      while (started < nBatches && ahead.length < depth) {
+        const p = load(started++);
+        p.catch(() => undefined); // its error surfaces when awaited, never as unhandled
+        ahead.push(p);
+      }
+    };
     try {
-      for (let b = 0; b < nBatches; b++) {
-        const current: BatchArrays = await next!;
-        next = b + 1 < nBatches ? load(b + 1) : undefined;
+      fill();
+      while (ahead.length > 0) {
+        const current: BatchArrays = await ahead[0]!;
+        ahead.shift();
+        fill();
         yield current;
       }
     } finally {
-      if (next) await next.catch(() => undefined);
+      await Promise.allSettled(ahead);
     }
   }
 
@@ -317,6 +416,11 @@ export async function openCache(
         x.dispose();
         y.dispose();
         mask?.dispose();
+      },
+      release() {
+        batch.dispose();
+        // Reused only once no tensor or backend refers to x's data any more.
+        if (!tf.engine().state.tensorInfo.has(x.dataId)) a.release();
       },
     };
     if (mask) batch.mask = mask;
@@ -354,6 +458,10 @@ export async function openCache(
       );
     },
     async close() {
+      closed = true;
+      await pool?.close();
+      pool = undefined;
+      memory.clear();
       const all = [...handles.values()];
       handles.clear();
       await Promise.all(all.map((p) => p.then((fh) => fh.close()).catch(() => undefined)));
