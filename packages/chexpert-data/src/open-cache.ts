@@ -1,6 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { type FileHandle, open, readFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { LabelMatrix, LabelSet } from '@cihmlc/taxonomy';
 import type * as tfTypes from '@tensorflow/tfjs';
@@ -13,7 +12,7 @@ import {
   type RawBatch,
 } from './augment.js';
 import { CACHE_FORMAT_VERSION, type CacheIndex, SHARD_HEADER_BYTES } from './cache.js';
-import { WorkerPool, workerScriptAvailable } from './decode-pool.js';
+import { WorkerPool } from './decode-pool.js';
 import { hashSeed, permutation } from './random.js';
 
 export interface CachedSplit {
@@ -103,10 +102,11 @@ export interface OpenCacheOptions {
   /** Shard files kept open at most (default 64). */
   maxOpenFiles?: number;
   /**
-   * Worker threads that turn cached bytes into float32 model input (default: 2, or 1 on a
-   * 1-core machine; 0 when the built worker file is absent, e.g. running the TypeScript
-   * sources). 0 converts in the calling thread. With workers, batchArrays/batches keep that
-   * many batches in flight, and the conversion does not block the thread that trains.
+   * Worker threads that turn cached bytes into float32 model input (default 0: in the calling
+   * thread). With workers, batchArrays/batches keep that many batches in flight and the
+   * conversion leaves the calling thread free (e.g. for training), but each image costs more
+   * CPU time (buffers move between threads): on the 2-core machine measured, 0 was fastest.
+   * Needs the built package (the worker file in dist).
    */
   workers?: number;
   /** Path of the worker script; default: pool-worker.{js,cjs} next to this module in dist. */
@@ -230,11 +230,7 @@ export async function openCache(dir: string, opts: OpenCacheOptions = {}): Promi
     return h;
   };
 
-  const workers =
-    opts.workers ??
-    (opts.workerScript !== undefined || workerScriptAvailable()
-      ? Math.min(2, availableParallelism())
-      : 0);
+  const workers = opts.workers ?? 0;
   if (!(Number.isInteger(workers) && workers >= 0))
     throw new RangeError(`workers: expected an integer >= 0, got ${workers}`);
   // Started on the first batch; idle workers do not keep the process alive.
