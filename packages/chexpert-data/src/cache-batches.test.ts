@@ -1,8 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type AugmentParams, augmentImage, augmentParams } from './augment.js';
 import { CACHE_FORMAT_VERSION, type CacheIndex, SHARD_HEADER_BYTES, SHARD_MAGIC } from './cache.js';
 import { type BatchArrays, openCache } from './open-cache.js';
@@ -108,7 +106,7 @@ const INDEX_SETS = [
 
 describe('cache batches (gray and RGB shards)', () => {
   it('equal x/255 then augmentImage for every image, with and without each flip', async () => {
-    const cache = await openCache(dir, { workers: 0 });
+    const cache = await openCache(dir);
     const flips = new Set<string>();
     for (const indices of INDEX_SETS) {
       expectBatch(await cache.loadBatch('train', indices));
@@ -127,7 +125,7 @@ describe('cache batches (gray and RGB shards)', () => {
   });
 
   it('release() hands image memory to later batches; their values stay right', async () => {
-    const cache = await openCache(dir, { workers: 0 });
+    const cache = await openCache(dir);
     const buffers = new Set<ArrayBufferLike>();
     let batches = 0;
     for (const epoch of [0, 1, 2]) {
@@ -157,7 +155,7 @@ describe('cache batches (gray and RGB shards)', () => {
   });
 
   it('tensor release() reuses x only when TF.js holds it no longer', async () => {
-    const cache = await openCache(dir, { workers: 0 });
+    const cache = await openCache(dir);
     let clone: import('@tensorflow/tfjs').Tensor | undefined;
     let cloneIndices: Int32Array | undefined;
     const buffers: ArrayBufferLike[] = [];
@@ -187,35 +185,5 @@ describe('cache batches (gray and RGB shards)', () => {
     });
     clone!.dispose();
     await cache.close();
-  });
-
-  it('worker threads (ESM and CJS builds, 1 and 2 workers) give the same arrays', async () => {
-    // Worker threads run the built package (global setup builds it into .test-build/dist).
-    const dist = inject('distDir');
-    type Built = typeof import('./index.js');
-    const esm = (await import(pathToFileURL(join(dist, 'index.js')).href)) as Built;
-    const cjs = createRequire(import.meta.url)(join(dist, 'index.cjs')) as Built;
-    const local = await openCache(dir, { workers: 0 });
-    for (const mod of [esm, cjs]) {
-      for (const workers of [1, 2]) {
-        const cache = await mod.openCache(dir, { workers });
-        for (const indices of INDEX_SETS) {
-          const aug = { seed: 3, epoch: 1 };
-          const got = await cache.loadBatch('train', indices, aug);
-          expect(got.images).toEqual((await local.loadBatch('train', indices, aug)).images);
-          got.release();
-        }
-        const seen: number[] = [];
-        for await (const b of cache.batchArrays({ split: 'train', batchSize: 3, augment: true })) {
-          expectBatch(b, { seed: 2408, epoch: 0 });
-          seen.push(...b.indices);
-          b.release();
-        }
-        expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: COUNT }, (_, i) => i));
-        await cache.close();
-        await expect(cache.loadBatch('train', [0])).rejects.toThrow(/closed/);
-      }
-    }
-    await local.close();
   });
 });

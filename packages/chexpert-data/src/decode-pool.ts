@@ -38,7 +38,7 @@ export class WorkerPool {
   readonly workers: number;
   private readonly threads: Worker[] = [];
   private readonly idle: Worker[] = [];
-  private readonly queue: { id: number; job: PoolJob; transfer: ArrayBuffer[] }[] = [];
+  private readonly queue: { id: number; job: PoolJob }[] = [];
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private closed = false;
@@ -81,14 +81,13 @@ export class WorkerPool {
     this.queue.length = 0;
   }
 
-  /** Runs `job` in a worker; buffers in `transfer` move to the worker (unusable here after). */
-  run<T>(job: PoolJob, transfer: ArrayBuffer[] = []): Promise<T> {
+  run<T>(job: PoolJob): Promise<T> {
     if (this.closed) return Promise.reject(new Error('worker pool is closed'));
     if (this.broken) return Promise.reject(this.broken);
     return new Promise<T>((resolve, reject) => {
       const id = this.nextId++;
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.queue.push({ id, job, transfer });
+      this.queue.push({ id, job });
       this.pump();
     });
   }
@@ -97,16 +96,13 @@ export class WorkerPool {
     while (this.idle.length > 0 && this.queue.length > 0) {
       const worker = this.idle.pop()!;
       worker.ref(); // busy: keep the process alive until the result arrives
-      const { id, job, transfer } = this.queue.shift()!;
-      worker.postMessage({ id, job }, transfer);
+      worker.postMessage(this.queue.shift()!);
     }
   }
 
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all(this.threads.map((t) => t.terminate()));
-    // Jobs still queued or running get an error instead of waiting forever.
-    this.fail(new Error('worker pool is closed'));
   }
 }
 

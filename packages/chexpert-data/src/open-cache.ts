@@ -12,7 +12,6 @@ import {
   type RawBatch,
 } from './augment.js';
 import { CACHE_FORMAT_VERSION, type CacheIndex, SHARD_HEADER_BYTES } from './cache.js';
-import { WorkerPool } from './decode-pool.js';
 import { hashSeed, permutation } from './random.js';
 
 export interface CachedSplit {
@@ -101,16 +100,6 @@ export interface OpenCacheOptions {
   expectFingerprint?: string;
   /** Shard files kept open at most (default 64). */
   maxOpenFiles?: number;
-  /**
-   * Worker threads that turn cached bytes into float32 model input (default 0: in the calling
-   * thread). With workers, batchArrays/batches keep that many batches in flight and the
-   * conversion leaves the calling thread free (e.g. for training), but each image costs more
-   * CPU time (buffers move between threads): on the 2-core machine measured, 0 was fastest.
-   * Needs the built package (the worker file in dist).
-   */
-  workers?: number;
-  /** Path of the worker script; default: pool-worker.{js,cjs} next to this module in dist. */
-  workerScript?: string;
 }
 
 export class CacheError extends Error {
@@ -230,26 +219,8 @@ export async function openCache(dir: string, opts: OpenCacheOptions = {}): Promi
     return h;
   };
 
-  const workers = opts.workers ?? 0;
-  if (!(Number.isInteger(workers) && workers >= 0))
-    throw new RangeError(`workers: expected an integer >= 0, got ${workers}`);
-  // Started on the first batch; idle workers do not keep the process alive.
-  let pool: WorkerPool | undefined;
-  let closed = false;
   // Raw bytes are reused as soon as converted; images when the caller releases its batch.
-  const memory = new BufferPool(2 * Math.max(1, workers) + 2);
-  /** Converts in a worker (the raw and output buffers move there and back) or in this thread. */
-  const convert = async (
-    batch: RawBatch & { out: Float32Array },
-  ): Promise<{ images: Float32Array; raw: Uint8Array }> => {
-    if (workers === 0) return { images: modelInputBatch(batch), raw: batch.raw };
-    if (closed) throw new CacheError(`${dir}: cache is closed`);
-    pool ??= new WorkerPool(workers, opts.workerScript);
-    return pool.run({ kind: 'model-input', ...batch }, [
-      batch.raw.buffer as ArrayBuffer,
-      batch.out.buffer as ArrayBuffer,
-    ]);
-  };
+  const memory = new BufferPool(4);
 
   const splitOf = (name: string) => {
     const s = index.splits[name];
@@ -317,7 +288,7 @@ export async function openCache(dir: string, opts: OpenCacheOptions = {}): Promi
       ? Array.from(idx, (i) => augmentParams(augment.seed, augment.epoch, i, config))
       : undefined;
     const out = new Float32Array(memory.take(n * px * 3 * 4));
-    const batch: RawBatch & { out: Float32Array } = {
+    const batch: RawBatch = {
       raw,
       offsets: rawOffsets,
       channels,
@@ -325,9 +296,8 @@ export async function openCache(dir: string, opts: OpenCacheOptions = {}): Promi
       out,
     };
     if (params) batch.params = params;
-    const converted = await convert(batch);
-    memory.give(converted.raw.buffer as ArrayBuffer);
-    const images = converted.images;
+    const images = modelInputBatch(batch);
+    memory.give(raw.buffer as ArrayBuffer);
     const shape: [number, number, number, number] = [n, size, size, 3];
     const cols = c.labels.cols;
     const labels = new Float32Array(n * cols);
@@ -374,28 +344,21 @@ export async function openCache(dir: string, opts: OpenCacheOptions = {}): Promi
         order.subarray(b * o.batchSize, Math.min(s.count, (b + 1) * o.batchSize)),
         augment,
       );
-    // Batches in flight ahead of the one being used (one per worker, at least one): bounded
-    // memory, reads and conversion overlapped with the caller's work.
-    const depth = Math.max(1, workers);
-    const ahead: Promise<BatchArrays>[] = [];
-    let started = 0;
-    const fill = () => {
-      while (started < nBatches && ahead.length < depth) {
-        const p = load(started++);
-        p.catch(() => undefined); // its error surfaces when awaited, never as unhandled
-        ahead.push(p);
-      }
+    // One batch in flight ahead of the one being used: bounded memory, overlapped reads.
+    const start = (b: number) => {
+      const p = load(b);
+      p.catch(() => undefined); // its error surfaces when awaited, never as unhandled
+      return p;
     };
+    let next: Promise<BatchArrays> | undefined = nBatches > 0 ? start(0) : undefined;
     try {
-      fill();
-      while (ahead.length > 0) {
-        const current: BatchArrays = await ahead[0]!;
-        ahead.shift();
-        fill();
+      for (let b = 0; b < nBatches; b++) {
+        const current: BatchArrays = await next!;
+        next = b + 1 < nBatches ? start(b + 1) : undefined;
         yield current;
       }
     } finally {
-      await Promise.allSettled(ahead);
+      if (next) await next.catch(() => undefined);
     }
   }
 
@@ -454,9 +417,6 @@ export async function openCache(dir: string, opts: OpenCacheOptions = {}): Promi
       );
     },
     async close() {
-      closed = true;
-      await pool?.close();
-      pool = undefined;
       memory.clear();
       const all = [...handles.values()];
       handles.clear();

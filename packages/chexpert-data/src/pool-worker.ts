@@ -4,7 +4,6 @@
  * dist/pool-worker.{js,cjs}.
  */
 import { parentPort } from 'node:worker_threads';
-import { modelInputBatch, type RawBatch } from './augment.js';
 import type { CsvChunkJob } from './csv.js';
 import { encodeGrayscaleJpeg } from './synthetic/jpeg-gray.js';
 import type { StudyFindings } from './synthetic/labels.js';
@@ -12,7 +11,6 @@ import { renderRadiograph } from './synthetic/render.js';
 
 export type PoolJob =
   | { kind: 'decode'; file: string; size: number }
-  | ({ kind: 'model-input' } & RawBatch)
   | CsvChunkJob
   | {
       kind: 'render';
@@ -29,14 +27,6 @@ export async function runJob(job: PoolJob): Promise<{ result: unknown; transfer:
     const { loadImage } = await import('./image.js');
     const img = await loadImage(job.file, job.size);
     return { result: img, transfer: [img.data.buffer as ArrayBuffer] };
-  }
-  if (job.kind === 'model-input') {
-    // The raw bytes go back too, for reuse.
-    const images = modelInputBatch(job);
-    return {
-      result: { images, raw: job.raw },
-      transfer: [images.buffer as ArrayBuffer, job.raw.buffer as ArrayBuffer],
-    };
   }
   if (job.kind === 'csv') {
     const { parseCsvChunk } = await import('./csv.js');
