@@ -343,15 +343,6 @@ export function toModelInput(
   else expandRgb(bytes, width, height, dst, TABLE_BITS, flipH, flipV);
 }
 
-/**
- * A float32 array that is not zero-filled first, for outputs whose every value gets written:
- * for a batch of tens of MB, zero-filling costs about as much as the conversion itself.
- */
-export function uninitializedFloat32(n: number): Float32Array {
-  const b = Buffer.allocUnsafeSlow(n * 4);
-  return new Float32Array(b.buffer, b.byteOffset, n);
-}
-
 /** Raw cache bytes of a batch, image after image, as read from the shards. */
 export interface RawBatch {
   /** Image k's bytes are raw[offsets[k] .. offsets[k + 1]). */
@@ -362,15 +353,15 @@ export interface RawBatch {
   size: number;
   /** Per image augmentation, or none. */
   params?: AugmentParams[];
-  /** Where to write the result (n × size² × 3 values); default a new array. */
-  out?: Float32Array;
+  /** Where to write the result: n × size² × 3 values. */
+  out: Float32Array;
 }
 
-/** A raw batch → float32 [n, size, size, 3] model input (in this thread or a pool worker). */
+/** A raw batch → float32 [n, size, size, 3] model input, written into `b.out`. */
 export function modelInputBatch(b: RawBatch): Float32Array {
   const n = b.channels.length;
   const px = b.size * b.size;
-  const images = b.out ?? uninitializedFloat32(n * px * 3);
+  const images = b.out;
   if (images.length !== n * px * 3)
     throw new RangeError(`modelInputBatch: output has ${images.length} values, not ${n * px * 3}`);
   for (let k = 0; k < n; k++) {

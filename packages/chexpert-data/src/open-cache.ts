@@ -130,7 +130,7 @@ class BufferPool {
   }
 
   give(buffer: ArrayBuffer): void {
-    if (buffer.byteLength === 0) return; // empty, or moved to a worker
+    if (buffer.byteLength === 0) return;
     let list = this.free.get(buffer.byteLength);
     if (!list) {
       list = [];
@@ -288,13 +288,7 @@ export async function openCache(dir: string, opts: OpenCacheOptions = {}): Promi
       ? Array.from(idx, (i) => augmentParams(augment.seed, augment.epoch, i, config))
       : undefined;
     const out = new Float32Array(memory.take(n * px * 3 * 4));
-    const batch: RawBatch = {
-      raw,
-      offsets: rawOffsets,
-      channels,
-      size,
-      out,
-    };
+    const batch: RawBatch = { raw, offsets: rawOffsets, channels, size, out };
     if (params) batch.params = params;
     const images = modelInputBatch(batch);
     memory.give(raw.buffer as ArrayBuffer);
