@@ -1,10 +1,19 @@
 // Benchmark of the data pipeline (run `pnpm bench` in this package; needs the build in dist/).
 // Prints a table; speed goals live here, not in tests. Targets on 2 cores: cache path
 // >= 2,000 images/s at 320x320; CSV parse + label derivation of 223,414 rows < 5 s.
+// Options: --quick (fewer images and rows), --cache (only the cache section), --dist DIR (the
+// build to measure, default ../dist; e.g. an older commit's build, for a before/after).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const arg = (name) => {
+  const k = process.argv.indexOf(name);
+  return k >= 0 ? process.argv[k + 1] : undefined;
+};
+const distDir = arg('--dist') ?? join(import.meta.dirname, '..', 'dist');
+const {
   DecodePool,
   encodeGrayscaleJpeg,
   generateSyntheticDataset,
@@ -16,9 +25,11 @@ import {
   renderRadiograph,
   sampleFindings,
   writeFileAtomic,
-} from '../dist/index.js';
+} = await import(pathToFileURL(resolve(distDir, 'index.js')).href);
 
 const quick = process.argv.includes('--quick');
+const cacheOnly = process.argv.includes('--cache');
+const load0 = loadavg();
 const rows = [];
 let peakRss = 0;
 const sample = () => {
@@ -42,6 +53,7 @@ const seconds = async (fn) => {
   return [(performance.now() - t0) / 1000, result, (c.user + c.system) / 1e6];
 };
 
+class Done {}
 const dir = mkdtempSync(join(tmpdir(), 'cxd-bench-'));
 try {
   // 1. Source images like CheXpert-v1.0-small: 320x390 grayscale JPEGs.
@@ -56,7 +68,7 @@ try {
     await writeFileAtomic(file, encodeGrayscaleJpeg(crop, 320, 390, 92));
     files.push(file);
   }
-  for (const workers of [1, availableParallelism()]) {
+  for (const workers of cacheOnly ? [] : [1, availableParallelism()]) {
     const pool = new DecodePool({ workers });
     await pool.decode(files[0], 320); // start-up not timed
     const [s] = await seconds(() => Promise.all(files.map((f) => pool.decode(f, 320))));
@@ -95,32 +107,50 @@ try {
     undefined,
     `${ds.files.length} images`,
   );
-  const cache = await openCache(cacheDir);
-  for (const [label, opts] of [
-    ['cache batches 320x320 (arrays, shuffled)', { augment: false, tensors: false }],
-    ['cache batches 320x320 (arrays, augmented)', { augment: true, tensors: false }],
-    ['cache batches 320x320 (tf tensors, augmented)', { augment: true, tensors: true }],
-  ]) {
+  // Default: every batch in fresh memory. release(): the caller hands each batch's memory back
+  // when done with it (BatchArrays.release / TensorBatch.release). Tensors: the cpu backend.
+  const variants = [];
+  for (const memory of ['fresh', 'release']) {
+    for (const tensors of [false, true]) {
+      for (const augment of [false, true]) variants.push({ memory, tensors, augment });
+    }
+  }
+  for (const v of variants) {
+    const cache = await openCache(cacheDir);
+    const release = v.memory === 'release';
+    const pass = async (epoch) => {
+      let n = 0;
+      const it = v.tensors ? cache.batches : cache.batchArrays;
+      for await (const b of it({
+        split: 'train',
+        batchSize: 16,
+        seed: 1,
+        epoch,
+        augment: v.augment,
+      })) {
+        n += b.indices.length;
+        if (release) {
+          if (!b.release) return -1; // a build without release()
+          b.release();
+        } else if (v.tensors) b.dispose();
+      }
+      return n;
+    };
+    // A warm-up epoch, not timed (a build without release() skips the release() rows).
+    if ((await pass(99)) < 0) {
+      await cache.close();
+      continue;
+    }
     let n = 0;
     const [s, , cpu] = await seconds(async () => {
-      for (let epoch = 0; epoch < 2; epoch++) {
-        const it = opts.tensors ? cache.batches : cache.batchArrays;
-        for await (const b of it({
-          split: 'train',
-          batchSize: 16,
-          seed: 1,
-          epoch,
-          augment: opts.augment,
-        })) {
-          n += b.indices.length;
-          if (opts.tensors) b.dispose();
-        }
-      }
+      for (let epoch = 0; epoch < 2; epoch++) n += await pass(epoch);
     });
-    row(label, n / s, 'images/s', n / cpu, `batch 16, ${n} images`);
+    const what = `cache 320x320 ${v.tensors ? 'tf tensors' : 'arrays'}, ${v.augment ? 'augmented' : 'plain'}, ${release ? 'release()' : 'fresh memory'}`;
+    row(what, n / s, 'images/s', n / cpu, `batch 16, ${n} images, load ${loadavg()[0].toFixed(1)}`);
+    await cache.close();
   }
-  await cache.close();
 
+  if (cacheOnly) throw new Done();
   // 3. CSV parse + label derivation for a CheXpert-sized train.csv (223,414 rows).
   const csvDir = join(dir, 'csv');
   const nRows = quick ? 20_000 : 223_414;
@@ -158,6 +188,8 @@ try {
       `${nRows} rows, target < 5 s`,
     );
   }
+} catch (err) {
+  if (!(err instanceof Done)) throw err;
 } finally {
   clearInterval(sampler);
   sample();
@@ -179,8 +211,9 @@ const fmt = (r) =>
       i === 1 || i === 2 ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]),
     )
     .join('  ');
+const la = (l) => l.map((x) => x.toFixed(1)).join(' ');
 console.log(
-  `\n@cihmlc/chexpert-data bench — node ${process.version}, ${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)}`,
+  `\n@cihmlc/chexpert-data bench (${distDir}) — node ${process.version}, ${availableParallelism()} cores, load average (1, 5, 15 min) ${la(load0)} at the start, ${la(loadavg())} at the end`,
 );
 console.log(
   "'per cpu-s': the measure per CPU-second of this process (seconds: CPU seconds used)\n",

@@ -70,6 +70,7 @@ export {
   type Cache,
   type CachedSplit,
   CacheError,
+  type OpenCacheOptions,
   openCache,
   type TensorBatch,
 } from './open-cache.js';
