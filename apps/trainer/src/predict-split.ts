@@ -20,7 +20,7 @@ export async function predictSplit(
     batch.indices.forEach((row, i) => {
       out.set(values.subarray(i * cols, (i + 1) * cols), row * cols);
     });
-    batch.dispose();
+    batch.release();
   }
   return { rows: info.count, cols, data: out };
 }

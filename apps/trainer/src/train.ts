@@ -170,7 +170,7 @@ export async function train(
       augment: config.augment,
     })) {
       if (step >= steps || hooks.signal?.aborted) {
-        batch.dispose();
+        batch.release();
         break;
       }
       const n = batch.indices.length;
@@ -194,7 +194,8 @@ export async function train(
         return values;
       });
       if (y !== batch.y) y.dispose();
-      batch.dispose();
+      // Disposes the tensors and lets the cache reuse the batch's memory (nothing keeps them).
+      batch.release();
       if (!Number.isFinite(parts.loss)) {
         throw new Error(
           `epoch ${epoch + 1}, step ${step + 1}: the loss is ${parts.loss}; lower the learning rate`,
