@@ -4,6 +4,7 @@ import { chexpertTaxonomy } from '@cihmlc/taxonomy';
 import { describe, expect, it } from 'vitest';
 import {
   assertPatientDisjoint,
+  joinUnder,
   labelStatistics,
   loadDataset,
   MissingImagesError,
@@ -170,5 +171,30 @@ describe('labels and splits', () => {
     expect(() => assertPatientDisjoint({ a, b: subsetDataset(ds, [1, 2]) })).toThrow(
       /patient00001 is in both "a" and "b"/,
     );
+  });
+});
+
+describe('joinUnder', () => {
+  it('gives exactly path.join(root, p), also for paths that need normalising', () => {
+    const roots = ['/data', '/data/', 'rel/dir', 'rel/dir/', '.', './', './x/../y', 'x/..', '/'];
+    const paths = [
+      'CheXpert-v1.0-small/train/patient00001/study1/view1_frontal.jpg',
+      'a/b.c/d..e/.hidden/f',
+      'a//b',
+      './a',
+      'a/./b',
+      'a/../b',
+      '../up',
+      'a/b/',
+      '/abs/x',
+      '',
+      '.',
+      '..',
+      'x/..',
+    ];
+    for (const root of roots) {
+      const f = joinUnder(root);
+      for (const p of paths) expect(f(p), `${root} + ${p}`).toBe(join(root, p));
+    }
   });
 });

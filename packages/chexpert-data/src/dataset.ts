@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute, join, sep } from 'node:path';
 import {
   applyUncertaintyPolicy,
   type BlankPolicy,
@@ -98,6 +98,21 @@ export function patientIdFromPath(path: string): string {
  * (`CheXpert-v1.0-small/train/…`), so each root is tried with the full path and without its
  * first segment: both the release's parent directory and the release directory itself work.
  */
+/**
+ * `(p) => path.join(root, p)`, skipping join's normalisation for paths that are already normal
+ * (relative, no empty, '.' or '..' segment): on a 223,414-row CSV join alone took ~0.4 s.
+ */
+export function joinUnder(root: string): (path: string) => string {
+  const base = join(root, '.');
+  if (sep !== '/' || root === '') return (path) => join(root, path);
+  const prefix = base === '.' ? '' : base.endsWith('/') ? base : `${base}/`;
+  return (path) =>
+    path.length > 0 && path[0] !== '/' && !path.includes('//') && !DOT_SEGMENT.test(path)
+      ? prefix + path
+      : join(root, path);
+}
+const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
+
 export function resolveImagePath(path: string, roots: string[]): string | undefined {
   if (isAbsolute(path)) return existsSync(path) ? path : undefined;
   const slash = path.indexOf('/');
@@ -127,6 +142,7 @@ export async function loadDataset(opts: LoadDatasetOptions): Promise<Dataset> {
   const missingMode = opts.missingImages ?? 'skip';
   const keep: number[] = [];
   const files: string[] = [];
+  const underFirstRoot = joinUnder(opts.roots[0] ?? '.');
   const missingExamples: string[] = [];
   let missing = 0;
   let filteredOut = 0;
@@ -146,7 +162,7 @@ export async function loadDataset(opts: LoadDatasetOptions): Promise<Dataset> {
     const path = csv.paths[r]!;
     if (missingMode === 'unchecked') {
       // No file-system access at all (label-only work on large CSVs): the first root.
-      files.push(join(opts.roots[0] ?? '.', path));
+      files.push(underFirstRoot(path));
     } else {
       const file = resolveImagePath(path, opts.roots);
       if (file === undefined) {
