@@ -165,11 +165,35 @@ function rgbHistogram(src: Uint8Array): void {
  * ((v/255 + δ − mean)·f + mean), the mean being the channel's mean after brightness as
  * augmentImage computes it (the float64 sum of the float32 values v/255, then + δ).
  */
+/**
+ * Per channel, the sum over the image's pixels of x = v/255 as float32 — what the contrast step
+ * needs for its mean. The cache stores it per image (computed when the shard is written), so
+ * augmented batches skip this pass; computed here otherwise. Same value either way.
+ */
+export function channelSums(
+  src: Uint8Array,
+  channels: 1 | 3,
+  out: Float64Array = new Float64Array(channels),
+): Float64Array {
+  if (channels === 1) grayHistogram(src);
+  else rgbHistogram(src);
+  for (let c = 0; c < channels; c++) {
+    const base = c * 256;
+    let sum = 0;
+    for (let v = 0; v < 256; v++) sum += HIST[base + v]! * Math.fround(v * INV255);
+    out[c] = sum;
+  }
+  return out;
+}
+
+const SUMS = new Float64Array(3);
+
 function fillTables(
   src: Uint8Array,
   channels: 1 | 3,
   pixels: number,
   params: AugmentParams | undefined,
+  sums: ArrayLike<number> | undefined,
 ): void {
   if (!params) {
     for (let v = 0; v < 256; v++) TABLE[v] = v * INV255;
@@ -179,14 +203,11 @@ function fillTables(
     }
     return;
   }
-  if (channels === 1) grayHistogram(src);
-  else rgbHistogram(src);
+  const channelSum = sums ?? channelSums(src, channels, SUMS);
   const { brightness, contrast } = params;
   for (let c = 0; c < channels; c++) {
     const base = c * 256;
-    let sum = 0;
-    for (let v = 0; v < 256; v++) sum += HIST[base + v]! * Math.fround(v * INV255);
-    const mean = sum / pixels + brightness;
+    const mean = (channelSum[c] as number) / pixels + brightness;
     for (let v = 0; v < 256; v++) {
       TABLE[base + v] = (Math.fround(v * INV255) + brightness - mean) * contrast + mean;
     }
@@ -323,6 +344,8 @@ export function toModelInput(
   out: Float32Array,
   offset: number,
   params?: AugmentParams,
+  /** channelSums(src) if known (the cache stores it), else computed when augmenting. */
+  sums?: ArrayLike<number>,
 ): void {
   const pixels = height * width;
   if (src.length < pixels * channels) {
@@ -335,7 +358,7 @@ export function toModelInput(
   }
   // A plain Uint8Array view (a Buffer's own class would make the loops polymorphic).
   const bytes = new Uint8Array(src.buffer, src.byteOffset, pixels * channels);
-  fillTables(bytes, channels, pixels, params);
+  fillTables(bytes, channels, pixels, params, sums);
   const dst = new Int32Array(out.buffer, out.byteOffset + offset * 4, pixels * 3);
   const flipH = params?.flipHorizontal ?? false;
   const flipV = params?.flipVertical ?? false;
@@ -353,6 +376,8 @@ export interface RawBatch {
   size: number;
   /** Per image augmentation, or none. */
   params?: AugmentParams[];
+  /** Image k's channelSums at [3k, 3k + channels), when known. */
+  sums?: Float64Array;
   /** Where to write the result: n × size² × 3 values. */
   out: Float32Array;
 }
@@ -373,6 +398,7 @@ export function modelInputBatch(b: RawBatch): Float32Array {
       images,
       k * px * 3,
       b.params?.[k],
+      b.sums?.subarray(3 * k, 3 * k + 3),
     );
   }
   return images;

@@ -39,8 +39,17 @@ beforeAll(() => {
       pixels.push(img);
       body.push(img);
     }
+    // The trailer: per image and channel, the sum of v/255 (float32 values) over its pixels.
+    const trailer = Buffer.alloc(count * ch * 8);
+    body.forEach((img, k) => {
+      for (let c = 0; c < ch; c++) {
+        let sum = 0;
+        for (let p = c; p < img.length; p += ch) sum += Math.fround(img[p]! / 255);
+        trailer.writeDoubleLE(sum, (k * ch + c) * 8);
+      }
+    });
     const file = `train-${String(s).padStart(5, '0')}.bin`;
-    writeFileSync(join(dir, file), Buffer.concat([header, ...body]));
+    writeFileSync(join(dir, file), Buffer.concat([header, ...body, trailer]));
     shards.push({ file, count, channels: ch });
   }
   const labels = Float32Array.from({ length: COUNT * COLS }, (_, k) => k % 2);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { augmentBatch } from './augment.js';
+import { augmentBatch, augmentParams, toModelInput } from './augment.js';
 import { prepareCache } from './cache.js';
 import { type Dataset, loadDataset } from './dataset.js';
 import { loadImage, toFloatRgb } from './image.js';
@@ -188,6 +188,27 @@ describe('batches', () => {
   beforeAll(async () => {
     dir = tempDir();
     await prepareCache({ cacheDir: dir, splits, size: SIZE, shardSize: 4, workers: 0 });
+  });
+
+  it('augmented batches use the sums stored in the shards: the same values as computing them', async () => {
+    const cache = await openCache(dir);
+    const n = cache.splits.train!.count;
+    const indices = Array.from({ length: n }, (_, i) => n - 1 - i);
+    const got = await cache.loadBatch('train', indices, { seed: 5, epoch: 3 });
+    const plain = await cache.loadBatch('train', indices);
+    const px = SIZE * SIZE;
+    for (let k = 0; k < n; k++) {
+      // The unaugmented batch holds x/255 of the stored bytes (gray, replicated): recover them.
+      const bytes = Uint8Array.from({ length: px }, (_, p) =>
+        Math.round(plain.images[(k * px + p) * 3]! * 255),
+      );
+      const want = new Float32Array(px * 3);
+      toModelInput(bytes, 1, SIZE, SIZE, want, 0, augmentParams(5, 3, indices[k]!));
+      expect(Array.from(got.images.subarray(k * px * 3, (k + 1) * px * 3))).toEqual(
+        Array.from(want),
+      );
+    }
+    await cache.close();
   });
 
   it('train: seeded per-epoch shuffle covering each image once; valid: in order', async () => {

@@ -4,16 +4,31 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlankPolicy, LabelMatrix, LabelSet, UncertaintyPolicy } from '@cihmlc/taxonomy';
 import { writeFileAtomic } from './atomic.js';
+import { channelSums } from './augment.js';
 import type { Dataset } from './dataset.js';
 import { DecodePool, type DecodePoolOptions } from './decode-pool.js';
 import type { ResizedImage } from './image.js';
 
 /** Bumped whenever the on-disk layout changes; part of the fingerprint. */
-export const CACHE_FORMAT_VERSION = 1;
+export const CACHE_FORMAT_VERSION = 2;
 
-/** Shard files start with this 16-byte header: magic, image count, size, channels (uint32 LE). */
-export const SHARD_MAGIC = 'CXS1';
+/**
+ * A shard file: a 16-byte header (magic, image count, size, channels; uint32 LE), the images
+ * (uint8 [count, size, size, channels]), then each image's channelSums (float64 LE [count,
+ * channels]: the contrast augmentation's per-channel sums, so batches need not recompute them).
+ */
+export const SHARD_MAGIC = 'CXS2';
 export const SHARD_HEADER_BYTES = 16;
+
+/** Where a shard's sums start, and its total length in bytes. */
+export function shardLayout(
+  count: number,
+  size: number,
+  channels: number,
+): { sumsOffset: number; bytes: number } {
+  const sumsOffset = SHARD_HEADER_BYTES + count * size * size * channels;
+  return { sumsOffset, bytes: sumsOffset + count * channels * 8 };
+}
 
 export interface CacheShard {
   file: string;
@@ -145,7 +160,7 @@ function readShardHeader(
     (channels !== 1 && channels !== 3)
   )
     return undefined;
-  if (statSync(file).size !== SHARD_HEADER_BYTES + count * size * size * channels) return undefined;
+  if (statSync(file).size !== shardLayout(count, size, channels).bytes) return undefined;
   return { channels };
 }
 
@@ -215,7 +230,19 @@ async function writeSplitShards(
           for (let i = 0; i < px; i++)
             body.fill(im.data[i]!, (k * px + i) * 3, (k * px + i) * 3 + 3);
       });
-      await writeFileAtomic(join(dir, file), Buffer.concat([shardHeader(n, size, channels), body]));
+      const sums = new Float64Array(n * channels);
+      for (let k = 0; k < n; k++)
+        channelSums(
+          body.subarray(k * px * channels, (k + 1) * px * channels),
+          channels,
+          sums.subarray(k * channels, (k + 1) * channels),
+        );
+      const sumBytes = Buffer.alloc(sums.length * 8);
+      sums.forEach((v, i) => sumBytes.writeDoubleLE(v, i * 8));
+      await writeFileAtomic(
+        join(dir, file),
+        Buffer.concat([shardHeader(n, size, channels), body, sumBytes]),
+      );
       shards.push({ file, count: n, channels });
       tally.written++;
     }

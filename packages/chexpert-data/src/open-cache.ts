@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LabelMatrix, LabelSet } from '@cihmlc/taxonomy';
@@ -11,7 +11,7 @@ import {
   modelInputBatch,
   type RawBatch,
 } from './augment.js';
-import { CACHE_FORMAT_VERSION, type CacheIndex, SHARD_HEADER_BYTES } from './cache.js';
+import { CACHE_FORMAT_VERSION, type CacheIndex, SHARD_HEADER_BYTES, shardLayout } from './cache.js';
 import { hashSeed, permutation } from './random.js';
 
 export interface CachedSplit {
@@ -179,16 +179,31 @@ export async function openCache(dir: string, opts: OpenCacheOptions = {}): Promi
   const size = index.size;
   const px = size * size;
   const splits: Record<string, CachedSplit> = {};
+  // Each image's channelSums at [3i, 3i + channels), from the shards' trailers.
+  const sumsBySplit: Record<string, Float64Array> = {};
   for (const [name, s] of Object.entries(index.splits)) {
-    for (const shard of s.shards) {
+    const sums = new Float64Array(s.count * 3);
+    s.shards.forEach((shard, shardNo) => {
       const file = join(dir, shard.file);
-      const expected = SHARD_HEADER_BYTES + shard.count * px * shard.channels;
+      const { sumsOffset, bytes: expected } = shardLayout(shard.count, size, shard.channels);
       if (!existsSync(file) || statSync(file).size !== expected) {
         throw new CacheError(
           `${file}: shard missing or truncated (expected ${expected} bytes); prepare the cache again`,
         );
       }
-    }
+      const trailer = Buffer.alloc(shard.count * shard.channels * 8);
+      const fd = openSync(file, 'r');
+      try {
+        readSync(fd, trailer, 0, trailer.length, sumsOffset);
+      } finally {
+        closeSync(fd);
+      }
+      const first = shardNo * s.shardSize;
+      for (let k = 0; k < shard.count; k++)
+        for (let c = 0; c < shard.channels; c++)
+          sums[(first + k) * 3 + c] = trailer.readDoubleLE((k * shard.channels + c) * 8);
+    });
+    sumsBySplit[name] = sums;
     const split: CachedSplit = {
       count: s.count,
       labels: readMatrix(join(dir, s.labels), s.count),
@@ -289,7 +304,13 @@ export async function openCache(dir: string, opts: OpenCacheOptions = {}): Promi
       : undefined;
     const out = new Float32Array(memory.take(n * px * 3 * 4));
     const batch: RawBatch = { raw, offsets: rawOffsets, channels, size, out };
-    if (params) batch.params = params;
+    if (params) {
+      batch.params = params;
+      const splitSums = sumsBySplit[name]!;
+      const sums = new Float64Array(n * 3);
+      for (let k = 0; k < n; k++) sums.set(splitSums.subarray(idx[k]! * 3, idx[k]! * 3 + 3), k * 3);
+      batch.sums = sums;
+    }
     const images = modelInputBatch(batch);
     memory.give(raw.buffer as ArrayBuffer);
     const shape: [number, number, number, number] = [n, size, size, 3];
