@@ -37,6 +37,21 @@ describe('DecodePool', () => {
     }
   });
 
+  it('close() settles every job still queued or running (none waits forever)', async () => {
+    const esm = (await import(pathToFileURL(join(dist, 'index.js')).href)) as Built;
+    const pool = new esm.DecodePool({ workers: 1 });
+    const jobs = Array.from({ length: 6 }, (_, k) => pool.decode(files[k % 2]!, 200));
+    const allSettled = Promise.allSettled(jobs);
+    await pool.close();
+    const settled = await allSettled;
+    const rejected = settled.filter((r) => r.status === 'rejected');
+    // One job may have finished before close(); the queued ones cannot have.
+    expect(rejected.length).toBeGreaterThanOrEqual(5);
+    for (const r of rejected) expect(String(r.reason)).toMatch(/closed before the job finished/);
+    await expect(pool.decode(files[0]!, 8)).rejects.toThrow(/closed/);
+    await pool.close(); // twice is fine
+  });
+
   it('reports a missing file through the worker with its path', async () => {
     const esm = (await import(pathToFileURL(join(dist, 'index.js')).href)) as Built;
     const pool = new esm.DecodePool({ workers: 1 });

@@ -100,8 +100,14 @@ export class WorkerPool {
     }
   }
 
+  /** Ends the threads; jobs still queued or running are rejected, never left waiting. */
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
+    const err = new Error('worker pool closed before the job finished');
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+    this.queue.length = 0;
     await Promise.all(this.threads.map((t) => t.terminate()));
   }
 }
