@@ -28,7 +28,7 @@ export {
   FusedBatchNormalization,
   fusedBatchNormalization,
 } from './fused-batch-normalization.js';
-export { loadModel, saveModel } from './model-files.js';
+export { type LoadModelOptions, loadModel, saveModel } from './model-files.js';
 export { countParams, type ParamCounts } from './params.js';
 export {
   DENSENET_PRESET_NAMES,

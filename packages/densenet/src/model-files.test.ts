@@ -6,6 +6,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClassifier } from './classifier.js';
 import { fileSystemHandler, MODEL_JSON } from './file-system-handler.js';
+import { FusedBatchNormalization } from './fused-batch-normalization.js';
 import { loadModel, saveModel } from './model-files.js';
 import { useCpuBackend } from './test-backend.js';
 
@@ -75,6 +76,27 @@ describe('saveModel / loadModel', () => {
     expect(Array.from(restored.dataSync())).toEqual(Array.from(original.dataSync()));
     model.dispose();
     loaded.dispose();
+  });
+
+  it('loads batch norms as FusedBatchNormalization (or stock on request), registry left as it was', async () => {
+    const dir = path.join(root, 'fused-bn');
+    const model = tinyClassifier(3);
+    perturbBatchNormStatistics(model);
+    await saveModel(model, dir);
+    const bnLayers = (m: tf.LayersModel) =>
+      m.layers.filter((l) => l.getClassName() === 'BatchNormalization');
+    const fused = await loadModel(dir);
+    const stock = await loadModel(dir, { fusedBatchNorm: false });
+    expect(bnLayers(fused).length).toBeGreaterThan(3);
+    expect(bnLayers(fused).every((l) => l instanceof FusedBatchNormalization)).toBe(true);
+    expect(bnLayers(stock).some((l) => l instanceof FusedBatchNormalization)).toBe(false);
+    expect(await predictOn(fused)).toEqual(await predictOn(stock));
+    // Other deserialisation afterwards gets tfjs-layers' own class again.
+    const plain = tf.models.modelFromJSON({
+      modelTopology: (await fused.toJSON(undefined, false)) as tf.io.ModelJSON['modelTopology'],
+    } as tf.io.ModelJSON);
+    expect(bnLayers(await plain).some((l) => l instanceof FusedBatchNormalization)).toBe(false);
+    for (const m of [model, fused, stock, await plain]) m.dispose();
   });
 
   it('writes the standard format: the http loader of TF.js reads the directory', async () => {
