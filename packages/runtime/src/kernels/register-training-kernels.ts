@@ -20,6 +20,7 @@ import {
 import { type MaxPoolGradAttrs, maxPoolGradOnHost } from './max-pool-grad.js';
 import { installReductionGradients, uninstallReductionGradients } from './reduction-gradients.js';
 import { tileByRepeatingOnHost } from './tile.js';
+import { batchNormForwardWebGpu, batchNormGradWebGpu } from './webgpu-batch-norm.js';
 
 /** Backends for which this package has training kernels. */
 export type KernelBackendName = 'cpu' | 'wasm' | 'webgpu';
@@ -72,6 +73,10 @@ export const TRAINING_KERNELS: Record<KernelBackendName, Record<string, string>>
       "not replaced: the stock flag WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE is set to false, selecting the backend's own matmul-based kernel",
     [ADAM_UPDATE_KERNEL]:
       'new kernel for FusedAdamOptimizer: 3 dispatches with constants in uniforms instead of 14 dispatches and 6 scalar uploads per variable',
+    [BATCH_NORM_FORWARD_KERNEL]:
+      "new: densenet's fused batch norm as WGSL programs, 5 dispatches (two-pass chunked statistics, normalisation)",
+    [BATCH_NORM_GRAD_KERNEL]:
+      'new: the closed-form batch-norm gradient as WGSL programs, 4 dispatches instead of ~14 kernels',
   },
 };
 
@@ -210,6 +215,22 @@ export function registerTrainingKernels(backend: KernelBackendName): RegisteredK
       batchNormGradOnHost(
         new BackendOps(backend, be as tf.KernelBackend),
         inputs as Parameters<typeof batchNormGradOnHost>[1],
+        (attrs as { epsilon: number }).epsilon,
+      ),
+    );
+  }
+  if (backend === 'webgpu') {
+    register(BATCH_NORM_FORWARD_KERNEL, ({ inputs, backend: be, attrs }) =>
+      batchNormForwardWebGpu(
+        new BackendOps(backend, be as tf.KernelBackend),
+        inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo },
+        (attrs as { epsilon: number }).epsilon,
+      ),
+    );
+    register(BATCH_NORM_GRAD_KERNEL, ({ inputs, backend: be, attrs }) =>
+      batchNormGradWebGpu(
+        new BackendOps(backend, be as tf.KernelBackend),
+        inputs as Parameters<typeof batchNormGradWebGpu>[1],
         (attrs as { epsilon: number }).epsilon,
       ),
     );

@@ -1,3 +1,4 @@
+import { batchNormTraining, batchNormTrainingPath } from '@cihmlc/densenet';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModule } from '../module-loader.js';
@@ -143,4 +144,46 @@ describe.skipIf(skipReason !== '')('webgpu kernels', () => {
       im2colOptions.webgpuProgram = true;
     }
   });
+
+  it.each([
+    { shape: [2, 20, 20, 5], offset: 0 }, // 800 rows: several row chunks
+    { shape: [3, 7, 5, 3], offset: 40 }, // large mean
+    { shape: [1, 1, 2, 9], offset: -2 },
+  ])(
+    'fused batch norm $shape (offset $offset): forward and gradients vs stock ops on cpu',
+    async ({ shape, offset }) => {
+      const C = shape[3] as number;
+      const size = shape.reduce((a, b) => a * b, 1);
+      const xv = seededValues(size, 31).map((v) => v * 2 + offset);
+      const wv = seededValues(size, 32);
+      const gv = seededValues(C, 33).map((v) => v + 1.5);
+      const bv = seededValues(C, 34);
+      const eps = 1.001e-5;
+      const run = (useFused: boolean) => {
+        const x = tf.tensor4d(xv, shape as [number, number, number, number]);
+        const w = tf.tensor4d(wv, shape as [number, number, number, number]);
+        const g = tf.tensor1d(gv);
+        const b = tf.tensor1d(bv);
+        const forward = (xt: tf.Tensor, gt: tf.Tensor, bt: tf.Tensor) => {
+          if (useFused) return batchNormTraining(xt, gt as tf.Tensor1D, bt as tf.Tensor1D, eps);
+          const { mean, variance } = tf.moments(xt, [0, 1, 2]);
+          return { y: tf.batchNorm(xt, mean, variance, bt, gt, eps), mean, variance };
+        };
+        const stats = forward(x, g, b);
+        const grads = tf.grads((xt: tf.Tensor, gt: tf.Tensor, bt: tf.Tensor) =>
+          tf.sum(tf.mul(forward(xt, gt, bt).y, w)),
+        )([x, g, b]);
+        return [stats.y, stats.mean, stats.variance, ...grads];
+      };
+      await tf.setBackend('cpu');
+      const want = await Promise.all(run(false).map(async (t) => (await t.data()) as Float32Array));
+      await tf.setBackend('webgpu');
+      expect(batchNormTrainingPath()).toEqual({ forward: 'kernel', grad: 'kernel' });
+      const got = await Promise.all(run(true).map(async (t) => (await t.data()) as Float32Array));
+      const names = ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'];
+      got.forEach((g, k) => {
+        expect(relativeError(g, want[k] as Float32Array), names[k]).toBeLessThan(1e-4);
+      });
+    },
+  );
 });
