@@ -238,7 +238,7 @@ async function writeSplitShards(
           sums.subarray(k * channels, (k + 1) * channels),
         );
       const sumBytes = Buffer.alloc(sums.length * 8);
-      sums.forEach((v, i) => sumBytes.writeDoubleLE(v, i * 8));
+      for (let i = 0; i < sums.length; i++) sumBytes.writeDoubleLE(sums[i]!, i * 8);
       await writeFileAtomic(
         join(dir, file),
         Buffer.concat([shardHeader(n, size, channels), body, sumBytes]),
