@@ -12,7 +12,10 @@ import type { BackendOps } from './backend-ops.js';
 export const BATCH_NORM_FORWARD_KERNEL = 'CihmlcBatchNormForward';
 export const BATCH_NORM_GRAD_KERNEL = 'CihmlcBatchNormGrad';
 
-function channelsAndRows(x: tf.TensorInfo, kernel: string): [channels: number, rows: number] {
+export function channelsAndRows(
+  x: tf.TensorInfo,
+  kernel: string,
+): [channels: number, rows: number] {
   if (x.shape.length < 2) throw new Error(`${kernel}: x must have rank >= 2`);
   if (x.dtype !== 'float32') throw new Error(`${kernel}: x must be float32, got ${x.dtype}`);
   const channels = x.shape[x.shape.length - 1] as number;
@@ -20,7 +23,12 @@ function channelsAndRows(x: tf.TensorInfo, kernel: string): [channels: number, r
   return [channels, channels === 0 ? 0 : size / channels];
 }
 
-function assertChannelVector(t: tf.TensorInfo, name: string, channels: number, kernel: string) {
+export function assertChannelVector(
+  t: tf.TensorInfo,
+  name: string,
+  channels: number,
+  kernel: string,
+) {
   if (t.dtype !== 'float32' || t.shape.length !== 1 || t.shape[0] !== channels) {
     throw new Error(
       `${kernel}: ${name} must be float32 [${channels}], got ${t.dtype} [${t.shape}]`,

@@ -1,6 +1,11 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendOps } from './backend-ops.js';
-import { BATCH_NORM_FORWARD_KERNEL, BATCH_NORM_GRAD_KERNEL } from './batch-norm.js';
+import {
+  assertChannelVector,
+  BATCH_NORM_FORWARD_KERNEL,
+  BATCH_NORM_GRAD_KERNEL,
+  channelsAndRows,
+} from './batch-norm.js';
 import {
   flatProgram,
   flatView,
@@ -22,17 +27,10 @@ const ROWS_PER_CHUNK = 256;
 const i32 = (v: number): WebGpuUniform => ({ type: 'int32', data: [v] });
 const f32 = (v: number): WebGpuUniform => ({ type: 'float32', data: [v] });
 
+/** Channels C, rows N (all axes but the last) and row chunks S of x, checked as on cpu/wasm. */
 function geometry(x: tf.TensorInfo, kernel: string): { C: number; N: number; S: number } {
-  if (x.shape.length < 2 || x.dtype !== 'float32')
-    throw new Error(`${kernel}: x must be float32 with rank >= 2, got ${x.dtype} [${x.shape}]`);
-  const C = x.shape[x.shape.length - 1] as number;
-  const N = C === 0 ? 0 : x.shape.reduce((a, b) => a * b, 1) / C;
+  const [C, N] = channelsAndRows(x, kernel);
   return { C, N, S: Math.max(1, Math.ceil(N / ROWS_PER_CHUNK)) };
-}
-
-function checkVector(t: tf.TensorInfo, name: string, C: number, kernel: string): void {
-  if (t.dtype !== 'float32' || t.shape.length !== 1 || t.shape[0] !== C)
-    throw new Error(`${kernel}: ${name} must be float32 [${C}], got ${t.dtype} [${t.shape}]`);
 }
 
 const CHUNK_UNIFORMS = 'rows : i32, channels : i32, chunk : i32,';
@@ -107,8 +105,8 @@ export function batchNormForwardWebGpu(
   const kernel = BATCH_NORM_FORWARD_KERNEL;
   const { x, gamma, beta } = inputs;
   const { C, N, S } = geometry(x, kernel);
-  checkVector(gamma, 'gamma', C, kernel);
-  checkVector(beta, 'beta', C, kernel);
+  assertChannelVector(gamma, 'gamma', C, kernel);
+  assertChannelVector(beta, 'beta', C, kernel);
   const be = ops.backend as unknown as WebGpuBackendLike;
   const chunk = [i32(N), i32(C), i32(ROWS_PER_CHUNK)];
   const scale = N > 0 ? 1 / N : 0;
@@ -166,9 +164,9 @@ export function batchNormGradWebGpu(
   const { C, N, S } = geometry(x, kernel);
   if (dy.dtype !== 'float32' || dy.shape.join() !== x.shape.join())
     throw new Error(`${kernel}: dy must be float32 [${x.shape}], got ${dy.dtype} [${dy.shape}]`);
-  checkVector(mean, 'mean', C, kernel);
-  checkVector(variance, 'variance', C, kernel);
-  checkVector(gamma, 'gamma', C, kernel);
+  assertChannelVector(mean, 'mean', C, kernel);
+  assertChannelVector(variance, 'variance', C, kernel);
+  assertChannelVector(gamma, 'gamma', C, kernel);
   const be = ops.backend as unknown as WebGpuBackendLike;
   const partial = be.runWebGPUProgram(
     partialGradSums(S, C),
