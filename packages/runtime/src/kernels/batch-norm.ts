@@ -12,10 +12,7 @@ import type { BackendOps } from './backend-ops.js';
 export const BATCH_NORM_FORWARD_KERNEL = 'CihmlcBatchNormForward';
 export const BATCH_NORM_GRAD_KERNEL = 'CihmlcBatchNormGrad';
 
-export function channelsAndRows(
-  x: tf.TensorInfo,
-  kernel: string,
-): [channels: number, rows: number] {
+function channelsAndRows(x: tf.TensorInfo, kernel: string): [channels: number, rows: number] {
   if (x.shape.length < 2) throw new Error(`${kernel}: x must have rank >= 2`);
   if (x.dtype !== 'float32') throw new Error(`${kernel}: x must be float32, got ${x.dtype}`);
   const channels = x.shape[x.shape.length - 1] as number;
@@ -23,17 +20,49 @@ export function channelsAndRows(
   return [channels, channels === 0 ? 0 : size / channels];
 }
 
-export function assertChannelVector(
-  t: tf.TensorInfo,
-  name: string,
-  channels: number,
-  kernel: string,
-) {
+function assertChannelVector(t: tf.TensorInfo, name: string, channels: number, kernel: string) {
   if (t.dtype !== 'float32' || t.shape.length !== 1 || t.shape[0] !== channels) {
     throw new Error(
       `${kernel}: ${name} must be float32 [${channels}], got ${t.dtype} [${t.shape}]`,
     );
   }
+}
+
+export interface BatchNormForwardInputs {
+  x: tf.TensorInfo;
+  gamma: tf.TensorInfo;
+  beta: tf.TensorInfo;
+}
+
+export interface BatchNormGradInputs {
+  dy: tf.TensorInfo;
+  x: tf.TensorInfo;
+  mean: tf.TensorInfo;
+  variance: tf.TensorInfo;
+  gamma: tf.TensorInfo;
+}
+
+/** Checks the forward kernel's inputs (every backend's); returns [channels, rows]. */
+export function checkForwardInputs(inputs: BatchNormForwardInputs): [number, number] {
+  const kernel = BATCH_NORM_FORWARD_KERNEL;
+  const [C, rows] = channelsAndRows(inputs.x, kernel);
+  assertChannelVector(inputs.gamma, 'gamma', C, kernel);
+  assertChannelVector(inputs.beta, 'beta', C, kernel);
+  return [C, rows];
+}
+
+/** Checks the gradient kernel's inputs (every backend's); returns [channels, rows]. */
+export function checkGradInputs(inputs: BatchNormGradInputs): [number, number] {
+  const kernel = BATCH_NORM_GRAD_KERNEL;
+  const { dy, x } = inputs;
+  const [C, rows] = channelsAndRows(x, kernel);
+  if (dy.dtype !== 'float32' || dy.shape.join() !== x.shape.join()) {
+    throw new Error(`${kernel}: dy must be float32 [${x.shape}], got ${dy.dtype} [${dy.shape}]`);
+  }
+  assertChannelVector(inputs.mean, 'mean', C, kernel);
+  assertChannelVector(inputs.variance, 'variance', C, kernel);
+  assertChannelVector(inputs.gamma, 'gamma', C, kernel);
+  return [C, rows];
 }
 
 /**
@@ -42,14 +71,11 @@ export function assertChannelVector(
  */
 export function batchNormForwardOnHost(
   ops: BackendOps,
-  inputs: { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo },
+  inputs: BatchNormForwardInputs,
   epsilon: number,
 ): tf.TensorInfo[] {
-  const kernel = BATCH_NORM_FORWARD_KERNEL;
   const { x, gamma, beta } = inputs;
-  const [C, rows] = channelsAndRows(x, kernel);
-  assertChannelVector(gamma, 'gamma', C, kernel);
-  assertChannelVector(beta, 'beta', C, kernel);
+  const [C, rows] = checkForwardInputs(inputs);
   const yInfo = ops.allocateHost([...x.shape]);
   const meanInfo = ops.allocateHost([C]);
   const varianceInfo = ops.allocateHost([C]);
@@ -87,24 +113,11 @@ export function batchNormForwardOnHost(
  */
 export function batchNormGradOnHost(
   ops: BackendOps,
-  inputs: {
-    dy: tf.TensorInfo;
-    x: tf.TensorInfo;
-    mean: tf.TensorInfo;
-    variance: tf.TensorInfo;
-    gamma: tf.TensorInfo;
-  },
+  inputs: BatchNormGradInputs,
   epsilon: number,
 ): tf.TensorInfo[] {
-  const kernel = BATCH_NORM_GRAD_KERNEL;
   const { dy, x, mean, variance, gamma } = inputs;
-  const [C, rows] = channelsAndRows(x, kernel);
-  if (dy.dtype !== 'float32' || dy.shape.join() !== x.shape.join()) {
-    throw new Error(`${kernel}: dy must be float32 [${x.shape}], got ${dy.dtype} [${dy.shape}]`);
-  }
-  assertChannelVector(mean, 'mean', C, kernel);
-  assertChannelVector(variance, 'variance', C, kernel);
-  assertChannelVector(gamma, 'gamma', C, kernel);
+  const [C, rows] = checkGradInputs(inputs);
   const dxInfo = ops.allocateHost([...x.shape]);
   const dGammaInfo = ops.allocateHost([C]);
   const dBetaInfo = ops.allocateHost([C]);

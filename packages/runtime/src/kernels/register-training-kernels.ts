@@ -4,6 +4,8 @@ import { BackendOps } from './backend-ops.js';
 import {
   BATCH_NORM_FORWARD_KERNEL,
   BATCH_NORM_GRAD_KERNEL,
+  type BatchNormForwardInputs,
+  type BatchNormGradInputs,
   batchNormForwardOnHost,
   batchNormGradOnHost,
 } from './batch-norm.js';
@@ -204,37 +206,25 @@ export function registerTrainingKernels(backend: KernelBackendName): RegisteredK
         );
       });
     }
-    register(BATCH_NORM_FORWARD_KERNEL, ({ inputs, backend: be, attrs }) =>
-      batchNormForwardOnHost(
-        new BackendOps(backend, be as tf.KernelBackend),
-        inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo },
-        (attrs as { epsilon: number }).epsilon,
-      ),
-    );
-    register(BATCH_NORM_GRAD_KERNEL, ({ inputs, backend: be, attrs }) =>
-      batchNormGradOnHost(
-        new BackendOps(backend, be as tf.KernelBackend),
-        inputs as Parameters<typeof batchNormGradOnHost>[1],
-        (attrs as { epsilon: number }).epsilon,
-      ),
-    );
   }
-  if (backend === 'webgpu') {
-    register(BATCH_NORM_FORWARD_KERNEL, ({ inputs, backend: be, attrs }) =>
-      batchNormForwardWebGpu(
-        new BackendOps(backend, be as tf.KernelBackend),
-        inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo },
-        (attrs as { epsilon: number }).epsilon,
-      ),
-    );
-    register(BATCH_NORM_GRAD_KERNEL, ({ inputs, backend: be, attrs }) =>
-      batchNormGradWebGpu(
-        new BackendOps(backend, be as tf.KernelBackend),
-        inputs as Parameters<typeof batchNormGradWebGpu>[1],
-        (attrs as { epsilon: number }).epsilon,
-      ),
-    );
-  }
+  const [batchNormForward, batchNormGrad] =
+    backend === 'webgpu'
+      ? [batchNormForwardWebGpu, batchNormGradWebGpu]
+      : [batchNormForwardOnHost, batchNormGradOnHost];
+  register(BATCH_NORM_FORWARD_KERNEL, ({ inputs, backend: be, attrs }) =>
+    batchNormForward(
+      new BackendOps(backend, be as tf.KernelBackend),
+      inputs as unknown as BatchNormForwardInputs,
+      (attrs as { epsilon: number }).epsilon,
+    ),
+  );
+  register(BATCH_NORM_GRAD_KERNEL, ({ inputs, backend: be, attrs }) =>
+    batchNormGrad(
+      new BackendOps(backend, be as tf.KernelBackend),
+      inputs as unknown as BatchNormGradInputs,
+      (attrs as { epsilon: number }).epsilon,
+    ),
+  );
 
   const restoreFlags: Array<() => void> = [];
   if (backend === 'webgpu') {

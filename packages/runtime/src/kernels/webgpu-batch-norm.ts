@@ -1,10 +1,10 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendOps } from './backend-ops.js';
 import {
-  assertChannelVector,
-  BATCH_NORM_FORWARD_KERNEL,
-  BATCH_NORM_GRAD_KERNEL,
-  channelsAndRows,
+  type BatchNormForwardInputs,
+  type BatchNormGradInputs,
+  checkForwardInputs,
+  checkGradInputs,
 } from './batch-norm.js';
 import {
   flatProgram,
@@ -27,10 +27,9 @@ const ROWS_PER_CHUNK = 256;
 const i32 = (v: number): WebGpuUniform => ({ type: 'int32', data: [v] });
 const f32 = (v: number): WebGpuUniform => ({ type: 'float32', data: [v] });
 
-/** Channels C, rows N (all axes but the last) and row chunks S of x, checked as on cpu/wasm. */
-function geometry(x: tf.TensorInfo, kernel: string): { C: number; N: number; S: number } {
-  const [C, N] = channelsAndRows(x, kernel);
-  return { C, N, S: Math.max(1, Math.ceil(N / ROWS_PER_CHUNK)) };
+/** Row chunks of the partial sums for N rows. */
+function chunks(N: number): number {
+  return Math.max(1, Math.ceil(N / ROWS_PER_CHUNK));
 }
 
 const CHUNK_UNIFORMS = 'rows : i32, channels : i32, chunk : i32,';
@@ -99,14 +98,12 @@ function combine(C: number, withInvStd: boolean): WebGpuProgram {
 
 export function batchNormForwardWebGpu(
   ops: BackendOps,
-  inputs: { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo },
+  inputs: BatchNormForwardInputs,
   epsilon: number,
 ): tf.TensorInfo[] {
-  const kernel = BATCH_NORM_FORWARD_KERNEL;
   const { x, gamma, beta } = inputs;
-  const { C, N, S } = geometry(x, kernel);
-  assertChannelVector(gamma, 'gamma', C, kernel);
-  assertChannelVector(beta, 'beta', C, kernel);
+  const [C, N] = checkForwardInputs(inputs);
+  const S = chunks(N);
   const be = ops.backend as unknown as WebGpuBackendLike;
   const chunk = [i32(N), i32(C), i32(ROWS_PER_CHUNK)];
   const scale = N > 0 ? 1 / N : 0;
@@ -150,23 +147,12 @@ export function batchNormForwardWebGpu(
 
 export function batchNormGradWebGpu(
   ops: BackendOps,
-  inputs: {
-    dy: tf.TensorInfo;
-    x: tf.TensorInfo;
-    mean: tf.TensorInfo;
-    variance: tf.TensorInfo;
-    gamma: tf.TensorInfo;
-  },
+  inputs: BatchNormGradInputs,
   epsilon: number,
 ): tf.TensorInfo[] {
-  const kernel = BATCH_NORM_GRAD_KERNEL;
   const { dy, x, mean, variance, gamma } = inputs;
-  const { C, N, S } = geometry(x, kernel);
-  if (dy.dtype !== 'float32' || dy.shape.join() !== x.shape.join())
-    throw new Error(`${kernel}: dy must be float32 [${x.shape}], got ${dy.dtype} [${dy.shape}]`);
-  assertChannelVector(mean, 'mean', C, kernel);
-  assertChannelVector(variance, 'variance', C, kernel);
-  assertChannelVector(gamma, 'gamma', C, kernel);
+  const [C, N] = checkGradInputs(inputs);
+  const S = chunks(N);
   const be = ops.backend as unknown as WebGpuBackendLike;
   const partial = be.runWebGPUProgram(
     partialGradSums(S, C),
