@@ -18,6 +18,7 @@ import {
   DENSENET_121,
   type DenseNetLikeConfig,
   SMALL_DENSENET,
+  trainingStep,
 } from '../src/testing/densenet-like.js';
 
 const { values } = parseArgs({
@@ -85,16 +86,7 @@ async function main() {
   const x = tf.randomUniform([batch, size, size, 3]);
   const y = tf.tidy(() => tf.randomUniform([batch, classes]).round());
   const step = async () => {
-    const loss = optimizer.minimize(
-      () =>
-        tf.losses.sigmoidCrossEntropy(
-          y,
-          model.apply(x, { training: true }) as tf.Tensor,
-        ) as tf.Scalar,
-      true,
-    ) as tf.Scalar;
-    const value = (await loss.data())[0] as number;
-    loss.dispose();
+    const value = await trainingStep(model, optimizer, x, y);
     if (!Number.isFinite(value)) throw new Error(`non-finite loss ${value}`);
   };
   const times: number[] = [];

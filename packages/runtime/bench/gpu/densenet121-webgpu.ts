@@ -21,7 +21,7 @@ import {
 import { filterGradientOptions } from '../../src/kernels/conv2d-backprop-filter.js';
 import { loadModule } from '../../src/module-loader.js';
 import { adamTrajectory } from '../../src/testing/adam-reference.js';
-import { buildDenseNetLike, DENSENET_121 } from '../../src/testing/densenet-like.js';
+import { buildDenseNetLike, DENSENET_121, trainingStep } from '../../src/testing/densenet-like.js';
 import { naiveConv2dFilterGrad, outputSize } from '../../src/testing/naive-conv.js';
 import { relativeError, seededValues } from '../../src/testing/numerics.js';
 
@@ -132,19 +132,7 @@ function setup() {
   const optimizer = values.stock || values['stock-adam'] ? tf.train.adam(1e-4) : fusedAdam(1e-4);
   const x = tf.randomUniform([batch, size, size, 3]);
   const y = tf.tidy(() => tf.randomUniform([batch, config.classes]).round());
-  const step = async () => {
-    const loss = optimizer.minimize(
-      () =>
-        tf.losses.sigmoidCrossEntropy(
-          y,
-          model.apply(x, { training: true }) as tf.Tensor,
-        ) as tf.Scalar,
-      true,
-    ) as tf.Scalar;
-    const value = (await loss.data())[0] as number;
-    loss.dispose();
-    return value;
-  };
+  const step = () => trainingStep(model, optimizer, x, y);
   return { batch, size, step };
 }
 

@@ -130,3 +130,27 @@ export function buildDenseNetLike(c: DenseNetLikeConfig): tf.LayersModel {
     .apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: output, name: 'densenet_like' });
 }
+
+/**
+ * One training step of the benchmarks: forward in training mode, sigmoid cross-entropy against
+ * `y`, backward and the optimizer's update; returns the loss (read back asynchronously, as
+ * webgpu needs).
+ */
+export async function trainingStep(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  x: tf.Tensor,
+  y: tf.Tensor,
+): Promise<number> {
+  const loss = optimizer.minimize(
+    () =>
+      tf.losses.sigmoidCrossEntropy(
+        y,
+        model.apply(x, { training: true }) as tf.Tensor,
+      ) as tf.Scalar,
+    true,
+  ) as tf.Scalar;
+  const value = (await loss.data())[0] as number;
+  loss.dispose();
+  return value;
+}
