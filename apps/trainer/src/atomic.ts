@@ -1,15 +1,14 @@
 import fs from 'node:fs';
-import path from 'node:path';
+import { writeFileAtomicSync } from '@cihmlc/chexpert-data';
 
-/** Writes a file so that readers see either the old or the new content, never a partial one. */
+/**
+ * Writes a file so that readers see either the old or the new content, never a partial one
+ * (@cihmlc/chexpert-data's temp file + rename), with write errors that name the file.
+ */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
   try {
-    fs.writeFileSync(tmp, data);
-    fs.renameSync(tmp, file);
+    writeFileAtomicSync(file, data);
   } catch (err) {
-    fs.rmSync(tmp, { force: true });
     throw describeWriteError(err, file);
   }
 }

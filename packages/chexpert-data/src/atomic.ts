@@ -21,6 +21,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   }
 }
 
+/** The same, synchronously (for writers that must not yield, e.g. a run's state on exit). */
 export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = tempPathFor(path);

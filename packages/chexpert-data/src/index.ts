@@ -1,7 +1,7 @@
 // @cihmlc/chexpert-data — CheXpert label CSVs, image pipeline, preprocessed cache and batches,
 // and a synthetic CheXpert-format dataset.
 
-export { writeFileAtomic } from './atomic.js';
+export { writeFileAtomic, writeFileAtomicSync } from './atomic.js';
 export {
   type AugmentConfig,
   type AugmentParams,
