@@ -16,10 +16,13 @@ import * as tf from '@tensorflow/tfjs';
  *   `[dx (x's shape), dgamma [C], dbeta [C]]` with invstd = 1 / sqrt(variance + epsilon),
  *   x̂ = (x − mean) · invstd, dbeta = Σ dy, dgamma = Σ dy·x̂ and
  *   dx = gamma · invstd / N · (N·dy − dbeta − x̂ · dgamma).
+ * - `movingAverage`: inputs `{ moving, value }` (float32, same shape), attrs `{ decay }`; output
+ *   `moving − (moving − value) · decay` (the moving-statistics update; see `movingAverageUpdate`).
  */
 export const BATCH_NORM_TRAINING_KERNELS = {
   forward: 'CihmlcBatchNormForward',
   grad: 'CihmlcBatchNormGrad',
+  movingAverage: 'CihmlcMovingAverage',
 } as const;
 
 export interface BatchNormTrainingResult {
@@ -35,6 +38,7 @@ export interface BatchNormTrainingResult {
 export interface BatchNormTrainingPath {
   forward: 'kernel' | 'composite';
   grad: 'kernel' | 'composite';
+  movingAverage: 'kernel' | 'composite';
 }
 
 /** Which path `batchNormTraining` takes on `backend` (default: the active backend). */
@@ -43,6 +47,7 @@ export function batchNormTrainingPath(backend: string = tf.getBackend()): BatchN
   return {
     forward: has(BATCH_NORM_TRAINING_KERNELS.forward) ? 'kernel' : 'composite',
     grad: has(BATCH_NORM_TRAINING_KERNELS.grad) ? 'kernel' : 'composite',
+    movingAverage: has(BATCH_NORM_TRAINING_KERNELS.movingAverage) ? 'kernel' : 'composite',
   };
 }
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNormTraining } from './batch-norm-training.js';
+import { movingAverageUpdate } from './moving-average.js';
 
 export type BatchNormalizationArgs = NonNullable<
   Parameters<typeof tf.layers.batchNormalization>[0]
@@ -42,7 +43,8 @@ function stockBatchNormalization(): new (args?: BatchNormalizationArgs) => Batch
  * its gradient go through `batchNormTraining` (one forward and one backward kernel per layer
  * where a backend registers them). Everything else is the stock layer's: the weights gamma,
  * beta, moving_mean and moving_variance, the moving-average update
- * `moving −= (moving − batch) · (1 − momentum)` with the biased batch variance, inference, other
+ * `moving −= (moving − batch) · (1 − momentum)` with the biased batch variance (as one kernel
+ * where a backend registers it: `movingAverageUpdate`), inference, other
  * axes, and serialisation: its class name is `BatchNormalization`, so saved models are plain
  * Keras/TF.js BatchNormalization layers (and load as stock layers).
  */
@@ -67,15 +69,8 @@ export class FusedBatchNormalization extends stockBatchNormalization() {
         state.epsilon,
       );
       const decay = 1 - state.momentum;
-      for (const [variable, value] of [
-        [state.movingMean, mean],
-        [state.movingVariance, variance],
-      ] as const) {
-        tf.tidy(() => {
-          const original = variable.read();
-          variable.write(tf.sub(original, tf.mul(tf.sub(original, value), decay)));
-        });
-      }
+      state.movingMean.write(movingAverageUpdate(state.movingMean.read(), mean, decay));
+      state.movingVariance.write(movingAverageUpdate(state.movingVariance.read(), variance, decay));
       return y;
     });
   }

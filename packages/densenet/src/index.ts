@@ -29,6 +29,7 @@ export {
   fusedBatchNormalization,
 } from './fused-batch-normalization.js';
 export { type LoadModelOptions, loadModel, saveModel } from './model-files.js';
+export { movingAverageUpdate } from './moving-average.js';
 export { countParams, type ParamCounts } from './params.js';
 export {
   DENSENET_PRESET_NAMES,

@@ -6,7 +6,11 @@ export {
   type AdamUpdateAttrs,
   adamUpdateOnHost,
 } from './kernels/adam-update.js';
-export { BATCH_NORM_FORWARD_KERNEL, BATCH_NORM_GRAD_KERNEL } from './kernels/batch-norm.js';
+export {
+  BATCH_NORM_FORWARD_KERNEL,
+  BATCH_NORM_GRAD_KERNEL,
+  MOVING_AVERAGE_KERNEL,
+} from './kernels/batch-norm.js';
 export { REDUCTION_GRADIENTS } from './kernels/reduction-gradients.js';
 export {
   type KernelBackendName,

@@ -2,11 +2,16 @@ import {
   BATCH_NORM_TRAINING_KERNELS,
   batchNormTraining,
   batchNormTrainingPath,
+  movingAverageUpdate,
 } from '@cihmlc/densenet';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seededValues, useBackend } from '../testing/numerics.js';
-import { BATCH_NORM_FORWARD_KERNEL, BATCH_NORM_GRAD_KERNEL } from './batch-norm.js';
+import {
+  BATCH_NORM_FORWARD_KERNEL,
+  BATCH_NORM_GRAD_KERNEL,
+  MOVING_AVERAGE_KERNEL,
+} from './batch-norm.js';
 import { type RegisteredKernels, registerTrainingKernels } from './register-training-kernels.js';
 
 /** max |got − want| / max |want|, the scale floored at 1 (the gradients here are of order 1). */
@@ -134,6 +139,7 @@ const stock = (c: Case) => (x: tf.Tensor, g: tf.Tensor1D, b: tf.Tensor1D) => {
 it("kernel names agree with @cihmlc/densenet's BATCH_NORM_TRAINING_KERNELS", () => {
   expect(BATCH_NORM_FORWARD_KERNEL).toBe(BATCH_NORM_TRAINING_KERNELS.forward);
   expect(BATCH_NORM_GRAD_KERNEL).toBe(BATCH_NORM_TRAINING_KERNELS.grad);
+  expect(MOVING_AVERAGE_KERNEL).toBe(BATCH_NORM_TRAINING_KERNELS.movingAverage);
 });
 
 describe.each(['cpu', 'wasm'] as const)('fused batch-norm kernels on %s', (backend) => {
@@ -142,12 +148,65 @@ describe.each(['cpu', 'wasm'] as const)('fused batch-norm kernels on %s', (backe
 
   it("are what densenet's batchNormTraining runs once registered", async () => {
     await useBackend(backend);
-    expect(batchNormTrainingPath()).toEqual({ forward: 'composite', grad: 'composite' });
+    expect(batchNormTrainingPath()).toEqual({
+      forward: 'composite',
+      grad: 'composite',
+      movingAverage: 'composite',
+    });
     registration = registerTrainingKernels(backend);
     expect(registration.kernels).toEqual(
-      expect.arrayContaining([BATCH_NORM_FORWARD_KERNEL, BATCH_NORM_GRAD_KERNEL]),
+      expect.arrayContaining([
+        BATCH_NORM_FORWARD_KERNEL,
+        BATCH_NORM_GRAD_KERNEL,
+        MOVING_AVERAGE_KERNEL,
+      ]),
     );
-    expect(batchNormTrainingPath()).toEqual({ forward: 'kernel', grad: 'kernel' });
+    expect(batchNormTrainingPath()).toEqual({
+      forward: 'kernel',
+      grad: 'kernel',
+      movingAverage: 'kernel',
+    });
+  });
+
+  it('moving average: float32 result of moving − (moving − value)·decay, rejects bad inputs', () => {
+    const n = 37;
+    const moving = seededValues(n, 5, 4);
+    const value = seededValues(n, 6, 4).map((v) => v + 1);
+    for (const decay of [0.01, 0.1, 1, 0]) {
+      const got = tf.tidy(() =>
+        tf
+          .engine()
+          .runKernel(
+            MOVING_AVERAGE_KERNEL,
+            { moving: tf.tensor1d(moving), value: tf.tensor1d(value) },
+            { decay },
+          )
+          .dataSync(),
+      );
+      // The same float32 steps as the composite tf ops (sub, mul by float32 decay, sub), in JS.
+      const f = Math.fround;
+      const want = moving.map((m, i) => f(m - f(f(m - (value[i] as number)) * f(decay))));
+      expect(Array.from(got)).toEqual(Array.from(want));
+    }
+    expect(() =>
+      tf.engine().runKernel(
+        MOVING_AVERAGE_KERNEL,
+        { moving: tf.zeros([3]), value: tf.zeros([4]) },
+        {
+          decay: 0.1,
+        },
+      ),
+    ).toThrow(/CihmlcMovingAverage: value has shape \[4\], moving has \[3\]/);
+    // movingAverageUpdate (densenet) takes the kernel; same values as its composite fallback.
+    const composite = tf.tidy(() =>
+      tf
+        .sub(tf.tensor1d(moving), tf.mul(tf.sub(tf.tensor1d(moving), tf.tensor1d(value)), 0.01))
+        .dataSync(),
+    );
+    const viaKernel = tf.tidy(() =>
+      movingAverageUpdate(tf.tensor1d(moving), tf.tensor1d(value), 0.01).dataSync(),
+    );
+    expect(Array.from(viaKernel)).toEqual(Array.from(composite));
   });
 
   it.each(CASES)('forward: statistics and output vs float64 %s', (c) => {

@@ -11,6 +11,12 @@ import type { BackendOps } from './backend-ops.js';
  */
 export const BATCH_NORM_FORWARD_KERNEL = 'CihmlcBatchNormForward';
 export const BATCH_NORM_GRAD_KERNEL = 'CihmlcBatchNormGrad';
+/**
+ * The moving-statistics update `{moving, value}, {decay}` → `moving − (moving − value)·decay`
+ * (densenet's `movingAverageUpdate`): one kernel without a gradient instead of three tape-recorded
+ * ops and, on webgpu, a scalar upload for `decay`.
+ */
+export const MOVING_AVERAGE_KERNEL = 'CihmlcMovingAverage';
 
 function channelsAndRows(x: tf.TensorInfo, kernel: string): [channels: number, rows: number] {
   if (x.shape.length < 2) throw new Error(`${kernel}: x must have rank >= 2`);
@@ -40,6 +46,47 @@ export interface BatchNormGradInputs {
   mean: tf.TensorInfo;
   variance: tf.TensorInfo;
   gamma: tf.TensorInfo;
+}
+
+export interface MovingAverageInputs {
+  moving: tf.TensorInfo;
+  value: tf.TensorInfo;
+}
+
+/** Checks the moving-average kernel's inputs and decay (every backend's); returns the size. */
+export function checkMovingAverageInputs(inputs: MovingAverageInputs, decay: number): number {
+  const kernel = MOVING_AVERAGE_KERNEL;
+  const { moving, value } = inputs;
+  if (!moving || !value) throw new Error(`${kernel}: inputs 'moving' and 'value' are required`);
+  if (moving.dtype !== 'float32' || value.dtype !== 'float32') {
+    throw new Error(
+      `${kernel}: moving and value must be float32, got ${moving.dtype}, ${value.dtype}`,
+    );
+  }
+  if (moving.shape.join() !== value.shape.join()) {
+    throw new Error(`${kernel}: value has shape [${value.shape}], moving has [${moving.shape}]`);
+  }
+  if (!Number.isFinite(decay)) throw new Error(`${kernel}: decay must be finite, got ${decay}`);
+  return moving.shape.reduce((a, b) => a * b, 1);
+}
+
+/** The moving-average update on cpu / wasm memory, in float32 like the composite tf ops. */
+export function movingAverageOnHost(
+  ops: BackendOps,
+  inputs: MovingAverageInputs,
+  decay: number,
+): tf.TensorInfo {
+  const n = checkMovingAverageInputs(inputs, decay);
+  const outInfo = ops.allocateHost([...inputs.moving.shape]);
+  const out = ops.hostView(outInfo);
+  const moving = ops.hostView(inputs.moving);
+  const value = ops.hostView(inputs.value);
+  const d = Math.fround(decay);
+  for (let i = 0; i < n; i++) {
+    const m = moving[i] as number;
+    out[i] = m - Math.fround(Math.fround(m - (value[i] as number)) * d);
+  }
+  return outInfo;
 }
 
 /** Checks the forward kernel's inputs (every backend's); returns [channels, rows]. */

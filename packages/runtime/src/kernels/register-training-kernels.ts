@@ -8,6 +8,9 @@ import {
   type BatchNormGradInputs,
   batchNormForwardOnHost,
   batchNormGradOnHost,
+  MOVING_AVERAGE_KERNEL,
+  type MovingAverageInputs,
+  movingAverageOnHost,
 } from './batch-norm.js';
 import { concatOnHost, splitOnHost } from './concat.js';
 import {
@@ -22,7 +25,11 @@ import {
 import { type MaxPoolGradAttrs, maxPoolGradOnHost } from './max-pool-grad.js';
 import { installReductionGradients, uninstallReductionGradients } from './reduction-gradients.js';
 import { tileByRepeatingOnHost } from './tile.js';
-import { batchNormForwardWebGpu, batchNormGradWebGpu } from './webgpu-batch-norm.js';
+import {
+  batchNormForwardWebGpu,
+  batchNormGradWebGpu,
+  movingAverageWebGpu,
+} from './webgpu-batch-norm.js';
 
 /** Backends for which this package has training kernels. */
 export type KernelBackendName = 'cpu' | 'wasm' | 'webgpu';
@@ -56,6 +63,8 @@ export const TRAINING_KERNELS: Record<KernelBackendName, Record<string, string>>
       "new: @cihmlc/densenet's fused training batch norm, statistics and normalisation in two sweeps",
     [BATCH_NORM_GRAD_KERNEL]:
       "new: the closed-form batch-norm gradient in two sweeps (stock: ~25 kernels plus tf.moments' gradients)",
+    [MOVING_AVERAGE_KERNEL]:
+      "new: densenet's moving-statistics update as one loop (stock: 3 tape-recorded kernels, each saving clones of its inputs)",
   },
   cpu: {
     Conv2DBackpropFilter: 'stock kernel is a naive 7-deep loop; im2col + blocked BatchMatMul',
@@ -67,6 +76,8 @@ export const TRAINING_KERNELS: Record<KernelBackendName, Record<string, string>>
     [BATCH_NORM_FORWARD_KERNEL]:
       "new: @cihmlc/densenet's fused training batch norm, statistics and normalisation in two sweeps",
     [BATCH_NORM_GRAD_KERNEL]: 'new: the closed-form batch-norm gradient in two sweeps',
+    [MOVING_AVERAGE_KERNEL]:
+      "new: densenet's moving-statistics update as one loop (stock: 3 tape-recorded kernels)",
   },
   webgpu: {
     Conv2DBackpropFilter:
@@ -79,6 +90,8 @@ export const TRAINING_KERNELS: Record<KernelBackendName, Record<string, string>>
       "new: densenet's fused batch norm as WGSL programs, 5 dispatches (two-pass chunked statistics, normalisation)",
     [BATCH_NORM_GRAD_KERNEL]:
       'new: the closed-form batch-norm gradient as WGSL programs, 4 dispatches instead of ~14 kernels',
+    [MOVING_AVERAGE_KERNEL]:
+      "new: densenet's moving-statistics update as 1 dispatch with decay in the uniforms, instead of 3 dispatches, a scalar upload and 4 input clones",
   },
 };
 
@@ -207,10 +220,10 @@ export function registerTrainingKernels(backend: KernelBackendName): RegisteredK
       });
     }
   }
-  const [batchNormForward, batchNormGrad] =
+  const [batchNormForward, batchNormGrad, movingAverage] =
     backend === 'webgpu'
-      ? [batchNormForwardWebGpu, batchNormGradWebGpu]
-      : [batchNormForwardOnHost, batchNormGradOnHost];
+      ? [batchNormForwardWebGpu, batchNormGradWebGpu, movingAverageWebGpu]
+      : [batchNormForwardOnHost, batchNormGradOnHost, movingAverageOnHost];
   register(BATCH_NORM_FORWARD_KERNEL, ({ inputs, backend: be, attrs }) =>
     batchNormForward(
       new BackendOps(backend, be as tf.KernelBackend),
@@ -223,6 +236,14 @@ export function registerTrainingKernels(backend: KernelBackendName): RegisteredK
       new BackendOps(backend, be as tf.KernelBackend),
       inputs as unknown as BatchNormGradInputs,
       (attrs as { epsilon: number }).epsilon,
+    ),
+  );
+
+  register(MOVING_AVERAGE_KERNEL, ({ inputs, backend: be, attrs }) =>
+    movingAverage(
+      new BackendOps(backend, be as tf.KernelBackend),
+      inputs as unknown as MovingAverageInputs,
+      (attrs as { decay: number }).decay,
     ),
   );
 

@@ -5,6 +5,8 @@ import {
   type BatchNormGradInputs,
   checkForwardInputs,
   checkGradInputs,
+  checkMovingAverageInputs,
+  type MovingAverageInputs,
 } from './batch-norm.js';
 import {
   flatProgram,
@@ -197,4 +199,26 @@ export function batchNormGradWebGpu(
     [i32(C), f32(N), f32(epsilon)],
   );
   return [{ dataId: dx.dataId, shape: [...x.shape], dtype: 'float32' }, dGamma, dBeta];
+}
+
+/** The moving-average update as one dispatch, `decay` in the uniform buffer (no upload). */
+export function movingAverageWebGpu(
+  ops: BackendOps,
+  inputs: MovingAverageInputs,
+  decay: number,
+): tf.TensorInfo {
+  const n = checkMovingAverageInputs(inputs, decay);
+  const { moving, value } = inputs;
+  const program = flatProgram(
+    'cihmlcMovingAverage',
+    ['moving', 'value'],
+    'decay : f32,',
+    [n],
+    'setOutputAtIndex(index, moving[index] - (moving[index] - value[index]) * uniforms.decay);',
+  );
+  const be = ops.backend as unknown as WebGpuBackendLike;
+  const out = be.runWebGPUProgram(program, [flatView(moving), flatView(value)], 'float32', [
+    f32(decay),
+  ]);
+  return { dataId: out.dataId, shape: [...moving.shape], dtype: 'float32' };
 }

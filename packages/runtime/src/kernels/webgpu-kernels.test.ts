@@ -1,4 +1,4 @@
-import { batchNormTraining, batchNormTrainingPath } from '@cihmlc/densenet';
+import { batchNormTraining, batchNormTrainingPath, movingAverageUpdate } from '@cihmlc/densenet';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModule } from '../module-loader.js';
@@ -178,7 +178,11 @@ describe.skipIf(skipReason !== '')('webgpu kernels', () => {
       await tf.setBackend('cpu');
       const want = await Promise.all(run(false).map(async (t) => (await t.data()) as Float32Array));
       await tf.setBackend('webgpu');
-      expect(batchNormTrainingPath()).toEqual({ forward: 'kernel', grad: 'kernel' });
+      expect(batchNormTrainingPath()).toEqual({
+        forward: 'kernel',
+        grad: 'kernel',
+        movingAverage: 'kernel',
+      });
       const got = await Promise.all(run(true).map(async (t) => (await t.data()) as Float32Array));
       const names = ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'];
       got.forEach((g, k) => {
@@ -186,4 +190,17 @@ describe.skipIf(skipReason !== '')('webgpu kernels', () => {
       });
     },
   );
+
+  it('moving average: same values as the composite ops on cpu', async () => {
+    const moving = seededValues(300, 41).map((v) => v * 5);
+    const value = seededValues(300, 42).map((v) => v * 5 + 1);
+    const run = () =>
+      movingAverageUpdate(tf.tensor2d(moving, [3, 100]), tf.tensor2d(value, [3, 100]), 0.01);
+    await tf.setBackend('cpu');
+    const want = (await run().data()) as Float32Array;
+    await tf.setBackend('webgpu');
+    const got = run();
+    expect(got.shape).toEqual([3, 100]);
+    expect(relativeError((await got.data()) as Float32Array, want)).toBeLessThan(1e-6);
+  });
 });
