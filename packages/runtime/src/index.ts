@@ -11,6 +11,7 @@ export {
   BATCH_NORM_GRAD_KERNEL,
   MOVING_AVERAGE_KERNEL,
 } from './kernels/batch-norm.js';
+export { GRADIENT_OVERRIDES } from './kernels/gradient-overrides.js';
 export { REDUCTION_GRADIENTS } from './kernels/reduction-gradients.js';
 export {
   type KernelBackendName,
@@ -18,6 +19,7 @@ export {
   registerTrainingKernels,
   TRAINING_KERNELS,
 } from './kernels/register-training-kernels.js';
+export { RELU_GRAD_KERNEL } from './kernels/relu-gradient.js';
 export type { ModuleLoader } from './module-loader.js';
 export { FusedAdamOptimizer, fusedAdam } from './optimizers/fused-adam.js';
 export {

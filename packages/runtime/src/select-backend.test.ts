@@ -118,6 +118,8 @@ describe('selectBackend', () => {
       'MaxPoolGrad',
       'CihmlcBatchNormForward',
       'CihmlcBatchNormGrad',
+      'CihmlcMovingAverage',
+      'CihmlcReluGrad',
     ]);
     expect(tf.getBackend()).toBe('cpu');
   });

@@ -174,14 +174,15 @@ describe.each(['cpu', 'wasm'] as const)('fused batch-norm kernels on %s', (backe
     const value = seededValues(n, 6, 4).map((v) => v + 1);
     for (const decay of [0.01, 0.1, 1, 0]) {
       const got = tf.tidy(() =>
-        tf
-          .engine()
-          .runKernel(
-            MOVING_AVERAGE_KERNEL,
-            { moving: tf.tensor1d(moving), value: tf.tensor1d(value) },
-            { decay },
-          )
-          .dataSync(),
+        (
+          tf
+            .engine()
+            .runKernel(
+              MOVING_AVERAGE_KERNEL,
+              { moving: tf.tensor1d(moving), value: tf.tensor1d(value) },
+              { decay },
+            ) as tf.Tensor
+        ).dataSync(),
       );
       // The same float32 steps as the composite tf ops (sub, mul by float32 decay, sub), in JS.
       const f = Math.fround;

@@ -13,7 +13,8 @@ export const REDUCTION_GRADIENTS: Record<string, string> = {
   Sum: 'broadcast dy with Tile instead of dy·ones(x.shape) (no host-built tensor)',
 };
 
-function reductionGradient(kernelName: 'Mean' | 'Sum'): tf.GradConfig {
+/** The Mean or Sum gradient of REDUCTION_GRADIENTS (installed by installGradientOverrides). */
+export function reductionGradient(kernelName: 'Mean' | 'Sum'): tf.GradConfig {
   return {
     kernelName,
     inputsToSave: ['x'],
@@ -37,20 +38,4 @@ function reductionGradient(kernelName: 'Mean' | 'Sum'): tf.GradConfig {
       };
     },
   };
-}
-
-let previous: tf.GradConfig[] | undefined;
-
-/** Installs the Mean and Sum gradients (for every backend: gradients are backend-independent). */
-export function installReductionGradients(): void {
-  if (previous) return;
-  previous = (['Mean', 'Sum'] as const).map((name) => tf.getGradient(name) as tf.GradConfig);
-  for (const name of ['Mean', 'Sum'] as const) tf.registerGradient(reductionGradient(name));
-}
-
-/** Puts tfjs-core's own Mean and Sum gradients back. */
-export function uninstallReductionGradients(): void {
-  if (!previous) return;
-  for (const config of previous) if (config) tf.registerGradient(config);
-  previous = undefined;
 }

@@ -103,6 +103,8 @@ describe('training a DenseNet-like model with the registered kernels', () => {
       'MaxPoolGrad',
       'CihmlcBatchNormForward',
       'CihmlcBatchNormGrad',
+      'CihmlcMovingAverage',
+      'CihmlcReluGrad',
     ]);
     expect(registerTrainingKernels('wasm')).toBe(registration);
     await useBackend('wasm');

@@ -22,8 +22,18 @@ import {
   type Conv2DBackpropInputAttrs,
   conv2dBackpropInputViaConv,
 } from './conv2d-backprop-input.js';
+import {
+  GRADIENT_OVERRIDES,
+  installGradientOverrides,
+  uninstallGradientOverrides,
+} from './gradient-overrides.js';
 import { type MaxPoolGradAttrs, maxPoolGradOnHost } from './max-pool-grad.js';
-import { installReductionGradients, uninstallReductionGradients } from './reduction-gradients.js';
+import {
+  RELU_GRAD_KERNEL,
+  type ReluGradInputs,
+  reluGradOnHost,
+  reluGradWebGpu,
+} from './relu-gradient.js';
 import { tileByRepeatingOnHost } from './tile.js';
 import {
   batchNormForwardWebGpu,
@@ -65,6 +75,8 @@ export const TRAINING_KERNELS: Record<KernelBackendName, Record<string, string>>
       "new: the closed-form batch-norm gradient in two sweeps (stock: ~25 kernels plus tf.moments' gradients)",
     [MOVING_AVERAGE_KERNEL]:
       "new: densenet's moving-statistics update as one loop (stock: 3 tape-recorded kernels, each saving clones of its inputs)",
+    [RELU_GRAD_KERNEL]:
+      "new: Relu's gradient dy·step(x) as one loop (stock: Step, Cast and Multiply)",
   },
   cpu: {
     Conv2DBackpropFilter: 'stock kernel is a naive 7-deep loop; im2col + blocked BatchMatMul',
@@ -78,6 +90,8 @@ export const TRAINING_KERNELS: Record<KernelBackendName, Record<string, string>>
     [BATCH_NORM_GRAD_KERNEL]: 'new: the closed-form batch-norm gradient in two sweeps',
     [MOVING_AVERAGE_KERNEL]:
       "new: densenet's moving-statistics update as one loop (stock: 3 tape-recorded kernels)",
+    [RELU_GRAD_KERNEL]:
+      "new: Relu's gradient dy·step(x) as one loop (stock: Step, Cast and Multiply)",
   },
   webgpu: {
     Conv2DBackpropFilter:
@@ -92,6 +106,8 @@ export const TRAINING_KERNELS: Record<KernelBackendName, Record<string, string>>
       'new: the closed-form batch-norm gradient as WGSL programs, 4 dispatches instead of ~14 kernels',
     [MOVING_AVERAGE_KERNEL]:
       "new: densenet's moving-statistics update as 1 dispatch with decay in the uniforms, instead of 3 dispatches, a scalar upload and 4 input clones",
+    [RELU_GRAD_KERNEL]:
+      "new: Relu's gradient dy·step(x) as 1 dispatch instead of Step and Multiply (2 dispatches)",
   },
 };
 
@@ -247,6 +263,13 @@ export function registerTrainingKernels(backend: KernelBackendName): RegisteredK
     ),
   );
 
+  register(RELU_GRAD_KERNEL, ({ inputs, backend: be }) =>
+    (backend === 'webgpu' ? reluGradWebGpu : reluGradOnHost)(
+      new BackendOps(backend, be as tf.KernelBackend),
+      inputs as unknown as ReluGradInputs,
+    ),
+  );
+
   const restoreFlags: Array<() => void> = [];
   if (backend === 'webgpu') {
     const flag = 'WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE';
@@ -262,17 +285,17 @@ export function registerTrainingKernels(backend: KernelBackendName): RegisteredK
     }
   }
 
-  installReductionGradients();
+  installGradientOverrides();
   const registration: RegisteredKernels = {
     backend,
     kernels: names,
-    gradients: ['Mean', 'Sum'],
+    gradients: Object.keys(GRADIENT_OVERRIDES),
     restore() {
       for (const name of names) tf.unregisterKernel(name, backend);
       for (const config of replaced) tf.registerKernel(config);
       for (const undo of restoreFlags) undo();
       active.delete(backend);
-      if (active.size === 0) uninstallReductionGradients();
+      if (active.size === 0) uninstallGradientOverrides();
     },
   };
   active.set(backend, registration);

@@ -203,4 +203,32 @@ describe.skipIf(skipReason !== '')('webgpu kernels', () => {
     expect(got.shape).toEqual([3, 100]);
     expect(relativeError((await got.data()) as Float32Array, want)).toBeLessThan(1e-6);
   });
+
+  it("Relu's gradient: one kernel, same values as tfjs-core's gradient on cpu (special values too)", async () => {
+    const xv = Float32Array.from([
+      ...seededValues(200, 43),
+      0,
+      -0,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+    ]);
+    const wv = Float32Array.from([
+      ...seededValues(200, 44),
+      1,
+      -1,
+      2,
+      -3,
+      Number.POSITIVE_INFINITY,
+    ]);
+    const grad = () =>
+      tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.relu(t), tf.tensor1d(wv))))(tf.tensor1d(xv));
+    await tf.setBackend('cpu');
+    const want = Array.from((await grad().data()) as Float32Array);
+    await tf.setBackend('webgpu');
+    const got = Array.from((await grad().data()) as Float32Array);
+    expect(got).toEqual(want);
+    // The last entries: 0·1, −0·... (x ≤ 0 gives dy·0), NaN x gives NaN, ∞·0 gives NaN.
+    expect(want.slice(-5)).toEqual([0, -0, Number.NaN, -3, Number.NaN]);
+  });
 });

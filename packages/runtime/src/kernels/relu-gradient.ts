@@ -1,0 +1,86 @@
+import * as tf from '@tensorflow/tfjs';
+import type { BackendOps } from './backend-ops.js';
+import { flatProgram, flatView, type WebGpuBackendLike } from './webgpu-program.js';
+
+/**
+ * Relu's gradient `dy · step(x)` as one kernel: tfjs-core's runs Step, a Cast and a Multiply
+ * (two dispatches on webgpu, DenseNet-121: 121 ReLUs per step). Inputs `{dy, x}` (float32, one
+ * shape); output dy · s with s = 1 where x > 0, 0 where x ≤ 0 and NaN where x is NaN, exactly as
+ * tfjs's Step (so dy · 0 is −0 for negative dy, NaN for infinite dy).
+ */
+export const RELU_GRAD_KERNEL = 'CihmlcReluGrad';
+
+export const RELU_GRADIENT: Record<string, string> = {
+  Relu: `dy·step(x) as one kernel (${RELU_GRAD_KERNEL}) where the backend registers it, instead of Step, Cast and Multiply`,
+};
+
+export interface ReluGradInputs {
+  dy: tf.TensorInfo;
+  x: tf.TensorInfo;
+}
+
+function checkInputs({ dy, x }: ReluGradInputs): number {
+  if (!dy || !x) throw new Error(`${RELU_GRAD_KERNEL}: inputs 'dy' and 'x' are required`);
+  if (dy.dtype !== 'float32' || x.dtype !== 'float32') {
+    throw new Error(`${RELU_GRAD_KERNEL}: dy and x must be float32, got ${dy.dtype}, ${x.dtype}`);
+  }
+  if (dy.shape.join() !== x.shape.join()) {
+    throw new Error(`${RELU_GRAD_KERNEL}: dy has shape [${dy.shape}], x has [${x.shape}]`);
+  }
+  return x.shape.reduce((a, b) => a * b, 1);
+}
+
+/** cpu / wasm: one loop over host memory. */
+export function reluGradOnHost(ops: BackendOps, inputs: ReluGradInputs): tf.TensorInfo {
+  const n = checkInputs(inputs);
+  const outInfo = ops.allocateHost([...inputs.x.shape]);
+  const out = ops.hostView(outInfo);
+  const dy = ops.hostView(inputs.dy);
+  const x = ops.hostView(inputs.x);
+  for (let i = 0; i < n; i++) {
+    const xi = x[i] as number;
+    out[i] = xi > 0 ? (dy[i] as number) : Number.isNaN(xi) ? Number.NaN : (dy[i] as number) * 0;
+  }
+  return outInfo;
+}
+
+/** webgpu: one dispatch. */
+export function reluGradWebGpu(ops: BackendOps, inputs: ReluGradInputs): tf.TensorInfo {
+  const n = checkInputs(inputs);
+  const program = flatProgram(
+    'cihmlcReluGrad',
+    ['dy', 'x'],
+    '',
+    [n],
+    `let xi = x[index];
+          var s = select(0.0, 1.0, xi > 0.0);
+          if (isnan(xi)) { s = xi; }
+          setOutputAtIndex(index, dy[index] * s);`,
+  );
+  const be = ops.backend as unknown as WebGpuBackendLike;
+  const out = be.runWebGPUProgram(program, [flatView(inputs.dy), flatView(inputs.x)], 'float32');
+  return { dataId: out.dataId, shape: [...inputs.x.shape], dtype: 'float32' };
+}
+
+/**
+ * Relu's gradient for every backend: the kernel where the active backend registers it (and the
+ * tensors are float32), else tfjs-core's formula.
+ */
+export function reluGradient(): tf.GradConfig {
+  return {
+    kernelName: 'Relu',
+    inputsToSave: ['x'],
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+      const x = saved[0] as tf.Tensor;
+      const g = dy as tf.Tensor;
+      return {
+        x: () =>
+          g.dtype === 'float32' &&
+          x.dtype === 'float32' &&
+          tf.getKernel(RELU_GRAD_KERNEL, tf.getBackend()) !== undefined
+            ? (tf.engine().runKernel(RELU_GRAD_KERNEL, { dy: g, x }) as tf.Tensor)
+            : tf.mul(g, tf.cast(tf.step(x), 'float32')),
+      };
+    },
+  };
+}
