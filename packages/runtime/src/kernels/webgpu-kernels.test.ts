@@ -8,6 +8,7 @@ import { CONV_CASES, describeCase } from '../testing/conv-cases.js';
 import { naiveConv2dFilterGrad, naiveConv2dInputGrad, outputSize } from '../testing/naive-conv.js';
 import { relativeError, seededValues } from '../testing/numerics.js';
 import { initWebGpuBackend, probeWebGpuAdapter, releaseWebGpu } from '../webgpu-backend.js';
+import { ADAM_UPDATE_KERNEL, type AdamUpdateAttrs, adamUpdateOnHost } from './adam-update.js';
 import { filterGradientOptions, splitCount } from './conv2d-backprop-filter.js';
 import { im2colOptions } from './im2col.js';
 import { registerTrainingKernels } from './register-training-kernels.js';
@@ -100,6 +101,80 @@ describe.skipIf(skipReason !== '')('webgpu kernels', () => {
     const got = await adamTrajectory(opt, 4, 'webgpu_adam_fused');
     opt.dispose();
     expect(maxRelativeError(got, want)).toBeLessThan(1e-5);
+  });
+
+  it('Adam kernel with inPlace: writes param, m and v in place only when nothing else refers to them', async () => {
+    const n = 300;
+    const [pv, mv, vv, gv] = [1, 2, 3, 4].map((seed) => seededValues(n, 50 + seed));
+    const vPositive = (vv as Float32Array).map(Math.abs);
+    const attrs: AdamUpdateAttrs = {
+      beta1: 0.8,
+      beta2: 0.95,
+      epsilon: 1e-7,
+      learningRate: 0.01,
+      oneMinusAccBeta1: 1 - 0.8 ** 3,
+      oneMinusAccBeta2: 1 - 0.95 ** 3,
+      inPlace: true,
+    };
+    const want = adamUpdateOnHost(
+      pv as Float32Array,
+      mv as Float32Array,
+      vPositive,
+      gv as Float32Array,
+      attrs,
+    );
+    const fresh = () => ({
+      param: tf.tensor1d(pv as Float32Array),
+      m: tf.tensor1d(mv as Float32Array),
+      v: tf.tensor1d(vPositive),
+      grad: tf.tensor1d(gv as Float32Array),
+    });
+    const run = (ins: Record<string, tf.Tensor>) =>
+      tf
+        .engine()
+        .runKernel(ADAM_UPDATE_KERNEL, ins, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    const expectState = async (ts: tf.Tensor[]) => {
+      for (let k = 0; k < 3; k++) {
+        const got = (await (ts[k] as tf.Tensor).data()) as Float32Array;
+        expect(relativeError(got, want[k] as Float32Array), `output ${k}`).toBeLessThan(1e-6);
+      }
+    };
+
+    // Exclusive tensors, one of them read before (its host copy must not be served afterwards).
+    const a = fresh();
+    await a.param.data();
+    expect(run(a)).toEqual([]);
+    await expectState([a.param, a.m, a.v]);
+
+    // A clone shares param's buffer: the kernel returns new tensors and leaves both untouched.
+    const b = fresh();
+    const alias = b.param.clone();
+    const outs = run(b);
+    expect(outs).toHaveLength(3);
+    await expectState(outs);
+    expect(Array.from((await b.param.data()) as Float32Array)).toEqual(
+      Array.from(pv as Float32Array),
+    );
+    expect(Array.from((await alias.data()) as Float32Array)).toEqual(
+      Array.from(pv as Float32Array),
+    );
+
+    // Under tf.profile (GPU timers) it takes the program path too.
+    const c = fresh();
+    let profiled: tf.Tensor[] = [];
+    await tf.profile(() => {
+      profiled = run(c);
+    });
+    expect(profiled).toHaveLength(3);
+    await expectState(profiled);
+    tf.dispose([
+      ...Object.values(a),
+      ...Object.values(b),
+      alias,
+      ...outs,
+      ...Object.values(c),
+      ...profiled,
+    ]);
   });
 
   it('dW with the split-K product and without it, patches from the WGSL program and from slices', async () => {

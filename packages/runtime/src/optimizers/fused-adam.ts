@@ -50,6 +50,7 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
       learningRate: s.learningRate,
       oneMinusAccBeta1: 1 - Math.fround(s.beta1 ** t),
       oneMinusAccBeta2: 1 - Math.fround(s.beta2 ** t),
+      inPlace: true,
     };
     tf.tidy(() => {
       names.forEach((name, i) => {
@@ -69,13 +70,16 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
         if (gradient == null) return;
         const m = s.accumulatedFirstMoment[i].variable;
         const v = s.accumulatedSecondMoment[i].variable;
-        const [param2, m2, v2] = tf
+        const outputs = tf
           .engine()
           .runKernel(
             ADAM_UPDATE_KERNEL,
             { param: value, m, v, grad: gradient } as unknown as tf.NamedTensorMap,
             attrs as unknown as tf.NamedAttrMap,
           ) as tf.Tensor[];
+        // No outputs: the kernel wrote the three in place (webgpu).
+        if (outputs.length === 0) return;
+        const [param2, m2, v2] = outputs;
         m.assign(m2 as tf.Tensor);
         v.assign(v2 as tf.Tensor);
         value.assign(param2 as tf.Tensor);
