@@ -9,6 +9,7 @@
  * time and by count, i.e. where a step's time goes: GPU work or per-dispatch host overhead.
  */
 import { parseArgs } from 'node:util';
+import { batchNormTraining, movingAverageUpdate } from '@cihmlc/densenet';
 import * as tf from '@tensorflow/tfjs';
 import {
   fusedAdam,
@@ -122,6 +123,56 @@ async function numerics() {
     ...got.moments.map((m, i) => relativeError(m, want.moments[i] as Float32Array)),
   );
   emit({ check: 'CihmlcAdamUpdate', relativeError: rel, pass: rel < 1e-5 });
+  await batchNormChecks();
+}
+
+/**
+ * densenet's fused batch norm (forward, gradients, moving averages) and Relu's gradient through
+ * this package's webgpu kernels against the stock ops on the cpu backend, at a DenseNet-sized
+ * activation (many row chunks, a large mean).
+ */
+async function batchNormChecks() {
+  const shape: [number, number, number, number] = [16, 40, 40, 64];
+  const size = shape.reduce((a, b) => a * b, 1);
+  const C = shape[3];
+  const xv = seededValues(size, 61).map((v) => v * 3 + 5);
+  const wv = seededValues(size, 62);
+  const gv = seededValues(C, 63).map((v) => v + 1.5);
+  const bv = seededValues(C, 64);
+  const eps = 1.001e-5;
+  const run = (fused: boolean) =>
+    tf.tidy(() => {
+      const x = tf.tensor4d(xv, shape);
+      const w = tf.tensor4d(wv, shape);
+      const g = tf.tensor1d(gv);
+      const b = tf.tensor1d(bv);
+      const forward = (xt: tf.Tensor, gt: tf.Tensor, bt: tf.Tensor) => {
+        if (fused) return batchNormTraining(xt, gt as tf.Tensor1D, bt as tf.Tensor1D, eps);
+        const { mean, variance } = tf.moments(xt, [0, 1, 2]);
+        return { y: tf.batchNorm(xt, mean, variance, bt, gt, eps), mean, variance };
+      };
+      const stats = forward(x, g, b);
+      // Relu after the batch norm, as in DenseNet: its gradient goes through CihmlcReluGrad.
+      const grads = tf.grads((xt: tf.Tensor, gt: tf.Tensor, bt: tf.Tensor) =>
+        tf.sum(tf.mul(tf.relu(forward(xt, gt, bt).y), w)),
+      )([x, g, b]);
+      const moving = fused
+        ? movingAverageUpdate(tf.onesLike(stats.variance), stats.variance, 0.01)
+        : tf.sub(
+            tf.onesLike(stats.variance),
+            tf.mul(tf.sub(tf.onesLike(stats.variance), stats.variance), 0.01),
+          );
+      return [stats.y, stats.mean, stats.variance, ...grads, moving];
+    });
+  const gpu = await Promise.all(run(true).map(async (t) => (await t.data()) as Float32Array));
+  await tf.setBackend('cpu');
+  const cpu = await Promise.all(run(false).map(async (t) => (await t.data()) as Float32Array));
+  await tf.setBackend('webgpu');
+  const names = ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta', 'movingVariance'];
+  for (const [k, name] of names.entries()) {
+    const rel = relativeError(gpu[k] as Float32Array, cpu[k] as Float32Array);
+    emit({ check: `batch norm ${name} [${shape}]`, relativeError: rel, pass: rel < 1e-4 });
+  }
 }
 
 function setup() {

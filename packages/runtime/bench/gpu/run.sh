@@ -29,7 +29,7 @@ fi
 export DAWN_NODE="$WORK/dawn.node"
 node_run() { (cd "$WORK" && timeout -k 10 "$1" ./node bench.bundle.mjs "${@:2}") 2>&1 | grep -v 'artificially reduced' | tee -a "$LOG"; }
 
-say "numerics (Conv2DBackpropFilter on the GPU vs a naive reference)"
+say "numerics (kernels on the GPU vs a naive reference, tf.train.adam and the cpu backend)"
 node_run 120 numerics
 if [ "${SKIP_STOCK:-0}" != 1 ]; then
   say "DenseNet-121 webgpu, stock kernels"
