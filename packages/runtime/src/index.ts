@@ -41,3 +41,9 @@ export {
   type WebGpuAdapterDescription,
   type WebGpuOptions,
 } from './webgpu-backend.js';
+export {
+  type BindGroupCache,
+  type BindGroupCacheStats,
+  bindGroupCacheOf,
+  installBindGroupCache,
+} from './webgpu-bind-group-cache.js';

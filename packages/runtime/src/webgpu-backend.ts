@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { activateBackend } from './activate-backend.js';
 import { errorMessage, type ModuleLoader, resolvePackageFile } from './module-loader.js';
+import { installBindGroupCache } from './webgpu-bind-group-cache.js';
 
 export interface WebGpuAdapterDescription {
   /** Human-readable adapter name, e.g. "NVIDIA H100 80GB HBM3" or "llvmpipe (LLVM 19.1.7, 256 bits)". */
@@ -18,6 +19,11 @@ export interface WebGpuOptions {
   dawnNodePath?: string;
   /** Options for dawn.node's create(), e.g. ['backend=vulkan']. */
   dawnFlags?: string[];
+  /**
+   * Reuse the backend's bind groups across dispatches (installBindGroupCache; default true): the
+   * backend creates one per dispatch, a large share of a training step's host time.
+   */
+  bindGroupCache?: boolean;
 }
 
 interface DawnModule {
@@ -127,6 +133,7 @@ export async function initWebGpuBackend(
     throw new Error(`@tensorflow/tfjs-backend-webgpu does not load: ${errorMessage(error)}`);
   }
   await activateBackend('webgpu');
+  if (options.bindGroupCache !== false) installBindGroupCache(tf.backend());
   return adapter;
 }
 

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { batchNormTraining, movingAverageUpdate } from '@cihmlc/densenet';
 import * as tf from '@tensorflow/tfjs';
 import {
+  bindGroupCacheOf,
   fusedAdam,
   type ModuleLoader,
   probeWebGpuAdapter,
@@ -40,6 +41,8 @@ const { values, positionals } = parseArgs({
     flags: { type: 'string', default: '' },
     // Rows per split-K group of the webgpu Conv2DBackpropFilter (0 = no split; default: the package's).
     'splitk-rows': { type: 'string', default: '' },
+    // Without the bind-group cache (installBindGroupCache) that selectBackend installs.
+    'no-bind-group-cache': { type: 'boolean', default: false },
   },
 });
 const emit = (o: Record<string, unknown>) => console.log(`RESULT ${JSON.stringify(o)}`);
@@ -192,7 +195,7 @@ const NO_DISPATCH = new Set(['Reshape', 'Identity', 'Cast', 'ExpandDims', 'Squee
 
 async function profile() {
   const { batch, size, step } = setup();
-  for (let i = 0; i < 2; i++) {
+  for (let i = 0; i < Number(values.warmup) + 1; i++) {
     const t0 = performance.now();
     await step();
     console.log(`profile warmup ${i}: ${(performance.now() - t0).toFixed(0)} ms`);
@@ -235,8 +238,7 @@ async function profile() {
  */
 async function hostProfile() {
   const { batch, size, step } = setup();
-  await step();
-  await step();
+  for (let i = 0; i < Number(values.warmup) + 1; i++) await step();
   const dev = (tf.backend() as unknown as { device: Record<string, unknown> }).device;
   const stats = new Map<string, { n: number; ms: number }>();
   const wrap = (obj: Record<string, unknown>, name: string, label: (args: unknown[]) => string) => {
@@ -275,7 +277,8 @@ async function hostProfile() {
   const calls = Object.fromEntries(
     [...stats].map(([k, v]) => [k, { n: v.n, ms: +v.ms.toFixed(1) }]),
   );
-  emit({ hostProfile: 'densenet121', batch, size, wallMs, calls });
+  const cache = bindGroupCacheOf(dev);
+  emit({ hostProfile: 'densenet121', batch, size, wallMs, calls, bindGroupCache: cache?.stats });
 }
 
 async function bench() {
@@ -298,7 +301,7 @@ async function bench() {
   times.sort((a, b) => a - b);
   const ms = times[Math.floor(times.length / 2)] as number;
   emit({
-    backend: `tfjs webgpu ${values.stock ? '(stock kernels)' : `+ @cihmlc/runtime kernels${values['stock-adam'] ? ', tf.train.adam' : ', fusedAdam'}`}${values['splitk-rows'] !== '' ? `, split-K rows ${values['splitk-rows']}` : ''}${values.flags ? ` ${values.flags}` : ''}`,
+    backend: `tfjs webgpu ${values.stock ? '(stock kernels)' : `+ @cihmlc/runtime kernels${values['stock-adam'] ? ', tf.train.adam' : ', fusedAdam'}`}${values['splitk-rows'] !== '' ? `, split-K rows ${values['splitk-rows']}` : ''}${values['no-bind-group-cache'] ? ', no bind-group cache' : ''}${values.flags ? ` ${values.flags}` : ''}`,
     model: 'densenet121',
     batch,
     size,
@@ -320,6 +323,7 @@ async function main() {
     registerKernels: false,
     allowSoftwareWebGpu: true,
     loadModule: bundled,
+    webgpu: { bindGroupCache: !values['no-bind-group-cache'] && !values.stock },
   });
   emit({ adapterName: selection.adapterName });
   const mode = positionals[0] ?? 'bench';

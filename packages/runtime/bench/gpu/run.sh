@@ -7,11 +7,12 @@
 # Env: BATCH=16 SIZE=320 STEPS=3 SKIP_STOCK=1 (stock takes ~15 s/step on an H100) MAX_SECONDS=240
 #      SKIP_PROFILE=1 SKIP_HOSTPROFILE=1 STOCK_ADAM=1 (also bench tf.train.adam)
 #      SPLITK_ROWS="0 2048" (also bench these split-K group sizes)  SUBMIT_BATCH=N (also bench with WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=N)
+#      WARMUP=1 (untimed steps first)  NO_CACHE=1 (also bench without the bind-group cache)
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CARRY="${CARRY:-$HERE/dist}"
 WORK="$(mktemp -d /tmp/cihmlc-gpu.XXXXXX)"
-BATCH="${BATCH:-16}" SIZE="${SIZE:-320}" STEPS="${STEPS:-3}" MAX_SECONDS="${MAX_SECONDS:-240}"
+BATCH="${BATCH:-16}" SIZE="${SIZE:-320}" STEPS="${STEPS:-3}" MAX_SECONDS="${MAX_SECONDS:-240}" WARMUP="${WARMUP:-1}"
 LOG="${OUT:-$WORK}/gpu-bench.log"; mkdir -p "$(dirname "$LOG")"
 say() { echo "[gpu-bench] $*" | tee -a "$LOG"; }
 
@@ -36,14 +37,18 @@ if [ "${SKIP_STOCK:-0}" != 1 ]; then
   node_run $((MAX_SECONDS + 120)) bench --stock --batch "$BATCH" --size "$SIZE" --steps 2 --max-seconds "$MAX_SECONDS"
 fi
 say "DenseNet-121 webgpu, @cihmlc/runtime kernels"
-node_run $((MAX_SECONDS + 120)) bench --batch "$BATCH" --size "$SIZE" --steps "$STEPS" --max-seconds "$MAX_SECONDS"
+node_run $((MAX_SECONDS + 120)) bench --batch "$BATCH" --size "$SIZE" --steps "$STEPS" --warmup "$WARMUP" --max-seconds "$MAX_SECONDS"
+if [ -n "${NO_CACHE:-}" ]; then
+  say "DenseNet-121 webgpu, @cihmlc/runtime kernels, without the bind-group cache"
+  node_run $((MAX_SECONDS + 120)) bench --no-bind-group-cache --batch "$BATCH" --size "$SIZE" --steps "$STEPS" --warmup "$WARMUP" --max-seconds "$MAX_SECONDS"
+fi
 if [ "${SKIP_PROFILE:-0}" != 1 ]; then
   say "DenseNet-121 webgpu profile: GPU time per kernel vs wall time (where the step goes)"
-  node_run $((MAX_SECONDS + 120)) profile --batch "$BATCH" --size "$SIZE"
+  node_run $((MAX_SECONDS + 120)) profile --batch "$BATCH" --size "$SIZE" --warmup "$WARMUP"
 fi
 if [ "${SKIP_HOSTPROFILE:-0}" != 1 ]; then
   say "DenseNet-121 webgpu host profile: WebGPU API calls per step and their wall time"
-  node_run $((MAX_SECONDS + 120)) hostprofile --batch "$BATCH" --size "$SIZE"
+  node_run $((MAX_SECONDS + 120)) hostprofile --batch "$BATCH" --size "$SIZE" --warmup "$WARMUP"
 fi
 if [ -n "${STOCK_ADAM:-}" ]; then
   say "DenseNet-121 webgpu, @cihmlc/runtime kernels with tf.train.adam (FusedAdamOptimizer's share)"

@@ -8,6 +8,7 @@ import { CONV_CASES, describeCase } from '../testing/conv-cases.js';
 import { naiveConv2dFilterGrad, naiveConv2dInputGrad, outputSize } from '../testing/naive-conv.js';
 import { relativeError, seededValues } from '../testing/numerics.js';
 import { initWebGpuBackend, probeWebGpuAdapter, releaseWebGpu } from '../webgpu-backend.js';
+import { bindGroupCacheOf } from '../webgpu-bind-group-cache.js';
 import { ADAM_UPDATE_KERNEL, type AdamUpdateAttrs, adamUpdateOnHost } from './adam-update.js';
 import { filterGradientOptions, splitCount } from './conv2d-backprop-filter.js';
 import { im2colOptions } from './im2col.js';
@@ -305,5 +306,27 @@ describe.skipIf(skipReason !== '')('webgpu kernels', () => {
     expect(got).toEqual(want);
     // The last entries: 0·1, −0·... (x ≤ 0 gives dy·0), NaN x gives NaN, ∞·0 gives NaN.
     expect(want.slice(-5)).toEqual([0, -0, Number.NaN, -3, Number.NaN]);
+  });
+
+  it('bind-group cache: a repeated step reuses bind groups and still computes with the new values', async () => {
+    const cache = bindGroupCacheOf((tf.backend() as unknown as { device: object }).device);
+    expect(cache).toBeDefined();
+    // Over 1,000 elements, so that tfjs-backend-webgpu does not run the ops on the CPU instead.
+    const w = seededValues(32 * 40, 71);
+    const step = (x: Float32Array) =>
+      tf.tidy(() => {
+        const h = tf.relu(tf.matMul(tf.tensor2d(x, [50, 32]), tf.tensor2d(w, [32, 40])));
+        return tf.sum(tf.mul(h, h), 0);
+      });
+    const inputs = [0, 1, 2, 3, 4, 5].map((i) => seededValues(50 * 32, 80 + i));
+    await tf.setBackend('cpu');
+    const want = await Promise.all(inputs.map(async (x) => (await step(x).data()) as Float32Array));
+    await tf.setBackend('webgpu');
+    const hitsBefore = (cache as NonNullable<typeof cache>).stats.hits;
+    for (const [i, x] of inputs.entries()) {
+      const got = (await step(x).data()) as Float32Array;
+      expect(relativeError(got, want[i] as Float32Array), `step ${i}`).toBeLessThan(1e-5);
+    }
+    expect((cache as NonNullable<typeof cache>).stats.hits).toBeGreaterThan(hitsBefore);
   });
 });
