@@ -33,6 +33,7 @@ import {
   type ReluGradInputs,
   reluGradOnHost,
   reluGradWebGpu,
+  reluGradWithBackendKernels,
 } from './relu-gradient.js';
 import { tileByRepeatingOnHost } from './tile.js';
 import {
@@ -263,11 +264,13 @@ export function registerTrainingKernels(backend: KernelBackendName): RegisteredK
     ),
   );
 
+  const reluGrad = {
+    webgpu: reluGradWebGpu,
+    wasm: reluGradWithBackendKernels,
+    cpu: reluGradOnHost,
+  }[backend];
   register(RELU_GRAD_KERNEL, ({ inputs, backend: be }) =>
-    (backend === 'webgpu' ? reluGradWebGpu : reluGradOnHost)(
-      new BackendOps(backend, be as tf.KernelBackend),
-      inputs as unknown as ReluGradInputs,
-    ),
+    reluGrad(new BackendOps(backend, be as tf.KernelBackend), inputs as unknown as ReluGradInputs),
   );
 
   const restoreFlags: Array<() => void> = [];
