@@ -16,26 +16,31 @@ function fakeBackend() {
     }
   }
   const device = new Device();
-  const made: object[] = [];
-  const buffer = (name: string) => {
+  const buffer = (name: string, size = 64, usage = 8) => {
     const b = {
       name,
+      size,
+      usage,
       destroyed: false,
       destroy() {
         b.destroyed = true;
       },
     };
-    made.push(b);
     return b;
   };
+  // tfjs-backend-webgpu's BufferManager in miniature: stacks of free buffers per size and usage.
   const bufferManager = {
     freeBuffers: new Map<string, object[]>(),
     acquireBuffer(size: number, usage: number) {
       const list = this.freeBuffers.get(`${size}_${usage}`);
-      return list && list.length > 0 ? (list.pop() as object) : buffer(`new${size}`);
+      return list && list.length > 0 ? (list.pop() as object) : buffer(`new${size}`, size, usage);
     },
-    releaseBuffer(b: object, size: number, usage: number) {
-      const key = `${size}_${usage}`;
+    releaseBuffer(b: { size: number; usage: number; destroy(): void }, reuse = true) {
+      if (!reuse) {
+        b.destroy();
+        return;
+      }
+      const key = `${b.size}_${b.usage}`;
       if (!this.freeBuffers.has(key)) this.freeBuffers.set(key, []);
       this.freeBuffers.get(key)?.push(b);
     },
@@ -111,26 +116,33 @@ describe('installBindGroupCache', () => {
   it('makes the pool hand out its longest-known free buffer, whatever the release order', () => {
     const { backend, bufferManager } = fakeBackend();
     installBindGroupCache(backend);
-    const [x, y, z] = [1, 2, 3].map(() => bufferManager.acquireBuffer(64, 8));
-    // Released in two different orders, then acquired: the same buffer first both times.
+    type B = Parameters<typeof bufferManager.releaseBuffer>[0];
+    const [w, x, y, z] = [1, 2, 3, 4].map(() => bufferManager.acquireBuffer(64, 8)) as B[];
+    // Released in different orders, then acquired: oldest first every time.
     for (const order of [
       [x, y, z],
       [z, x, y],
+      [y, z, x],
     ]) {
-      for (const b of order) bufferManager.releaseBuffer(b as object, 64, 8);
+      for (const b of order) bufferManager.releaseBuffer(b as B);
       const got = [1, 2, 3].map(() => bufferManager.acquireBuffer(64, 8));
       expect(got).toEqual([x, y, z]);
     }
+    // A destroyed (not reused) buffer stays out of the free list.
+    bufferManager.releaseBuffer(w as B, false);
+    expect(bufferManager.freeBuffers.get('64_8')).toEqual([]);
   });
 
   it('uninstall puts the device and pool methods back', () => {
     const { backend, device, bufferManager } = fakeBackend();
     const acquire = bufferManager.acquireBuffer;
+    const release = bufferManager.releaseBuffer;
     const cache = installBindGroupCache(backend);
     expect(Object.hasOwn(device, 'createBindGroup')).toBe(true);
     cache.uninstall();
     expect(Object.hasOwn(device, 'createBindGroup')).toBe(false);
     expect(bufferManager.acquireBuffer).toBe(acquire);
+    expect(bufferManager.releaseBuffer).toBe(release);
     expect(bindGroupCacheOf(device)).toBeUndefined();
     expect(() => installBindGroupCache({})).toThrow(/no WebGPU device/);
   });

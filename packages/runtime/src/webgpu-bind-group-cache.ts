@@ -57,9 +57,14 @@ interface DeviceLike {
 
 const installed = new WeakMap<object, BindGroupCache>();
 
+interface PooledBuffer {
+  size: number;
+  usage: number;
+}
 interface BufferPoolLike {
   freeBuffers: Map<string, object[]>;
   acquireBuffer(size: number, usage: number, mappedAtCreation?: boolean, reuse?: boolean): object;
+  releaseBuffer(buffer: PooledBuffer, reuse?: boolean): void;
 }
 
 /**
@@ -82,13 +87,16 @@ export function installBindGroupCache(backend: object, maxEntries = 32768): Bind
     createComputePipeline: dev.createComputePipeline,
     createComputePipelineAsync: dev.createComputePipelineAsync,
   };
-  const ids = new WeakMap<object, number>();
+  // Numbers on the objects themselves (a per-installation symbol): cheaper than a WeakMap lookup,
+  // and the key of every dispatch needs several.
+  const ID = Symbol('bindGroupCacheId');
   let nextId = 1;
   const idOf = (o: object): number => {
-    let id = ids.get(o);
+    const tagged = o as { [ID]?: number };
+    let id = tagged[ID];
     if (id === undefined) {
       id = nextId++;
-      ids.set(o, id);
+      tagged[ID] = id;
     }
     return id;
   };
@@ -135,23 +143,36 @@ export function installBindGroupCache(backend: object, maxEntries = 32768): Bind
 
   const pool = (backend as { bufferManager?: Partial<BufferPoolLike> }).bufferManager;
   const poolAcquire = pool?.acquireBuffer;
-  if (pool && poolAcquire && pool.freeBuffers instanceof Map) {
+  const poolRelease = pool?.releaseBuffer;
+  if (pool && poolAcquire && poolRelease && pool.freeBuffers instanceof Map) {
+    // Free lists sorted newest first, so the pool's pop() hands out the oldest buffer.
+    const byAgeDescending = (a: object, b: object) => idOf(b) - idOf(a);
+    for (const list of pool.freeBuffers.values()) list.sort(byAgeDescending);
     pool.acquireBuffer = (size, usage, mappedAtCreation = false, reuse = true) => {
-      // freeBuffers is read on every call: the pool replaces the map when it is disposed.
-      const list = reuse
-        ? (pool.freeBuffers as Map<string, object[]>).get(`${size}_${usage}`)
-        : undefined;
-      if (list && list.length > 1) {
-        // The pool pops the last one: move the free buffer known longest there.
-        let best = list.length - 1;
-        for (let i = 0; i < list.length - 1; i++)
-          if (idOf(list[i] as object) < idOf(list[best] as object)) best = i;
-        const last = list.length - 1;
-        [list[best], list[last]] = [list[last] as object, list[best] as object];
-      }
       const buffer = poolAcquire.call(pool, size, usage, mappedAtCreation, reuse);
       idOf(buffer); // numbered when first handed out: the oldest has the smallest number
       return buffer;
+    };
+    pool.releaseBuffer = (buffer, reuse = true) => {
+      poolRelease.call(pool, buffer, reuse);
+      // The pool pushed it last (unless it destroyed it): move it to its place by age. freeBuffers
+      // is read on every call, as the pool replaces the map when it is disposed.
+      const list = (pool.freeBuffers as Map<string, object[]>).get(
+        `${buffer.size}_${buffer.usage}`,
+      );
+      if (!list || list[list.length - 1] !== buffer) return;
+      const id = idOf(buffer);
+      let lo = 0;
+      let hi = list.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (idOf(list[mid] as object) > id) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo < list.length - 1) {
+        list.pop();
+        list.splice(lo, 0, buffer);
+      }
     };
   }
 
@@ -207,7 +228,10 @@ export function installBindGroupCache(backend: object, maxEntries = 32768): Bind
         else delete d[name];
       }
       for (const key of [...groups.keys()]) forget(key);
-      if (pool && poolAcquire) pool.acquireBuffer = poolAcquire;
+      if (pool && poolAcquire && poolRelease) {
+        pool.acquireBuffer = poolAcquire;
+        pool.releaseBuffer = poolRelease;
+      }
       installed.delete(device);
     },
   };

@@ -3,11 +3,14 @@
  * machine with a GPU and no Node or network): DenseNet-121 training step on webgpu, with the
  * stock tfjs kernels or with this package's kernels, plus a numerics check of the kernels
  * against the cpu backend. One JSON line per result.
- * Usage: node bench.bundle.mjs numerics | bench | profile | hostprofile [--stock] [--batch 16 --size 320 --steps 3]
+ * Usage: node bench.bundle.mjs numerics | bench | profile | hostprofile | cpuprofile [--stock] [--batch 16 --size 320 --steps 3]
  *   [--flags '{"WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE":100}']
  * `profile` times one step with tf.profile (GPU timestamp queries) and prints the kernels by GPU
  * time and by count, i.e. where a step's time goes: GPU work or per-dispatch host overhead.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { batchNormTraining, movingAverageUpdate } from '@cihmlc/densenet';
 import * as tf from '@tensorflow/tfjs';
@@ -23,7 +26,12 @@ import {
 import { filterGradientOptions } from '../../src/kernels/conv2d-backprop-filter.js';
 import { loadModule } from '../../src/module-loader.js';
 import { adamTrajectory } from '../../src/testing/adam-reference.js';
-import { buildDenseNetLike, DENSENET_121, trainingStep } from '../../src/testing/densenet-like.js';
+import {
+  buildDenseNetLike,
+  DENSENET_121,
+  type StepTiming,
+  trainingStep,
+} from '../../src/testing/densenet-like.js';
 import { naiveConv2dFilterGrad, outputSize } from '../../src/testing/naive-conv.js';
 import { relativeError, seededValues } from '../../src/testing/numerics.js';
 
@@ -43,6 +51,8 @@ const { values, positionals } = parseArgs({
     'splitk-rows': { type: 'string', default: '' },
     // Without the bind-group cache (installBindGroupCache) that selectBackend installs.
     'no-bind-group-cache': { type: 'boolean', default: false },
+    // cpuprofile: where step.cpuprofile goes.
+    out: { type: 'string', default: '' },
   },
 });
 const emit = (o: Record<string, unknown>) => console.log(`RESULT ${JSON.stringify(o)}`);
@@ -186,7 +196,7 @@ function setup() {
   const optimizer = values.stock || values['stock-adam'] ? tf.train.adam(1e-4) : fusedAdam(1e-4);
   const x = tf.randomUniform([batch, size, size, 3]);
   const y = tf.tidy(() => tf.randomUniform([batch, config.classes]).round());
-  const step = () => trainingStep(model, optimizer, x, y);
+  const step = (timing?: StepTiming) => trainingStep(model, optimizer, x, y, timing);
   return { batch, size, step };
 }
 
@@ -281,6 +291,62 @@ async function hostProfile() {
   emit({ hostProfile: 'densenet121', batch, size, wallMs, calls, bindGroupCache: cache?.stats });
 }
 
+/**
+ * A V8 CPU profile of `--steps` steps after the warm-up, written to `--out`/step.cpuprofile and
+ * summarised (self time by file and by function): which JavaScript the host side spends a step in.
+ */
+async function cpuProfile() {
+  const { step } = setup();
+  for (let i = 0; i < Number(values.warmup) + 1; i++) await step();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 100 });
+  await session.post('Profiler.start');
+  const t0 = performance.now();
+  const steps = Number(values.steps);
+  for (let i = 0; i < steps; i++) await step();
+  const wallMs = (performance.now() - t0) / steps;
+  const { profile } = (await session.post('Profiler.stop')) as { profile: CpuProfile };
+  const file = join(values.out || '.', 'step.cpuprofile');
+  writeFileSync(file, JSON.stringify(profile));
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfUs = new Map<number, number>();
+  profile.samples.forEach((id, i) => {
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+  const byFile = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  const short = (url: string) => url.replace(/^.*node_modules\//, '').replace(/^.*\//, '');
+  for (const [id, us] of selfUs) {
+    const frame = (nodes.get(id) as CpuProfileNode).callFrame;
+    const file = short(frame.url) || frame.functionName;
+    byFile.set(file, (byFile.get(file) ?? 0) + us / steps / 1000);
+    const fn = `${frame.functionName || '(anonymous)'} ${short(frame.url)}:${frame.lineNumber}`;
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + us / steps / 1000);
+  }
+  const top = (m: Map<string, number>, n: number) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, ms]) => `${ms.toFixed(1).padStart(7)} ms  ${k}`);
+  console.log(`cpu profile: ${wallMs.toFixed(0)} ms per step, self time per step by file:`);
+  for (const line of top(byFile, 12)) console.log(`  ${line}`);
+  console.log('by function:');
+  for (const line of top(byFunction, 40)) console.log(`  ${line}`);
+  emit({ cpuProfile: file, wallMsPerStep: wallMs, steps });
+}
+
+interface CpuProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+interface CpuProfile {
+  nodes: CpuProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
 async function bench() {
   const { batch, size, step } = setup();
   const times: number[] = [];
@@ -290,10 +356,13 @@ async function bench() {
     if (i > Number(values.warmup) && (Date.now() - started) / 1000 > Number(values['max-seconds']))
       break;
     const t0 = performance.now();
-    const value = await step();
+    const cpu0 = process.cpuUsage();
+    const timing: StepTiming = { encodeMs: 0, readMs: 0 };
+    const value = await step(timing);
     const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
     console.log(
-      `step ${i}${i < Number(values.warmup) ? ' (warmup)' : ''}: ${ms.toFixed(0)} ms, loss ${value.toFixed(5)}`,
+      `step ${i}${i < Number(values.warmup) ? ' (warmup)' : ''}: ${ms.toFixed(0)} ms (JS ${timing.encodeMs.toFixed(0)}, wait for the loss ${timing.readMs.toFixed(0)}; process CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms), loss ${value.toFixed(5)}`,
     );
     if (i >= Number(values.warmup) || total === 1) times.push(ms);
     if (i === 0) emit({ firstStepMs: ms, variant: values.stock ? 'stock' : 'patched' });
@@ -337,6 +406,7 @@ async function main() {
   if (mode === 'numerics') await numerics();
   else if (mode === 'profile') await profile();
   else if (mode === 'hostprofile') await hostProfile();
+  else if (mode === 'cpuprofile') await cpuProfile();
   else await bench();
   releaseWebGpu();
 }

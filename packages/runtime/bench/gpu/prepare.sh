@@ -9,7 +9,7 @@ PKG="$(cd "$HERE/../.." && pwd)"
 CARRY="$HERE/dist"
 mkdir -p "$CARRY/debs"
 cd "$PKG"
-node_modules/.bin/esbuild bench/gpu/densenet121-webgpu.ts --bundle --platform=node --format=esm --minify \
+node_modules/.bin/esbuild bench/gpu/densenet121-webgpu.ts --bundle --platform=node --format=esm --minify-whitespace --minify-syntax \
   --external:webgpu --external:@tensorflow/tfjs-node --external:@tensorflow/tfjs-node-gpu \
   --banner:js="import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" \
   --outfile="$CARRY/bench.bundle.mjs" --log-level=warning

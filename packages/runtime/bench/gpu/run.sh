@@ -8,6 +8,7 @@
 #      SKIP_PROFILE=1 SKIP_HOSTPROFILE=1 STOCK_ADAM=1 (also bench tf.train.adam)
 #      SPLITK_ROWS="0 2048" (also bench these split-K group sizes)  SUBMIT_BATCH=N (also bench with WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=N)
 #      WARMUP=1 (untimed steps first)  NO_CACHE=1 (also bench without the bind-group cache)
+#      CPU_PROFILE=1 (a V8 CPU profile of STEPS steps: summary printed, step.cpuprofile in $OUT)
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CARRY="${CARRY:-$HERE/dist}"
@@ -49,6 +50,10 @@ fi
 if [ "${SKIP_HOSTPROFILE:-0}" != 1 ]; then
   say "DenseNet-121 webgpu host profile: WebGPU API calls per step and their wall time"
   node_run $((MAX_SECONDS + 120)) hostprofile --batch "$BATCH" --size "$SIZE" --warmup "$WARMUP"
+fi
+if [ -n "${CPU_PROFILE:-}" ]; then
+  say "DenseNet-121 webgpu CPU profile: the host's JavaScript per step"
+  node_run $((MAX_SECONDS + 120)) cpuprofile --batch "$BATCH" --size "$SIZE" --warmup "$WARMUP" --steps "$STEPS" --out "$(dirname "$LOG")"
 fi
 if [ -n "${STOCK_ADAM:-}" ]; then
   say "DenseNet-121 webgpu, @cihmlc/runtime kernels with tf.train.adam (FusedAdamOptimizer's share)"

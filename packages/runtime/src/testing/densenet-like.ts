@@ -141,7 +141,9 @@ export async function trainingStep(
   optimizer: tf.Optimizer,
   x: tf.Tensor,
   y: tf.Tensor,
+  timing?: StepTiming,
 ): Promise<number> {
+  const t0 = performance.now();
   const loss = optimizer.minimize(
     () =>
       tf.losses.sigmoidCrossEntropy(
@@ -150,7 +152,21 @@ export async function trainingStep(
       ) as tf.Scalar,
     true,
   ) as tf.Scalar;
+  const t1 = performance.now();
   const value = (await loss.data())[0] as number;
   loss.dispose();
+  if (timing) {
+    timing.encodeMs = t1 - t0;
+    timing.readMs = performance.now() - t1;
+  }
   return value;
+}
+
+/**
+ * Where a step's wall time went: running the step's JavaScript (on webgpu: recording and
+ * submitting the GPU work) and then waiting for the loss to come back (the GPU finishing).
+ */
+export interface StepTiming {
+  encodeMs: number;
+  readMs: number;
 }
