@@ -8,6 +8,7 @@
 #      SKIP_PROFILE=1 SKIP_HOSTPROFILE=1 STOCK_ADAM=1 (also bench tf.train.adam)
 #      SPLITK_ROWS="0 2048" (also bench these split-K group sizes)  SUBMIT_BATCH=N (also bench with WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=N)
 #      WARMUP=1 (untimed steps first)  NO_CACHE=1 (also bench without the bind-group cache)
+#      REPEAT=N (the bench, and the NO_CACHE one, N times alternating)
 #      CPU_PROFILE=1 (a V8 CPU profile of STEPS steps: summary printed, step.cpuprofile in $OUT)
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -37,12 +38,14 @@ if [ "${SKIP_STOCK:-0}" != 1 ]; then
   say "DenseNet-121 webgpu, stock kernels"
   node_run $((MAX_SECONDS + 120)) bench --stock --batch "$BATCH" --size "$SIZE" --steps 2 --max-seconds "$MAX_SECONDS"
 fi
-say "DenseNet-121 webgpu, @cihmlc/runtime kernels"
-node_run $((MAX_SECONDS + 120)) bench --batch "$BATCH" --size "$SIZE" --steps "$STEPS" --warmup "$WARMUP" --max-seconds "$MAX_SECONDS"
-if [ -n "${NO_CACHE:-}" ]; then
-  say "DenseNet-121 webgpu, @cihmlc/runtime kernels, without the bind-group cache"
-  node_run $((MAX_SECONDS + 120)) bench --no-bind-group-cache --batch "$BATCH" --size "$SIZE" --steps "$STEPS" --warmup "$WARMUP" --max-seconds "$MAX_SECONDS"
-fi
+for round in $(seq "${REPEAT:-1}"); do
+  say "DenseNet-121 webgpu, @cihmlc/runtime kernels (round $round)"
+  node_run $((MAX_SECONDS + 120)) bench --batch "$BATCH" --size "$SIZE" --steps "$STEPS" --warmup "$WARMUP" --max-seconds "$MAX_SECONDS"
+  if [ -n "${NO_CACHE:-}" ]; then
+    say "DenseNet-121 webgpu, @cihmlc/runtime kernels, without the bind-group cache (round $round)"
+    node_run $((MAX_SECONDS + 120)) bench --no-bind-group-cache --batch "$BATCH" --size "$SIZE" --steps "$STEPS" --warmup "$WARMUP" --max-seconds "$MAX_SECONDS"
+  fi
+done
 if [ "${SKIP_PROFILE:-0}" != 1 ]; then
   say "DenseNet-121 webgpu profile: GPU time per kernel vs wall time (where the step goes)"
   node_run $((MAX_SECONDS + 120)) profile --batch "$BATCH" --size "$SIZE" --warmup "$WARMUP"
