@@ -12,7 +12,6 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { batchNormTraining, movingAverageUpdate } from '@cihmlc/densenet';
 import * as tf from '@tensorflow/tfjs';
 import {
   bindGroupCacheOf,
@@ -26,6 +25,7 @@ import {
 import { filterGradientOptions } from '../../src/kernels/conv2d-backprop-filter.js';
 import { loadModule } from '../../src/module-loader.js';
 import { adamTrajectory } from '../../src/testing/adam-reference.js';
+import { BATCH_NORM_OUTPUTS, batchNormOutputs } from '../../src/testing/batch-norm-reference.js';
 import {
   buildDenseNetLike,
   DENSENET_121,
@@ -146,43 +146,12 @@ async function numerics() {
  */
 async function batchNormChecks() {
   const shape: [number, number, number, number] = [16, 40, 40, 64];
-  const size = shape.reduce((a, b) => a * b, 1);
-  const C = shape[3];
-  const xv = seededValues(size, 61).map((v) => v * 3 + 5);
-  const wv = seededValues(size, 62);
-  const gv = seededValues(C, 63).map((v) => v + 1.5);
-  const bv = seededValues(C, 64);
-  const eps = 1.001e-5;
-  const run = (fused: boolean) =>
-    tf.tidy(() => {
-      const x = tf.tensor4d(xv, shape);
-      const w = tf.tensor4d(wv, shape);
-      const g = tf.tensor1d(gv);
-      const b = tf.tensor1d(bv);
-      const forward = (xt: tf.Tensor, gt: tf.Tensor, bt: tf.Tensor) => {
-        if (fused) return batchNormTraining(xt, gt as tf.Tensor1D, bt as tf.Tensor1D, eps);
-        const { mean, variance } = tf.moments(xt, [0, 1, 2]);
-        return { y: tf.batchNorm(xt, mean, variance, bt, gt, eps), mean, variance };
-      };
-      const stats = forward(x, g, b);
-      // Relu after the batch norm, as in DenseNet: its gradient goes through CihmlcReluGrad.
-      const grads = tf.grads((xt: tf.Tensor, gt: tf.Tensor, bt: tf.Tensor) =>
-        tf.sum(tf.mul(tf.relu(forward(xt, gt, bt).y), w)),
-      )([x, g, b]);
-      const moving = fused
-        ? movingAverageUpdate(tf.onesLike(stats.variance), stats.variance, 0.01)
-        : tf.sub(
-            tf.onesLike(stats.variance),
-            tf.mul(tf.sub(tf.onesLike(stats.variance), stats.variance), 0.01),
-          );
-      return [stats.y, stats.mean, stats.variance, ...grads, moving];
-    });
-  const gpu = await Promise.all(run(true).map(async (t) => (await t.data()) as Float32Array));
+  const options = { offset: 5, relu: true, movingAverage: true };
+  const gpu = await batchNormOutputs(true, shape, options);
   await tf.setBackend('cpu');
-  const cpu = await Promise.all(run(false).map(async (t) => (await t.data()) as Float32Array));
+  const cpu = await batchNormOutputs(false, shape, options);
   await tf.setBackend('webgpu');
-  const names = ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta', 'movingVariance'];
-  for (const [k, name] of names.entries()) {
+  for (const [k, name] of [...BATCH_NORM_OUTPUTS, 'movingVariance'].entries()) {
     const rel = relativeError(gpu[k] as Float32Array, cpu[k] as Float32Array);
     emit({ check: `batch norm ${name} [${shape}]`, relativeError: rel, pass: rel < 1e-4 });
   }

@@ -1,9 +1,10 @@
-import { batchNormTraining, batchNormTrainingPath, movingAverageUpdate } from '@cihmlc/densenet';
+import { batchNormTrainingPath, movingAverageUpdate } from '@cihmlc/densenet';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModule } from '../module-loader.js';
 import { fusedAdam } from '../optimizers/fused-adam.js';
 import { adamTrajectory, maxRelativeError } from '../testing/adam-reference.js';
+import { BATCH_NORM_OUTPUTS, batchNormOutputs } from '../testing/batch-norm-reference.js';
 import { CONV_CASES, describeCase } from '../testing/conv-cases.js';
 import { naiveConv2dFilterGrad, naiveConv2dInputGrad, outputSize } from '../testing/naive-conv.js';
 import { relativeError, seededValues } from '../testing/numerics.js';
@@ -228,41 +229,18 @@ describe.skipIf(skipReason !== '')('webgpu kernels', () => {
   ])(
     'fused batch norm $shape (offset $offset): forward and gradients vs stock ops on cpu',
     async ({ shape, offset }) => {
-      const C = shape[3] as number;
-      const size = shape.reduce((a, b) => a * b, 1);
-      const xv = seededValues(size, 31).map((v) => v * 2 + offset);
-      const wv = seededValues(size, 32);
-      const gv = seededValues(C, 33).map((v) => v + 1.5);
-      const bv = seededValues(C, 34);
-      const eps = 1.001e-5;
-      const run = (useFused: boolean) => {
-        const x = tf.tensor4d(xv, shape as [number, number, number, number]);
-        const w = tf.tensor4d(wv, shape as [number, number, number, number]);
-        const g = tf.tensor1d(gv);
-        const b = tf.tensor1d(bv);
-        const forward = (xt: tf.Tensor, gt: tf.Tensor, bt: tf.Tensor) => {
-          if (useFused) return batchNormTraining(xt, gt as tf.Tensor1D, bt as tf.Tensor1D, eps);
-          const { mean, variance } = tf.moments(xt, [0, 1, 2]);
-          return { y: tf.batchNorm(xt, mean, variance, bt, gt, eps), mean, variance };
-        };
-        const stats = forward(x, g, b);
-        const grads = tf.grads((xt: tf.Tensor, gt: tf.Tensor, bt: tf.Tensor) =>
-          tf.sum(tf.mul(forward(xt, gt, bt).y, w)),
-        )([x, g, b]);
-        return [stats.y, stats.mean, stats.variance, ...grads];
-      };
+      const bnShape = shape as [number, number, number, number];
       await tf.setBackend('cpu');
-      const want = await Promise.all(run(false).map(async (t) => (await t.data()) as Float32Array));
+      const want = await batchNormOutputs(false, bnShape, { offset });
       await tf.setBackend('webgpu');
       expect(batchNormTrainingPath()).toEqual({
         forward: 'kernel',
         grad: 'kernel',
         movingAverage: 'kernel',
       });
-      const got = await Promise.all(run(true).map(async (t) => (await t.data()) as Float32Array));
-      const names = ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'];
+      const got = await batchNormOutputs(true, bnShape, { offset });
       got.forEach((g, k) => {
-        expect(relativeError(g, want[k] as Float32Array), names[k]).toBeLessThan(1e-4);
+        expect(relativeError(g, want[k] as Float32Array), BATCH_NORM_OUTPUTS[k]).toBeLessThan(1e-4);
       });
     },
   );
