@@ -100,7 +100,7 @@ export const TRAINING_KERNELS: Record<KernelBackendName, Record<string, string>>
     Conv2DBackpropInput:
       "not replaced: the stock flag WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE is set to false, selecting the backend's own matmul-based kernel",
     [ADAM_UPDATE_KERNEL]:
-      'new kernel for FusedAdamOptimizer: 3 dispatches with constants in uniforms instead of 14 dispatches and 6 scalar uploads per variable',
+      'new kernel for FusedAdamOptimizer: 1 in-place dispatch (3 where the tensors are shared) with constants in uniforms, instead of 14 dispatches and 6 scalar uploads per variable',
     [BATCH_NORM_FORWARD_KERNEL]:
       "new: densenet's fused batch norm as WGSL programs, 5 dispatches (two-pass chunked statistics, normalisation)",
     [BATCH_NORM_GRAD_KERNEL]:
