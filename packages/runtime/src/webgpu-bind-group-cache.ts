@@ -26,7 +26,7 @@ export interface BindGroupCacheStats {
   /** Calls that bypassed the cache (a non-buffer entry, or a layout it does not know). */
   bypassed: number;
   /** Groups held now. */
-  entries: number;
+  readonly entries: number;
 }
 
 export interface BindGroupCache {
@@ -103,14 +103,20 @@ export function installBindGroupCache(backend: object, maxEntries = 32768): Bind
   const knownLayouts = new WeakSet<object>();
   const groups = new Map<string, { group: unknown; buffers: BufferLike[] }>();
   const keysOfBuffer = new WeakMap<BufferLike, Set<string>>();
-  const stats: BindGroupCacheStats = { hits: 0, misses: 0, bypassed: 0, entries: 0 };
+  const stats: BindGroupCacheStats = {
+    hits: 0,
+    misses: 0,
+    bypassed: 0,
+    get entries() {
+      return groups.size;
+    },
+  };
 
   const forget = (key: string) => {
     const entry = groups.get(key);
     if (!entry) return;
     groups.delete(key);
     for (const b of entry.buffers) keysOfBuffer.get(b)?.delete(key);
-    stats.entries = groups.size;
   };
   const watch = (buffer: BufferLike, key: string) => {
     let keys = keysOfBuffer.get(buffer);
@@ -210,7 +216,6 @@ export function installBindGroupCache(backend: object, maxEntries = 32768): Bind
     if (groups.size >= maxEntries) forget(groups.keys().next().value as string);
     groups.set(key, { group, buffers });
     for (const b of buffers) watch(b, key);
-    stats.entries = groups.size;
     return group;
   };
 

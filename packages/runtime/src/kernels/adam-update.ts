@@ -8,15 +8,15 @@ import * as tf from '@tensorflow/tfjs';
  */
 import {
   exclusiveBuffer,
+  f32,
   flatProgram,
-  flatView,
   type GpuBufferBinding,
   gpuBuffer,
+  i32,
   recordDispatch,
-  type WebGpuBackendLike,
+  runFlat,
   type WebGpuInternals,
   type WebGpuProgram,
-  type WebGpuUniform,
   webGpuInternals,
 } from './webgpu-program.js';
 
@@ -120,21 +120,26 @@ export function adamUpdateHostKernel({ inputs, backend: be, attrs }: KernelArgs)
 
 type AdamOutput = 'param' | 'm' | 'v';
 
+// The update in WGSL, shared by the three programs and the in-place shader: same operations in
+// the same order as adamUpdateOnHost.
 const ADAM_UNIFORMS =
   'beta1 : f32, beta2 : f32, oneMinusBeta1 : f32, oneMinusBeta2 : f32, oneMinusAccBeta1 : f32, oneMinusAccBeta2 : f32, epsilon : f32, negLearningRate : f32,';
+const NEW_M = 'moment1[index] * uniforms.beta1 + grad[index] * uniforms.oneMinusBeta1';
+const NEW_V =
+  'moment2[index] * uniforms.beta2 + (grad[index] * grad[index]) * uniforms.oneMinusBeta2';
+/** The new parameter from the new moments `m` and `v`. */
+const NEW_PARAM =
+  '(m / uniforms.oneMinusAccBeta1) / (sqrt(v / uniforms.oneMinusAccBeta2) + uniforms.epsilon) * uniforms.negLearningRate + param[index]';
 
 /** One program per output, because a tfjs WebGPU program writes one output buffer. */
 function adamProgram(output: AdamOutput, n: number): WebGpuProgram {
-  const m = 'moment1[index] * uniforms.beta1 + grad[index] * uniforms.oneMinusBeta1';
-  const v =
-    'moment2[index] * uniforms.beta2 + (grad[index] * grad[index]) * uniforms.oneMinusBeta2';
   if (output === 'm')
     return flatProgram(
       'cihmlcAdam_m',
       ['moment1', 'grad'],
       ADAM_UNIFORMS,
       [n],
-      `setOutputAtIndex(index, ${m});`,
+      `setOutputAtIndex(index, ${NEW_M});`,
     );
   if (output === 'v')
     return flatProgram(
@@ -142,29 +147,24 @@ function adamProgram(output: AdamOutput, n: number): WebGpuProgram {
       ['moment2', 'grad'],
       ADAM_UNIFORMS,
       [n],
-      `setOutputAtIndex(index, ${v});`,
+      `setOutputAtIndex(index, ${NEW_V});`,
     );
   return flatProgram(
     'cihmlcAdam_param',
     ['param', 'moment1', 'moment2', 'grad'],
     ADAM_UNIFORMS,
     [n],
-    `let m = ${m};
-          let v = ${v};
-          let step = (m / uniforms.oneMinusAccBeta1) / (sqrt(v / uniforms.oneMinusAccBeta2) + uniforms.epsilon);
-          setOutputAtIndex(index, step * uniforms.negLearningRate + param[index]);`,
+    `let m = ${NEW_M};
+          let v = ${NEW_V};
+          setOutputAtIndex(index, ${NEW_PARAM});`,
   );
 }
 
 const IN_PLACE_WORKGROUP = 64;
 
-/** One thread per element: m, v and then the parameter, each read once and written in place. */
+/** One thread per element: the same update, m, v and the parameter written in place. */
 const IN_PLACE_SHADER = `
-struct Uniforms {
-  beta1 : f32, beta2 : f32, oneMinusBeta1 : f32, oneMinusBeta2 : f32,
-  oneMinusAccBeta1 : f32, oneMinusAccBeta2 : f32, epsilon : f32, negLearningRate : f32,
-  size : i32, rowStride : i32,
-};
+struct Uniforms { ${ADAM_UNIFORMS} size : i32, rowStride : i32, };
 @group(0) @binding(0) var<storage, read_write> param : array<f32>;
 @group(0) @binding(1) var<storage, read_write> moment1 : array<f32>;
 @group(0) @binding(2) var<storage, read_write> moment2 : array<f32>;
@@ -174,13 +174,11 @@ struct Uniforms {
 fn main(@builtin(global_invocation_id) id : vec3<u32>) {
   let index = i32(id.x) + i32(id.y) * uniforms.rowStride;
   if (index >= uniforms.size) { return; }
-  let g = grad[index];
-  let m = moment1[index] * uniforms.beta1 + g * uniforms.oneMinusBeta1;
-  let v = moment2[index] * uniforms.beta2 + (g * g) * uniforms.oneMinusBeta2;
+  let m = ${NEW_M};
+  let v = ${NEW_V};
+  param[index] = ${NEW_PARAM};
   moment1[index] = m;
   moment2[index] = v;
-  let step = (m / uniforms.oneMinusAccBeta1) / (sqrt(v / uniforms.oneMinusAccBeta2) + uniforms.epsilon);
-  param[index] = step * uniforms.negLearningRate + param[index];
 }`;
 
 const inPlacePipelines = new WeakMap<object, { getBindGroupLayout(i: number): unknown }>();
@@ -216,11 +214,7 @@ function adamInPlaceWebGpu(
   const maxPerDimension = be.device.limits.maxComputeWorkgroupsPerDimension ?? 65535;
   const x = Math.min(groups, maxPerDimension);
   const y = Math.ceil(groups / x);
-  const uniforms = be.makeUniforms([
-    ...constants.map((c) => ({ type: 'float32' as const, data: [c] })),
-    { type: 'int32', data: [n] },
-    { type: 'int32', data: [x * IN_PLACE_WORKGROUP] },
-  ]);
+  const uniforms = be.makeUniforms([...constants.map(f32), i32(n), i32(x * IN_PLACE_WORKGROUP)]);
   const bytes = n * 4;
   recordDispatch(
     be,
@@ -259,12 +253,8 @@ export function adamUpdateWebGpuKernel({ inputs, backend, attrs }: KernelArgs): 
     -a.learningRate,
   ];
   if (a.inPlace && adamInPlaceWebGpu(backend, { param, m, v, grad }, constants, n)) return [];
-  const uniforms = constants.map((x): WebGpuUniform => ({ type: 'float32', data: [x] }));
-  const be = backend as unknown as WebGpuBackendLike;
-  const run = (output: AdamOutput, ins: tf.TensorInfo[]) => {
-    // Rank-1 views: one compiled shader per program whatever the variable's rank.
-    const out = be.runWebGPUProgram(adamProgram(output, n), ins.map(flatView), 'float32', uniforms);
-    return { dataId: out.dataId, shape: param.shape, dtype: 'float32' as const };
-  };
+  const uniforms = constants.map(f32);
+  const run = (output: AdamOutput, ins: tf.TensorInfo[]) =>
+    runFlat(backend, adamProgram(output, n), ins, param.shape, uniforms);
   return [run('param', [param, m, v, grad]), run('m', [m, grad]), run('v', [v, grad])];
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendOps } from './backend-ops.js';
-import { flatProgram, flatView, type WebGpuBackendLike } from './webgpu-program.js';
+import { flatProgram, runFlat } from './webgpu-program.js';
 
 /**
  * Relu's gradient `dy · step(x)` as one kernel: tfjs-core's runs Step, a Cast and a Multiply
@@ -71,9 +71,7 @@ export function reluGradWebGpu(ops: BackendOps, inputs: ReluGradInputs): tf.Tens
           if (isnan(xi)) { s = xi; }
           setOutputAtIndex(index, dy[index] * s);`,
   );
-  const be = ops.backend as unknown as WebGpuBackendLike;
-  const out = be.runWebGPUProgram(program, [flatView(inputs.dy), flatView(inputs.x)], 'float32');
-  return { dataId: out.dataId, shape: [...inputs.x.shape], dtype: 'float32' };
+  return runFlat(ops.backend, program, [inputs.dy, inputs.x], inputs.x.shape);
 }
 
 /**

@@ -9,11 +9,13 @@ import {
   type MovingAverageInputs,
 } from './batch-norm.js';
 import {
+  f32,
   flatProgram,
   flatView,
+  i32,
+  runFlat,
   type WebGpuBackendLike,
   type WebGpuProgram,
-  type WebGpuUniform,
 } from './webgpu-program.js';
 
 /**
@@ -25,9 +27,6 @@ import {
  * channels, and there are enough chunks to fill a large GPU.
  */
 const ROWS_PER_CHUNK = 256;
-
-const i32 = (v: number): WebGpuUniform => ({ type: 'int32', data: [v] });
-const f32 = (v: number): WebGpuUniform => ({ type: 'float32', data: [v] });
 
 /** Row chunks of the partial sums for N rows. */
 function chunks(N: number): number {
@@ -109,27 +108,22 @@ export function batchNormForwardWebGpu(
   const be = ops.backend as unknown as WebGpuBackendLike;
   const chunk = [i32(N), i32(C), i32(ROWS_PER_CHUNK)];
   const scale = N > 0 ? 1 / N : 0;
+  // Means of the partial sums over the S chunks (the same uniforms for x and the squares).
+  const meanOfParts = [i32(S), i32(C), i32(0), f32(scale), f32(epsilon)];
   const sums = be.runWebGPUProgram(partialSums('sum', S, C), [flatView(x)], 'float32', chunk);
-  const mean = be.runWebGPUProgram(combine(C, false), [flatView(sums)], 'float32', [
-    i32(S),
-    i32(C),
-    i32(0),
-    f32(scale),
-    f32(epsilon),
-  ]);
+  const mean = be.runWebGPUProgram(combine(C, false), [flatView(sums)], 'float32', meanOfParts);
   const squares = be.runWebGPUProgram(
     partialSums('centredSquares', S, C),
     [flatView(x), mean],
     'float32',
     chunk,
   );
-  const variance = be.runWebGPUProgram(combine(C, false), [flatView(squares)], 'float32', [
-    i32(S),
-    i32(C),
-    i32(0),
-    f32(scale),
-    f32(epsilon),
-  ]);
+  const variance = be.runWebGPUProgram(
+    combine(C, false),
+    [flatView(squares)],
+    'float32',
+    meanOfParts,
+  );
   ops.release(sums, squares);
   const normalise = flatProgram(
     'cihmlcBnNormalise',
@@ -140,11 +134,11 @@ export function batchNormForwardWebGpu(
           let scale = gamma[c] / sqrt(variance[c] + uniforms.epsilon);
           setOutputAtIndex(index, (x[index] - mean[c]) * scale + beta[c]);`,
   );
-  const y = be.runWebGPUProgram(normalise, [flatView(x), mean, variance, gamma, beta], 'float32', [
+  const y = runFlat(be, normalise, [x, mean, variance, gamma, beta], x.shape, [
     i32(C),
     f32(epsilon),
   ]);
-  return [{ dataId: y.dataId, shape: [...x.shape], dtype: 'float32' }, mean, variance];
+  return [y, mean, variance];
 }
 
 export function batchNormGradWebGpu(
@@ -192,13 +186,12 @@ export function batchNormGradWebGpu(
           let xHat = (x[index] - mean[c]) * invStd;
           setOutputAtIndex(index, gamma[c] * invStd / uniforms.rows * (uniforms.rows * dy[index] - dBeta[c] - xHat * dGamma[c]));`,
   );
-  const dx = be.runWebGPUProgram(
-    dxProgram,
-    [flatView(dy), flatView(x), mean, variance, gamma, dBeta, dGamma],
-    'float32',
-    [i32(C), f32(N), f32(epsilon)],
-  );
-  return [{ dataId: dx.dataId, shape: [...x.shape], dtype: 'float32' }, dGamma, dBeta];
+  const dx = runFlat(be, dxProgram, [dy, x, mean, variance, gamma, dBeta, dGamma], x.shape, [
+    i32(C),
+    f32(N),
+    f32(epsilon),
+  ]);
+  return [dx, dGamma, dBeta];
 }
 
 /** The moving-average update as one dispatch, `decay` in the uniform buffer (no upload). */
@@ -216,9 +209,5 @@ export function movingAverageWebGpu(
     [n],
     'setOutputAtIndex(index, moving[index] - (moving[index] - value[index]) * uniforms.decay);',
   );
-  const be = ops.backend as unknown as WebGpuBackendLike;
-  const out = be.runWebGPUProgram(program, [flatView(moving), flatView(value)], 'float32', [
-    f32(decay),
-  ]);
-  return { dataId: out.dataId, shape: [...moving.shape], dtype: 'float32' };
+  return runFlat(ops.backend, program, [moving, value], moving.shape, [f32(decay)]);
 }

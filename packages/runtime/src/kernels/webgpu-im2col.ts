@@ -1,11 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { PatchGeometry } from './im2col.js';
-import {
-  flatProgram,
-  flatView,
-  type WebGpuBackendLike,
-  type WebGpuUniform,
-} from './webgpu-program.js';
+import { flatProgram, i32, runFlat } from './webgpu-program.js';
 
 const GEOMETRY = [
   'inH',
@@ -39,7 +34,7 @@ export function im2colWebGpu(
   const patchLen = g.kh * g.kw * g.inC;
   const rows = nb * g.outH * g.outW;
   const values: Record<(typeof GEOMETRY)[number], number> = { ...g, b0, patchLen };
-  const uniforms = GEOMETRY.map((k): WebGpuUniform => ({ type: 'int32', data: [values[k]] }));
+  const uniforms = GEOMETRY.map((k) => i32(values[k]));
   const program = flatProgram(
     'cihmlcIm2col',
     ['image'],
@@ -61,10 +56,5 @@ export function im2colWebGpu(
           }
           setOutputAtIndex(index, v);`,
   );
-  return (backend as unknown as WebGpuBackendLike).runWebGPUProgram(
-    program,
-    [flatView(x)],
-    'float32',
-    uniforms,
-  );
+  return runFlat(backend, program, [x], [rows, patchLen], uniforms);
 }

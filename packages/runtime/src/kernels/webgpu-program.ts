@@ -68,6 +68,29 @@ export function flatView(t: tf.TensorInfo): tf.TensorInfo {
   return { dataId: t.dataId, shape: [t.shape.reduce((a, b) => a * b, 1)], dtype: t.dtype };
 }
 
+export const i32 = (v: number): WebGpuUniform => ({ type: 'int32', data: [v] });
+export const f32 = (v: number): WebGpuUniform => ({ type: 'float32', data: [v] });
+
+/**
+ * Runs a flat `program` on rank-1 views of `inputs` (one compiled shader whatever their ranks)
+ * and returns its float32 output as a tensor of `shape`.
+ */
+export function runFlat(
+  backend: unknown,
+  program: WebGpuProgram,
+  inputs: tf.TensorInfo[],
+  shape: readonly number[],
+  uniforms?: WebGpuUniform[],
+): tf.TensorInfo {
+  const out = (backend as WebGpuBackendLike).runWebGPUProgram(
+    program,
+    inputs.map(flatView),
+    'float32',
+    uniforms,
+  );
+  return { dataId: out.dataId, shape: [...shape], dtype: 'float32' };
+}
+
 /**
  * Direct dispatch: a hand-written compute pipeline recorded into tfjs-backend-webgpu's own
  * command stream, for the one thing its program format cannot express — writing several existing
@@ -149,8 +172,7 @@ export function webGpuInternals(backend: unknown): WebGpuInternals | undefined {
 export function exclusiveBuffer(be: WebGpuInternals, t: tf.TensorInfo): unknown {
   const data = be.tensorMap.get(t.dataId);
   if (data?.refCount !== 1 || data.dtype !== 'float32' || data.external) return undefined;
-  be.uploadToGPU(t.dataId);
-  return data.resource ?? undefined;
+  return gpuBuffer(be, t);
 }
 
 /** The GPU buffer of any tensor (uploaded if needed), for reading. */
