@@ -68,6 +68,20 @@ export class BackendOps {
     return this.run('Add', { a, b });
   }
 
+  /** Stride-1 NHWC Conv2D with explicit [before, after] zero padding of the height and width. */
+  conv2dStride1(
+    x: TensorInfo,
+    filter: TensorInfo,
+    padH: [number, number],
+    padW: [number, number],
+  ): TensorInfo {
+    return this.run(
+      'Conv2D',
+      { x, filter },
+      { strides: [1, 1], pad: [[0, 0], padH, padW, [0, 0]], dataFormat: 'NHWC', dilations: [1, 1] },
+    );
+  }
+
   reverse(x: TensorInfo, dims: number[]): TensorInfo {
     return this.run('Reverse', { x }, { dims });
   }

@@ -6,7 +6,7 @@ import {
 } from '@cihmlc/densenet';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { seededValues, useBackend } from '../testing/numerics.js';
+import { relativeError, seededValues, useBackend } from '../testing/numerics.js';
 import {
   BATCH_NORM_FORWARD_KERNEL,
   BATCH_NORM_GRAD_KERNEL,
@@ -14,18 +14,8 @@ import {
 } from './batch-norm.js';
 import { type RegisteredKernels, registerTrainingKernels } from './register-training-kernels.js';
 
-/** max |got − want| / max |want|, the scale floored at 1 (the gradients here are of order 1). */
-function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  expect(got.length).toBe(want.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < want.length; i++) {
-    if (!Number.isFinite(got[i] as number)) return Number.POSITIVE_INFINITY;
-    diff = Math.max(diff, Math.abs((got[i] as number) - (want[i] as number)));
-    scale = Math.max(scale, Math.abs(want[i] as number));
-  }
-  return diff / Math.max(scale, 1);
-}
+/** Relative error with the scale floored at 1 (the gradients here are of order 1). */
+const relErr = (got: ArrayLike<number>, want: ArrayLike<number>) => relativeError(got, want, 1);
 
 interface Case {
   shape: number[];

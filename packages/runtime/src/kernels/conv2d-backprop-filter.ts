@@ -228,21 +228,7 @@ function filterGradientAsConvolution(
     owned.push(xT);
     const dyT = ops.transpose(dy, [1, 2, 0, 3]);
     owned.push(dyT);
-    const out = ops.run(
-      'Conv2D',
-      { x: xT, filter: dyT },
-      {
-        strides: [1, 1],
-        pad: [
-          [0, 0],
-          [g.top, bottom],
-          [g.left, right],
-          [0, 0],
-        ],
-        dataFormat: 'NHWC',
-        dilations: [1, 1],
-      },
-    ); // [Cin, kh, kw, Cout]
+    const out = ops.conv2dStride1(xT, dyT, [g.top, bottom], [g.left, right]); // [Cin, kh, kw, Cout]
     owned.push(out);
     if (out.shape[1] !== g.kh || out.shape[2] !== g.kw || out.shape[3] !== outC) {
       throw new Error(`Conv2DBackpropFilter: internal shape error [${out.shape}]`);

@@ -115,21 +115,7 @@ export function conv2dBackpropInputViaConv(
     }
     const swapped = flipAndSwapFilter(ops, filter); // [kh, kw, Cout, Cin], spatially flipped
     owned.push(swapped);
-    const dx = ops.run(
-      'Conv2D',
-      { x: dyd, filter: swapped },
-      {
-        strides: [1, 1],
-        pad: [
-          [0, 0],
-          [padTop, padBottom],
-          [padLeft, padRight],
-          [0, 0],
-        ],
-        dataFormat: 'NHWC',
-        dilations: [1, 1],
-      },
-    );
+    const dx = ops.conv2dStride1(dyd, swapped, [padTop, padBottom], [padLeft, padRight]);
     if (dx.shape[1] !== inH || dx.shape[2] !== inW || dx.shape[3] !== inC) {
       owned.push(dx);
       throw new Error(

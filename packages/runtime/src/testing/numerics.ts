@@ -16,8 +16,16 @@ export function seededValues(n: number, seed: number, scale = 1): Float32Array {
   return out;
 }
 
-/** max |got - want| / max |want| (absolute when want is all zeros). */
-export function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
+/**
+ * max |got - want| / max |want| (absolute when want is all zeros); with `minScale`, the scale is
+ * floored there (for gradients of order 1 whose exact value may be zero: float32 noise of ~1e-6
+ * must not count as a relative error of 1).
+ */
+export function relativeError(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  minScale = 0,
+): number {
   if (got.length !== want.length) throw new Error(`length ${got.length} != ${want.length}`);
   let diff = 0;
   let scale = 0;
@@ -27,7 +35,7 @@ export function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): 
     diff = Math.max(diff, Math.abs(g - (want[i] as number)));
     scale = Math.max(scale, Math.abs(want[i] as number));
   }
-  return diff / (scale || 1);
+  return diff / (Math.max(scale, minScale) || 1);
 }
 
 /** Switches TF.js to `name` ('wasm' gets its .wasm files from the installed package). */
