@@ -87,18 +87,12 @@ export async function trainHead(
   // Start from the convolution's own initialisation.
   const [kernel, bias] = top.getWeights();
   surrogate.setWeights([kernel.reshape([9 * channels, filters]), bias]);
-  head.compile({ optimizer: tf.train.adam(learningRate), loss: 'binaryCrossentropy' });
-  const history = await head.fit(patches, labels, {
-    epochs,
-    batchSize,
-    verbose: 0,
-    shuffle: false,
-  });
+  const losses = await fitWithAdam(head, patches, labels, { epochs, batchSize, learningRate });
   const [trainedKernel, trainedBias] = surrogate.getWeights();
   const convKernel = trainedKernel.reshape([3, 3, channels, filters]);
   top.setWeights([convKernel, trainedBias]);
   tf.dispose([patches, convKernel]);
-  return history.history.loss;
+  return losses;
 }
 
 /** Trains the whole classifier (backbone included) with Adam on binary cross-entropy. */
@@ -108,13 +102,13 @@ export async function trainFull(
   labels,
   { epochs, batchSize = 32, learningRate = 3e-3 },
 ) {
+  return fitWithAdam(model, images, labels, { epochs, batchSize, learningRate });
+}
+
+/** Compiles `model` with Adam and binary cross-entropy, fits in order; the loss per epoch. */
+async function fitWithAdam(model, x, y, { epochs, batchSize, learningRate }) {
   model.compile({ optimizer: tf.train.adam(learningRate), loss: 'binaryCrossentropy' });
-  const history = await model.fit(images, labels, {
-    epochs,
-    batchSize,
-    verbose: 0,
-    shuffle: false,
-  });
+  const history = await model.fit(x, y, { epochs, batchSize, verbose: 0, shuffle: false });
   return history.history.loss;
 }
 
