@@ -106,7 +106,9 @@ export async function parseLabelCsvStream(
   let header: string[] | undefined;
   const cells = new Float64Array(14);
 
-  const fail = (bad: BadRow): 'skip' => {
+  /** A bad data row at the current line (counted from the file's start). */
+  const fail = (field: string, value: string, reason: string): 'skip' => {
+    const bad: BadRow = { file, line: line + lineOffset, field, value, reason };
     if (onBad === 'abort') throw new CsvFormatError(bad);
     badRowCount++;
     if (badRows.length < maxReported) badRows.push(bad);
@@ -140,23 +142,14 @@ export async function parseLabelCsvStream(
     if (!header) return onHeader(row);
     const need = header.length;
     if (row.length < need) {
-      return fail({
-        file,
-        line: line + lineOffset,
-        field: header[row.length]!,
-        value: '',
-        reason: `missing column (row has ${row.length} of ${need} fields)`,
-      });
+      return fail(
+        header[row.length]!,
+        '',
+        `missing column (row has ${row.length} of ${need} fields)`,
+      );
     }
     const path = row[col.Path!]!.trim();
-    if (path === '')
-      return fail({
-        file,
-        line: line + lineOffset,
-        field: 'Path',
-        value: '',
-        reason: 'empty path',
-      });
+    if (path === '') return fail('Path', '', 'empty path');
     for (let k = 0; k < 14; k++) {
       const text = row[labelCols[k]!]!.trim();
       let v = LABEL_VALUES[text];
@@ -165,16 +158,13 @@ export async function parseLabelCsvStream(
         v = n === 1 || n === 0 || n === -1 ? n : undefined;
       }
       if (v === undefined || (format !== 'chexpert' && !(v === 0 || v === 1))) {
-        return fail({
-          file,
-          line: line + lineOffset,
-          field: CHEXPERT_LABELS[k]!,
-          value: text,
-          reason:
-            format === 'chexpert'
-              ? 'expected 1.0, 0.0, -1.0 or blank'
-              : `expected 0 or 1 (${format} labels are binary)`,
-        });
+        return fail(
+          CHEXPERT_LABELS[k]!,
+          text,
+          format === 'chexpert'
+            ? 'expected 1.0, 0.0, -1.0 or blank'
+            : `expected 0 or 1 (${format} labels are binary)`,
+        );
       }
       cells[k] = v;
     }
@@ -183,23 +173,10 @@ export async function parseLabelCsvStream(
     if (format !== 'chexlocalize') {
       const ageText = row[col.Age!]!.trim();
       age = ageText === '' ? Number.NaN : Number(ageText);
-      if (ageText !== '' && !Number.isFinite(age))
-        return fail({
-          file,
-          line: line + lineOffset,
-          field: 'Age',
-          value: ageText,
-          reason: 'not a number',
-        });
+      if (ageText !== '' && !Number.isFinite(age)) return fail('Age', ageText, 'not a number');
       viewValue = row[col['Frontal/Lateral']!]!.trim();
       if (viewValue !== 'Frontal' && viewValue !== 'Lateral') {
-        return fail({
-          file,
-          line: line + lineOffset,
-          field: 'Frontal/Lateral',
-          value: viewValue,
-          reason: 'expected Frontal or Lateral',
-        });
+        return fail('Frontal/Lateral', viewValue, 'expected Frontal or Lateral');
       }
     } else {
       viewValue = /_frontal\./i.test(path) ? 'Frontal' : /_lateral\./i.test(path) ? 'Lateral' : '';
