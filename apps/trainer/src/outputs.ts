@@ -9,7 +9,13 @@ import {
   writeGradCamGridPng,
   writeGradCamPng,
 } from '@cihmlc/explain';
-import { type Evaluation, evaluate, rocPlotCurves, writeReport } from '@cihmlc/metrics';
+import {
+  type Evaluation,
+  evaluate,
+  type ReportOptions,
+  rocPlotCurves,
+  writeReport,
+} from '@cihmlc/metrics';
 import type { LabelMatrix, Taxonomy } from '@cihmlc/taxonomy';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic, writeJsonAtomic } from './atomic.js';
@@ -50,10 +56,10 @@ export function dataNote(data: DataConfig): string | undefined {
     : undefined;
 }
 
-/** Puts a note at the top of a report.md written by @cihmlc/metrics. */
-export function prependNote(reportFile: string, note: string | undefined): void {
-  if (!note) return;
-  writeFileAtomic(reportFile, `${note}\n\n${fs.readFileSync(reportFile, 'utf8')}`);
+/** The report options that say where the data came from (@cihmlc/metrics writes them). */
+export function reportOptions(data: DataConfig): ReportOptions {
+  const note = dataNote(data);
+  return note ? { note, comparableWithPublished: false } : {};
 }
 
 /** Writes tables, per-label CSV, metrics JSON and ROC plots for evaluated runs into `dir`. */
@@ -62,18 +68,17 @@ export async function writeEvaluation(
   runs: SplitEvaluation[],
   labels: readonly string[],
   truth: LabelMatrix,
-  note?: string,
+  data: DataConfig,
 ): Promise<string[]> {
-  const written = await writeReport(
+  return writeReport(
     dir,
     runs.map((r) => ({
       name: r.name,
       evaluation: r.evaluation,
       curves: rocPlotCurves({ labels, truth, scores: r.predictions }),
     })),
+    reportOptions(data),
   );
-  prependNote(path.join(dir, 'report.md'), note);
-  return written;
 }
 
 /** Predictions of `split` as CSV in the reference format (Path, <Label>_GT, <Label>_Pred). */

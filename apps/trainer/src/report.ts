@@ -3,7 +3,7 @@ import path from 'node:path';
 import { type Evaluation, pairedTTest, type RunResult, writeReport } from '@cihmlc/metrics';
 import { readJson, writeFileAtomic } from './atomic.js';
 import { type GridRun, PAPER_GRID } from './grid.js';
-import { dataNote, prependNote } from './outputs.js';
+import { reportOptions } from './outputs.js';
 import type { RunSummary } from './run.js';
 
 interface FinishedRun {
@@ -48,8 +48,7 @@ export async function writeGridReport(outDir: string, log: (s: string) => void):
     hierarchical: f.grid.patch.labelSet === 'hierarchical21',
   }));
   const reportDir = path.join(outDir, 'report');
-  await writeReport(reportDir, runs);
-  prependNote(path.join(reportDir, 'report.md'), dataNote(finished[0]!.summary.config.data));
+  await writeReport(reportDir, runs, reportOptions(finished[0]!.summary.config.data));
 
   // Paired t-tests: every configuration against flat (14 common labels), and data-driven
   // against fixed at the same λ (all common labels).

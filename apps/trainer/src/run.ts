@@ -5,7 +5,6 @@ import { readJson, writeJsonAtomic } from './atomic.js';
 import type { RunConfig } from './config.js';
 import { assertDataAvailable, type Log, prepareData } from './data.js';
 import {
-  dataNote,
   evaluateSplit,
   explainImages,
   type SplitEvaluation,
@@ -105,7 +104,7 @@ export async function runOne(
       sameEpoch ? [byLoss] : [byLoss, byAuroc],
       labels,
       truth,
-      dataNote(config.data),
+      config.data,
     );
     writeJsonAtomic(path.join(paths.evaluation, 'evaluation.json'), byLoss.evaluation);
     const predictionsFile = path.join(paths.evaluation, 'test-predictions.csv');

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { writeJsonAtomic } from './atomic.js';
 import type { RunConfig } from './config.js';
 import { type Log, prepareData } from './data.js';
-import { dataNote, evaluateSplit, explainImages, writeEvaluation } from './outputs.js';
+import { evaluateSplit, explainImages, writeEvaluation } from './outputs.js';
 import { runPaths } from './run-dir.js';
 import { buildModel } from './train.js';
 
@@ -91,7 +91,7 @@ export async function evaluateCommand(cmd: ModelCommand & { split: string }): Pr
     [result],
     taxonomy.outputLabels,
     cache.splits[cmd.split]!.labels,
-    dataNote(cmd.config.data),
+    cmd.config.data,
   );
   writeJsonAtomic(path.join(out, 'evaluation.json'), result.evaluation);
   const a = result.evaluation.average;

@@ -60,7 +60,7 @@ export {
   readLabelsAndScores,
   readPredictionsFile,
 } from './read-predictions.js';
-export { comparisonsMarkdown, reportMarkdown } from './report.js';
+export { comparisonsMarkdown, type ReportOptions, reportMarkdown } from './report.js';
 // Figures and files
 export {
   legendText,
@@ -91,6 +91,7 @@ export {
   TABLE_I_LABELS,
   TABLE_II_LABELS,
   type Table,
+  type TableFormatOptions,
   type TableRow,
   tableI,
   tableII,

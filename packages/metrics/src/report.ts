@@ -46,18 +46,47 @@ export function comparisonsMarkdown(runs: readonly RunResult[]): string {
   return `${lines.join('\n')}\n`;
 }
 
+export interface ReportOptions extends FormatOptions {
+  /** Markdown printed before everything else, e.g. where the data behind the report came from. */
+  note?: string;
+  /**
+   * Whether the runs were evaluated on CheXpert's test set, like the published rows of Table III
+   * (default true). With false (e.g. runs on the synthetic dataset) Table III lists the published
+   * rows for reference only, unranked and without the runs, which are not comparable with them.
+   */
+  comparableWithPublished?: boolean;
+}
+
 /** The whole report in Markdown: headlines, Tables I–III, per-label tables and violations. */
-export function reportMarkdown(runs: readonly RunResult[], options: FormatOptions = {}): string {
-  const parts = ['# Evaluation report', '', ...runs.map((r) => `- ${headline(r)}`), ''];
-  parts.push(tableToMarkdown(tableI(runs), options));
+export function reportMarkdown(runs: readonly RunResult[], options: ReportOptions = {}): string {
+  const { note, comparableWithPublished = true, ...format } = options;
+  const parts = [
+    ...(note ? [note, ''] : []),
+    '# Evaluation report',
+    '',
+    ...runs.map((r) => `- ${headline(r)}`),
+    '',
+  ];
+  parts.push(tableToMarkdown(tableI(runs), format));
   if (runs.some((r) => TABLE_II_LABELS.some((l) => aurocOf(r.evaluation, l) !== null))) {
-    parts.push(tableToMarkdown(tableII(runs), options));
+    parts.push(tableToMarkdown(tableII(runs), format));
   }
-  parts.push(tableToMarkdown(tableIII(runs), options));
+  parts.push(
+    comparableWithPublished
+      ? tableToMarkdown(tableIII(runs), format)
+      : tableToMarkdown(
+          {
+            ...tableIII([]),
+            title:
+              'Published methods on 5 CheXpert pathologies, for reference (the runs above are not evaluated on CheXpert and are not ranked against them)',
+          },
+          { ...format, emphasis: false },
+        ),
+  );
   const comparisons = comparisonsMarkdown(runs);
   if (comparisons) parts.push(comparisons);
   for (const r of runs) {
-    parts.push(perLabelMarkdown(r, options));
+    parts.push(perLabelMarkdown(r, format));
     const v = violationsMarkdown(r);
     if (v) parts.push(v);
   }

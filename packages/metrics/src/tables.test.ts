@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { REFERENCE_PREDICTIONS } from '../test/reference.js';
 import { evaluate } from './evaluate.js';
-import { PAPER_OURS_TABLE_III } from './published.js';
+import { PAPER_OURS_TABLE_III, PUBLISHED_TABLE_III } from './published.js';
 import { readPredictionsFile } from './read-predictions.js';
 import { reportMarkdown } from './report.js';
 import {
@@ -162,5 +162,25 @@ describe('tables', () => {
     ]) {
       expect(md).toContain(part);
     }
+  });
+
+  it('opens with a note and lists Table III unranked without runs not comparable with it', async () => {
+    const run = { ...(await reference()), name: 'Synthetic run' };
+    const table3 = (md: string) =>
+      md.slice(md.indexOf('**Table III.**')).split('\n\n').slice(0, 2).join('\n\n');
+    expect(table3(reportMarkdown([run]))).toContain('Synthetic run');
+    expect(table3(reportMarkdown([run]))).toContain('**0.');
+
+    const md = reportMarkdown([run], { note: '> Synthetic data.', comparableWithPublished: false });
+    expect(md.startsWith('> Synthetic data.\n\n# Evaluation report')).toBe(true);
+    const t3 = table3(md);
+    expect(t3).toContain('Not ranked.');
+    expect(t3).not.toContain('Synthetic run');
+    expect(t3).not.toContain('**0.');
+    for (const p of PUBLISHED_TABLE_III) expect(t3).toContain(p.name);
+    // Table I still has the run.
+    expect(md.slice(md.indexOf('**Table I.**'), md.indexOf('**Table II.**'))).toContain(
+      '| Synthetic run |',
+    );
   });
 });

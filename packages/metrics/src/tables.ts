@@ -121,6 +121,11 @@ export interface FormatOptions {
   digits?: number;
 }
 
+export interface TableFormatOptions extends FormatOptions {
+  /** Mark the maxima in bold / [brackets] (default true); false lists the rows unranked. */
+  emphasis?: boolean;
+}
+
 /**
  * Cells to emphasise, like the paper: with one group, the column maximum is **bold**; with several
  * groups, each group's maximum is **bold** and the overall maximum is in [brackets]. Maxima are
@@ -167,8 +172,9 @@ function escapeMarkdown(text: string): string {
 }
 
 /** The table in Markdown, values to `digits` decimals, maxima marked like the paper. */
-export function tableToMarkdown(table: Table, options: FormatOptions = {}): string {
+export function tableToMarkdown(table: Table, options: TableFormatOptions = {}): string {
   const digits = options.digits ?? 3;
+  const emphasis = options.emphasis ?? true;
   const grouped = new Set(table.rows.map((r) => r.group ?? '')).size > 1;
   const { bold, bracket } = marks(table, digits);
   const head = [...(grouped ? ['Group'] : []), 'Method', ...table.columns, 'Mean'];
@@ -180,16 +186,18 @@ export function tableToMarkdown(table: Table, options: FormatOptions = {}): stri
     const cells = [...row.values, row.mean].map((v, c) => {
       if (v === null) return '—';
       let text = v.toFixed(digits);
-      if (bracket[r]![c]) text = `[${text}]`;
-      if (bold[r]![c]) text = `**${text}**`;
+      if (emphasis && bracket[r]![c]) text = `[${text}]`;
+      if (emphasis && bold[r]![c]) text = `**${text}**`;
       return text;
     });
     const lead = [...(grouped ? [row.group ?? ''] : []), row.name];
     lines.push(`| ${[...lead.map(escapeMarkdown), ...cells].join(' | ')} |`);
   });
-  const legend = grouped
-    ? 'Bold: highest in its group; [brackets]: highest overall (per column).'
-    : 'Bold: highest per column.';
+  const legend = !emphasis
+    ? 'Not ranked.'
+    : grouped
+      ? 'Bold: highest in its group; [brackets]: highest overall (per column).'
+      : 'Bold: highest per column.';
   return `**Table ${table.id}.** ${table.title}. ${legend}\n\n${lines.join('\n')}\n`;
 }
 

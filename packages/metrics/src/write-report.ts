@@ -1,19 +1,11 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
 import { summarize } from './evaluate.js';
-import { reportMarkdown } from './report.js';
+import { type ReportOptions, reportMarkdown } from './report.js';
 import type { RocPlotCurve } from './roc-plot.js';
 import { renderRocPng } from './roc-png.js';
 import { rocCurvesToSvg } from './roc-svg.js';
-import {
-  type FormatOptions,
-  perLabelCsv,
-  type RunResult,
-  tableI,
-  tableII,
-  tableIII,
-  tableToCsv,
-} from './tables.js';
+import { perLabelCsv, type RunResult, tableI, tableII, tableIII, tableToCsv } from './tables.js';
 
 /** A run with the curves of its ROC figure. */
 export interface ReportRun extends RunResult {
@@ -34,12 +26,14 @@ function slug(name: string): string {
  * `report.md` (headlines, Tables I–III, per-label and violation tables), `table-1.csv`,
  * `table-2.csv`, `table-3.csv`, `per-label[-<run>].csv`, `metrics[-<run>].json` (the `--json`
  * summary) and, for runs with curves, `roc[-<run>].svg` and `roc[-<run>].png`. With a single run
- * the `-<run>` suffix is left out. Returns the paths written.
+ * the `-<run>` suffix is left out. `options.note` opens report.md; with
+ * `comparableWithPublished: false` Table III (Markdown and CSV) holds only the published rows.
+ * Returns the paths written.
  */
 export async function writeReport(
   dir: string,
   runs: readonly ReportRun[],
-  options: FormatOptions = {},
+  options: ReportOptions = {},
 ): Promise<string[]> {
   if (runs.length === 0) throw new RangeError('writeReport: no runs');
   const written: string[] = [];
@@ -51,7 +45,10 @@ export async function writeReport(
   await put('report.md', reportMarkdown(runs, options));
   await put('table-1.csv', tableToCsv(tableI(runs)));
   await put('table-2.csv', tableToCsv(tableII(runs)));
-  await put('table-3.csv', tableToCsv(tableIII(runs)));
+  await put(
+    'table-3.csv',
+    tableToCsv(tableIII(options.comparableWithPublished === false ? [] : runs)),
+  );
   const seen = new Set<string>();
   for (const run of runs) {
     let suffix = runs.length === 1 ? '' : `-${slug(run.name)}`;
