@@ -96,7 +96,7 @@ describe('train', () => {
     expect(table3).toMatch(/Not ranked\./);
     expect(table3).not.toMatch(/\| \*?a( best-[a-z]+)? \|/);
     expect(table3.split('\n').filter((l) => l.startsWith('| ')).length).toBe(
-      1 + PUBLISHED_TABLE_III.length,
+      2 + PUBLISHED_TABLE_III.length, // header, separator, published rows
     );
     const mc = JSON.parse(fs.readFileSync(path.join(runDir, 'explain/mc-dropout.json'), 'utf8'));
     expect(mc.images[0].uncertainty).toHaveLength(21);
