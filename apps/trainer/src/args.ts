@@ -1,3 +1,5 @@
+import { BOOLEAN_CONFIG_FLAGS } from './config-fields.js';
+
 /** Parsed command line: the command, positional arguments and `--flag value` / `--flag` options. */
 export interface ParsedArgs {
   command: string | undefined;
@@ -5,16 +7,13 @@ export interface ParsedArgs {
   flags: Record<string, string | boolean>;
 }
 
-/** Flags that never take a value. */
+/** Flags that never take a value: the commands' own and the config table's booleans. */
 const BOOLEAN_FLAGS = new Set([
   'help',
   'json',
   'consistent',
   'steal-lock',
-  'fresh',
-  'frontal-only',
-  'fixed-ignores-lambda',
-  'no-augment',
+  ...BOOLEAN_CONFIG_FLAGS,
 ]);
 
 export function parseArgs(argv: string[]): ParsedArgs {

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { selectBackend } from '@cihmlc/runtime';
 import { parseArgs, takeFlags } from './args.js';
 import { readJson } from './atomic.js';
-import { CONFIG_FLAGS, type RunConfig, resolveConfig } from './config.js';
+import { PROFILES, type RunConfig, resolveConfig } from './config.js';
+import { configHelp } from './config-fields.js';
 import type { Log } from './data.js';
 import { PAPER_GRID, parseShard, shardRuns } from './grid.js';
 import { writeGridReport } from './report.js';
@@ -37,7 +38,8 @@ Common options
   --patients N         synthetic dataset size (default 1200)
   --steal-lock         take over a run locked by a worker that died on another machine
 
-Config flags (see README): ${CONFIG_FLAGS.map((f) => `--${f}`).join(' ')}
+Config flags (also config-file fields; see README)
+${configHelp({ synthetic: PROFILES.synthetic!, paper: PROFILES.paper! })}
 `;
 
 function defaultBaseDir(): string {
@@ -56,16 +58,7 @@ async function chooseBackend(request: string, log: Log): Promise<string> {
 }
 
 function configFrom(flags: Record<string, string | boolean>, cacheRoot: string): RunConfig {
-  const own = takeFlags(flags, [
-    'profile',
-    'config',
-    'data',
-    'test-csv',
-    'train-csv',
-    'patients',
-    'no-augment',
-  ]);
-  if (own['no-augment']) flags.augment = 'false';
+  const own = takeFlags(flags, ['profile', 'config', 'data', 'test-csv', 'train-csv', 'patients']);
   const file = own.config ? readJson<Record<string, unknown>>(String(own.config)) : undefined;
   const config = resolveConfig({
     ...(own.profile ? { profile: String(own.profile) } : {}),

@@ -1,5 +1,10 @@
-import { resolveVariant } from '@cihmlc/densenet';
+import type { DenseNetPresetName } from '@cihmlc/densenet';
+import type { PenaltyFormula, PenaltyMode, PenaltyType } from '@cihmlc/hbce-loss';
+import type { BackendRequest } from '@cihmlc/runtime';
 import type { LabelSet, UncertaintyPolicy } from '@cihmlc/taxonomy';
+import { CONFIG_FIELDS, ConfigError, FLAGS, parseValue } from './config-fields.js';
+
+export { ConfigError } from './config-fields.js';
 
 /** Where the images and labels come from. */
 export type DataConfig =
@@ -26,13 +31,13 @@ export interface RunConfig {
   labelSet: LabelSet;
   uncertainty: UncertaintyPolicy;
   frontalOnly: boolean;
-  penalty: 'none' | 'fixed' | 'data-driven';
+  penalty: PenaltyType;
   lambda: number;
   beta: number;
   fixedIgnoresLambda: boolean;
-  penaltyFormula: 'complement' | 'ratio';
-  lossMode: 'indicator' | 'differentiable';
-  variant: string;
+  penaltyFormula: PenaltyFormula;
+  lossMode: PenaltyMode;
+  variant: DenseNetPresetName;
   /** Filters of the head's 3×3 convolution (paper: 512) and units of its dense layer (128). */
   headFilters: number;
   denseUnits: number;
@@ -48,7 +53,7 @@ export interface RunConfig {
   earlyStoppingPatience: number;
   augment: boolean;
   seed: number;
-  backend: 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+  backend: BackendRequest;
   /** Stop an epoch after this many batches (0: all); for smoke tests and time-boxed runs. */
   maxBatchesPerEpoch: number;
   mcSamples: number;
@@ -106,43 +111,6 @@ export const PROFILES: Record<string, Omit<RunConfig, 'data'>> = {
   paper: { ...base, profile: 'paper' },
 };
 
-export class ConfigError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`config ${field}: ${message}`);
-    this.name = 'ConfigError';
-  }
-}
-
-const oneOf = <T extends string>(field: string, value: unknown, allowed: readonly T[]): T => {
-  if (!allowed.includes(value as T)) {
-    throw new ConfigError(field, `${JSON.stringify(value)} is not one of ${allowed.join(', ')}`);
-  }
-  return value as T;
-};
-
-const number = (field: string, value: unknown, min: number, max = Infinity): number => {
-  const n = typeof value === 'string' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isFinite(n) || n < min || n > max) {
-    throw new ConfigError(field, `${JSON.stringify(value)} is not a number in [${min}, ${max}]`);
-  }
-  return n;
-};
-
-const integer = (field: string, value: unknown, min: number, max = Infinity): number => {
-  const n = number(field, value, min, max);
-  if (!Number.isInteger(n)) throw new ConfigError(field, `${n} is not an integer`);
-  return n;
-};
-
-const bool = (field: string, value: unknown): boolean => {
-  if (value === true || value === 'true' || value === '1') return true;
-  if (value === false || value === 'false' || value === '0') return false;
-  throw new ConfigError(field, `${JSON.stringify(value)} is not true or false`);
-};
-
 /** Validates a complete config value (e.g. read back from a run directory). */
 export function validateConfig(value: Record<string, unknown>): RunConfig {
   const data = value.data as Record<string, unknown> | undefined;
@@ -153,8 +121,8 @@ export function validateConfig(value: Record<string, unknown>): RunConfig {
     dataConfig = {
       kind: 'synthetic',
       dir: data.dir,
-      patients: integer('data.patients', data.patients, 10),
-      seed: integer('data.seed', data.seed, 0),
+      patients: parseValue({ type: 'integer', min: 10 }, data.patients, 'data.patients') as number,
+      seed: parseValue({ type: 'integer', min: 0 }, data.seed, 'data.seed') as number,
     };
   } else if (data.kind === 'chexpert') {
     for (const f of ['root', 'trainCsv', 'validCsv'] as const) {
@@ -170,47 +138,18 @@ export function validateConfig(value: Record<string, unknown>): RunConfig {
   } else {
     throw new ConfigError('data.kind', `${JSON.stringify(data.kind)} is not synthetic or chexpert`);
   }
-  const config: RunConfig = {
+  const known = new Set<string>(['profile', 'data', ...CONFIG_FIELDS.map((f) => f.field)]);
+  for (const key of Object.keys(value)) {
+    if (!known.has(key)) throw new ConfigError(key, 'unknown config field');
+  }
+  const fields: Record<string, unknown> = {};
+  for (const spec of CONFIG_FIELDS)
+    fields[spec.field] = parseValue(spec, value[spec.field], spec.field);
+  const config = {
     profile: typeof value.profile === 'string' ? value.profile : 'custom',
     data: dataConfig,
-    labelSet: oneOf('labelSet', value.labelSet, ['flat14', 'flat15', 'hierarchical21'] as const),
-    uncertainty: oneOf('uncertainty', value.uncertainty, ['zeros', 'ones', 'ignore'] as const),
-    frontalOnly: bool('frontalOnly', value.frontalOnly),
-    penalty: oneOf('penalty', value.penalty, ['none', 'fixed', 'data-driven'] as const),
-    lambda: number('lambda', value.lambda, 0),
-    beta: number('beta', value.beta, 0),
-    fixedIgnoresLambda: bool('fixedIgnoresLambda', value.fixedIgnoresLambda),
-    penaltyFormula: oneOf('penaltyFormula', value.penaltyFormula, ['complement', 'ratio'] as const),
-    lossMode: oneOf('lossMode', value.lossMode, ['indicator', 'differentiable'] as const),
-    variant: String(value.variant),
-    headFilters: integer('headFilters', value.headFilters, 1),
-    denseUnits: integer('denseUnits', value.denseUnits, 1),
-    batchNormMomentum: number('batchNormMomentum', value.batchNormMomentum, 0, 0.999999),
-    imageSize: integer('imageSize', value.imageSize, 16, 1024),
-    batchSize: integer('batchSize', value.batchSize, 1, 4096),
-    epochs: integer('epochs', value.epochs, 1),
-    learningRate: number('learningRate', value.learningRate, 0),
-    lrFactor: number('lrFactor', value.lrFactor, 0, 1),
-    lrPatience: integer('lrPatience', value.lrPatience, 0),
-    minLearningRate: number('minLearningRate', value.minLearningRate, 0),
-    earlyStoppingPatience: integer('earlyStoppingPatience', value.earlyStoppingPatience, 0),
-    augment: bool('augment', value.augment),
-    seed: integer('seed', value.seed, 0),
-    backend: oneOf('backend', value.backend, [
-      'auto',
-      'tensorflow',
-      'webgpu',
-      'wasm',
-      'cpu',
-    ] as const),
-    maxBatchesPerEpoch: integer('maxBatchesPerEpoch', value.maxBatchesPerEpoch, 0),
-    mcSamples: integer('mcSamples', value.mcSamples, 1),
-  };
-  try {
-    resolveVariant(config.variant as never);
-  } catch (err) {
-    throw new ConfigError('variant', (err as Error).message);
-  }
+    ...fields,
+  } as RunConfig;
   if (config.labelSet !== 'hierarchical21' && config.penalty !== 'none') {
     throw new ConfigError(
       'penalty',
@@ -219,38 +158,6 @@ export function validateConfig(value: Record<string, unknown>): RunConfig {
   }
   return config;
 }
-
-/** Flag names (kebab-case on the command line) → config fields. */
-const FLAG_FIELDS: Record<string, string> = {
-  'label-set': 'labelSet',
-  uncertainty: 'uncertainty',
-  'frontal-only': 'frontalOnly',
-  penalty: 'penalty',
-  lambda: 'lambda',
-  beta: 'beta',
-  'fixed-ignores-lambda': 'fixedIgnoresLambda',
-  'penalty-formula': 'penaltyFormula',
-  'loss-mode': 'lossMode',
-  variant: 'variant',
-  'head-filters': 'headFilters',
-  'dense-units': 'denseUnits',
-  'bn-momentum': 'batchNormMomentum',
-  'image-size': 'imageSize',
-  'batch-size': 'batchSize',
-  epochs: 'epochs',
-  lr: 'learningRate',
-  'lr-factor': 'lrFactor',
-  'lr-patience': 'lrPatience',
-  'min-lr': 'minLearningRate',
-  patience: 'earlyStoppingPatience',
-  augment: 'augment',
-  seed: 'seed',
-  backend: 'backend',
-  'max-batches': 'maxBatchesPerEpoch',
-  'mc-samples': 'mcSamples',
-};
-
-export const CONFIG_FLAGS = Object.keys(FLAG_FIELDS);
 
 /**
  * Builds a run config: profile defaults, then a config file's fields, then command-line flags.
@@ -278,9 +185,9 @@ export function resolveConfig(input: {
     profile: profileName,
   };
   for (const [flag, value] of Object.entries(input.flags ?? {})) {
-    const field = FLAG_FIELDS[flag];
-    if (!field) throw new ConfigError(`--${flag}`, 'unknown option');
-    merged[field] = value;
+    const entry = FLAGS.get(flag);
+    if (!entry) throw new ConfigError(`--${flag}`, 'unknown option');
+    merged[entry.spec.field] = parseValue(entry.spec, entry.fixed ?? value, `--${flag}`);
   }
   if (input.data) {
     merged.data = chexpertLayout(input.data);

@@ -3,6 +3,8 @@ export {
   type HbceLoss,
   type HbceOptions,
   hbceLoss,
+  PENALTY_MODES,
+  PENALTY_TYPES,
   type PenaltyMode,
   type PenaltySurrogate,
   type PenaltyType,
@@ -12,5 +14,6 @@ export {
   dataDrivenPenalties,
   type EdgeStatistics,
   edgeStatistics,
+  PENALTY_FORMULAS,
   type PenaltyFormula,
 } from './penalties.js';

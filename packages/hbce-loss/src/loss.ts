@@ -4,12 +4,16 @@ import * as tf from '@tensorflow/tfjs';
 
 /** `none`: plain BCE (flat baselines); `fixed`: w = λ·β; `data-driven`: w = λ·penalty(edge). */
 export type PenaltyType = 'none' | 'fixed' | 'data-driven';
+/** Every `PenaltyType`, for option parsers and menus. */
+export const PENALTY_TYPES: readonly PenaltyType[] = ['none', 'fixed', 'data-driven'];
 
 /**
  * `indicator` is the paper's loss: the penalty changes the value but has zero gradient.
  * `differentiable` replaces the indicator by a smooth surrogate so the penalty shapes training.
  */
 export type PenaltyMode = 'indicator' | 'differentiable';
+/** Every `PenaltyMode`. */
+export const PENALTY_MODES: readonly PenaltyMode[] = ['indicator', 'differentiable'];
 
 /**
  * Surrogates of 1{p_parent < t and p_child > t} for `differentiable` mode:
@@ -122,7 +126,7 @@ export function hbceLoss(options: HbceOptions): HbceLoss {
   const penalty: PenaltyType =
     options.penalty ??
     (options.penalties ? 'data-driven' : options.taxonomy.edges.length ? 'fixed' : 'none');
-  if (!['none', 'fixed', 'data-driven'].includes(penalty)) {
+  if (!PENALTY_TYPES.includes(penalty)) {
     throw new RangeError(`unknown penalty ${JSON.stringify(penalty)}`);
   }
   const resolved = {
@@ -139,7 +143,7 @@ export function hbceLoss(options: HbceOptions): HbceLoss {
     maskValue: options.maskValue ?? -1,
     checkValues: options.checkValues ?? true,
   } as const;
-  if (!['indicator', 'differentiable'].includes(resolved.mode)) {
+  if (!PENALTY_MODES.includes(resolved.mode)) {
     throw new RangeError(`unknown mode ${JSON.stringify(resolved.mode)}`);
   }
   if (!['sigmoid', 'margin'].includes(resolved.surrogate)) {

@@ -5,6 +5,8 @@ import { edgeIndices, type LabelRows, type Taxonomy, toMatrix } from '@cihmlc/ta
  * paper's reported range (0.814–0.999); `ratio` is Eq. 4 as printed, without the `1 -`.
  */
 export type PenaltyFormula = 'complement' | 'ratio';
+/** Every `PenaltyFormula`. */
+export const PENALTY_FORMULAS: readonly PenaltyFormula[] = ['complement', 'ratio'];
 
 export interface DataDrivenPenaltyOptions {
   /** Laplace smoothing ε (default 1e-6). */
