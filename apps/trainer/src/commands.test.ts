@@ -210,10 +210,10 @@ describe('evaluate, explain and predict on a finished run', () => {
       /does not fit a tiny model with the 14 outputs of label set flat14/,
     );
     await expect(cli(['train', '--variant', 'huge', ...SMALL])).rejects.toThrow(
-      /config variant: DenseNet variant: unknown preset "huge"/,
+      /config --variant: "huge" is not one of densenet121, densenet169, densenet201, tiny, small/,
     );
     await expect(cli(['train', '--lambda', 'x', ...SMALL])).rejects.toThrow(
-      /config lambda: "x" is not a number/,
+      /config --lambda: "x" is not a number/,
     );
   });
 });
