@@ -183,7 +183,16 @@ describe('evaluate, explain and predict on a finished run', () => {
     // Hierarchy-consistent: no child above its parent.
     expect(p.Pneumonia).toBeLessThanOrEqual(p.Consolidation!);
     expect(p.Opacity).toBeLessThanOrEqual(p.Abnormal!);
-    expect(result.images[0].uncertainty.Abnormal.std).toBeGreaterThanOrEqual(0);
+    // MC dropout (10 passes, dropout 0.5 in the head) spreads the outputs: a zero spread on every
+    // label would mean dropout was not active.
+    const u = Object.values(result.images[0].uncertainty) as { mean: number; std: number }[];
+    expect(u).toHaveLength(21);
+    for (const { mean, std } of u) {
+      expect(mean).toBeGreaterThanOrEqual(0);
+      expect(mean).toBeLessThanOrEqual(1);
+      expect(std).toBeLessThanOrEqual(0.5);
+    }
+    expect(u.filter((x) => x.std > 1e-6).length).toBeGreaterThan(10);
   });
 
   it('names the problem for bad input', async () => {
