@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Checks what every public package's tarball and package.json must carry before a release
 // (LICENSE, repository with directory, homepage, bugs, keywords, author, engines equal to the
-// root's, a prepack that builds). `pnpm release:dry-run` runs it before `publish --dry-run`.
+// root's, a prepack that builds) and that every bin answers --version. `pnpm release:dry-run` runs it before `publish --dry-run`.
 // With --publish (`pnpm release`) it also refuses to publish while the repository URL is still the
 // placeholder, a version is 0.0.0 or changesets are pending (`pnpm changeset version` not run).
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +47,19 @@ for (const dir of fs.readdirSync(path.join(root, 'packages')).sort()) {
     fail('no "prepack" script that builds (a fresh clone would pack an empty dist)');
   const urls = [pkg.homepage, pkg.bugs?.url, pkg.repository?.url].join(' ');
   if (urls.includes(PLACEHOLDER_HOST)) placeholders.push(pkg.name);
+  // Every bin answers --version with the package's version (exit 0), from the built dist.
+  for (const [bin, rel] of Object.entries(pkg.bin ?? {})) {
+    const binFile = path.join(pkgDir, rel);
+    if (!fs.existsSync(binFile)) {
+      fail(`bin ${bin}: ${rel} missing (run pnpm build first)`);
+      continue;
+    }
+    const r = spawnSync(process.execPath, [binFile, '--version'], { encoding: 'utf8' });
+    if (r.status !== 0 || r.stdout !== `${pkg.version}\n`)
+      fail(
+        `bin ${bin} --version: exit ${r.status}, printed ${JSON.stringify(r.stdout)}, expected "${pkg.version}\\n"`,
+      );
+  }
   if (publish && pkg.version === '0.0.0') fail('version 0.0.0: run `pnpm changeset version` first');
 }
 
