@@ -10,7 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const work = path.join(root, '.cache', 'readme-check');
+// Under node_modules: ignored by git and biome, and the work files' imports resolve as a user's would.
+const work = path.join(root, 'node_modules', '.cache', 'readme-check');
 
 const workspaceDirs = ['packages', 'apps'].flatMap((group) =>
   fs.existsSync(path.join(root, group))
