@@ -26,6 +26,12 @@ describe.skipIf(process.platform !== 'linux')('captureNativeStderr', () => {
     expect(stderr).toBe('before\nafter\nfd 2 again\n');
   });
 
+  it('restores stderr and passes the captured text on when fn throws', async () => {
+    const { stdout, stderr } = await throughPipe(['throw']);
+    expect(stdout).toBe('caught boom\n');
+    expect(stderr).toBe('native line before the error\nafter\n');
+  });
+
   it('leaves a stderr redirected to a regular file alone (captured: null)', () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cihmlc-stderr-')), 'err.txt');
     const fd = fs.openSync(file, 'w');

@@ -50,10 +50,16 @@ export function captureNativeStderr<T>(fn: () => T): CapturedStderr<T> {
   let result: T;
   try {
     result = fn();
-  } finally {
+  } catch (error) {
     fs.closeSync(2);
     restore(saved);
+    // What was printed may explain the error: pass it on to stderr.
+    process.stderr.write(fs.readFileSync(file, 'utf8'));
+    fs.rmSync(file, { force: true });
+    throw error;
   }
+  fs.closeSync(2);
+  restore(saved);
   const captured = fs.readFileSync(file, 'utf8');
   fs.rmSync(file, { force: true });
   return { result, captured };

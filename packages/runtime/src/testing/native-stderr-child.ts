@@ -1,7 +1,7 @@
 /**
  * Child process for native-stderr.test.ts: writes to file descriptor 2 directly (as native code
  * does) inside captureNativeStderr, then through process.stderr, and prints what was captured.
- * With argument `dawn`: selects the webgpu backend with a logger printing to stdout instead.
+ * With `throw`: fn throws after writing. With `dawn`: selects the webgpu backend with a logger printing to stdout instead.
  */
 import * as fs from 'node:fs';
 import { captureNativeStderr } from '../native-stderr.js';
@@ -17,6 +17,16 @@ if (process.argv[2] === 'dawn') {
   });
   releaseWebGpu();
   process.stdout.write(`${JSON.stringify({ adapterName: selection.adapterName, lines })}\n`);
+} else if (process.argv[2] === 'throw') {
+  try {
+    captureNativeStderr(() => {
+      fs.writeSync(2, 'native line before the error\n');
+      throw new Error('boom');
+    });
+  } catch (error) {
+    process.stdout.write(`caught ${(error as Error).message}\n`);
+  }
+  process.stderr.write('after\n');
 } else {
   process.stderr.write('before\n');
   const { result, captured } = captureNativeStderr(() => {
