@@ -63,6 +63,13 @@ const { hbceLoss } = await import('@cihmlc/hbce-loss');
 const loss = hbceLoss({ taxonomy: chexpertTaxonomy, penalty: 'fixed' });
 const v = loss(tf.zeros([1, 21]), tf.fill([1, 21], 0.5)).dataSync()[0];
 if (!(Math.abs(v - Math.log(2)) < 1e-5)) throw new Error('hbce-loss smoke call gave ' + v);
+// @cihmlc/metrics' README example: the reference predictions ship in the tarball.
+const metrics = await import('@cihmlc/metrics');
+const { readPredictionsFile } = metrics.readPredictionsFile ? metrics : await import('@cihmlc/metrics/node');
+const { fileURLToPath } = await import('node:url');
+const fixture = fileURLToPath(new URL('./fixtures/reference-predictions/test-predictions.csv', import.meta.resolve('@cihmlc/metrics/package.json')));
+const weighted = metrics.evaluate(await readPredictionsFile(fixture)).average.weighted;
+if (weighted?.toFixed(4) !== '0.9034') throw new Error('metrics README example gave weighted AUROC ' + weighted);
 console.log(JSON.stringify(out));
 `;
 const cjs = `

@@ -5,7 +5,8 @@ export default defineConfig({
   entry: ['src/index.ts', 'src/cli.ts', 'src/pool-worker.ts'],
   format: ['esm', 'cjs'],
   dts: { entry: ['src/index.ts'] },
-  sourcemap: true,
+  // No source maps: they would point at src/, which the tarball does not ship (root README, "Releasing").
+  sourcemap: false,
   clean: true,
   // import.meta.url in the CJS build (locating the worker file next to the module).
   shims: true,

@@ -4,7 +4,8 @@ export default defineConfig({
   entry: ['src/index.ts', 'src/cli.ts'],
   format: ['esm', 'cjs'],
   dts: true,
-  sourcemap: true,
+  // No source maps: they would point at src/, which the tarball does not ship (root README, "Releasing").
+  sourcemap: false,
   clean: true,
   target: 'node20',
 });

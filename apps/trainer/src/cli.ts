@@ -1,5 +1,13 @@
 #!/usr/bin/env node
-import { runCli } from './commands.js';
+// Exit codes: 0 done, 1 failure (bad arguments included), 130 second Ctrl-C (apps/trainer README).
+import { version } from '../package.json';
+
+if (process.argv.slice(2).includes('--version')) {
+  process.stdout.write(`${version}\n`);
+  process.exit(0);
+}
+// Loaded after the --version check: it imports TF.js and every package.
+const { runCli } = await import('./commands.js');
 
 // First Ctrl-C: stop after the current batch (the last finished epoch stays checkpointed, and
 // the same command resumes from it). Second Ctrl-C: exit at once.

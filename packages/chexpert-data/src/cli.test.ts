@@ -138,4 +138,43 @@ describe('cihmlc-data CLI', () => {
     expect(policy.code).toBe(2);
     expect(policy.stderr).toContain('--policy: expected one of zeros, ones, ignore');
   });
+
+  it('stats and prepare fail (exit 1, root and CSV named) for a missing root or no images', async () => {
+    const csv = join(out, 'valid.csv');
+    const noRoot = join(out, 'no-such-root');
+    for (const command of ['stats', 'prepare']) {
+      const extra = command === 'prepare' ? ['--cache', join(out, 'never-written')] : [];
+      const r = await cli([command, '--root', noRoot, '--csv', csv, ...extra]);
+      expect(r.code, command).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(`--root ${noRoot}: no such directory`);
+      expect(r.stderr).toContain(csv);
+    }
+    expect(existsSync(join(out, 'never-written'))).toBe(false);
+
+    // A root that exists but holds none of the CSV's images (the default --missing skip).
+    const emptyRoot = tempDir();
+    const csvRows = readFileSync(csv, 'utf8').trim().split('\n').length - 1;
+    const none = await cli(['stats', '--root', emptyRoot, '--csv', csv]);
+    expect(none.code).toBe(1);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toContain(`${csv}: no images found under --root ${emptyRoot}`);
+    expect(none.stderr).toContain(`(${csvRows} row(s) read`);
+
+    // Filters that keep nothing: also zero images.
+    const filtered = await cli(['stats', '--root', out, '--csv', csv, '--sex', 'Nobody']);
+    expect(filtered.code).toBe(1);
+    expect(filtered.stderr).toContain(`${csv}: no images found under --root ${out}`);
+  });
+
+  it('--version prints the package.json version (ESM and CJS builds), exit 0', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    for (const format of ['js', 'cjs'] as const) {
+      const r = await cli(['--version'], format);
+      expect(r).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+    }
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('exit codes: 0 ok, 1 failure');
+  });
 });

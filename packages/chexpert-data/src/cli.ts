@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /**
  * cihmlc-data: generate the synthetic dataset, print label statistics, prepare a cache.
- * Every failure prints one clear line to stderr and exits non-zero (2 for usage errors).
+ * Every failure prints one clear line to stderr and exits non-zero: 1 for a failure (bad or
+ * missing input, no images found), 2 for usage errors.
  */
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -11,6 +13,7 @@ import {
   UNCERTAINTY_POLICIES,
   type UncertaintyPolicy,
 } from '@cihmlc/taxonomy';
+import { version } from '../package.json';
 import { prepareCache } from './cache.js';
 import { type Dataset, labelStatistics, loadDataset } from './dataset.js';
 import { generateSyntheticDataset } from './synthetic/generate.js';
@@ -30,7 +33,12 @@ dataset options:
   --label-set flat14|flat15|hierarchical21 (default hierarchical21)
   --skip-bad-rows       skip and count malformed rows instead of stopping
   --missing skip|fatal  missing image files (default skip, reported)
-A split is named after its CSV file (train.csv → train) unless given as NAME=FILE.`;
+A split is named after its CSV file (train.csv → train) unless given as NAME=FILE.
+A --root that is not a directory, or a split with no images found, is an error.
+
+  cihmlc-data --version | --help
+
+exit codes: 0 ok, 1 failure (bad or missing input, no images found), 2 usage error`;
 
 class UsageError extends Error {}
 
@@ -54,6 +62,7 @@ const OPTIONS = {
   'skip-bad-rows': { type: 'boolean' },
   missing: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
 } as const;
 
 type Values = ReturnType<
@@ -94,6 +103,12 @@ async function loadSplits(values: Values): Promise<Record<string, Dataset>> {
   const roots = values.root ?? [];
   if (roots.length === 0) throw new UsageError('--root is required');
   if (!values.csv || values.csv.length === 0) throw new UsageError('--csv is required');
+  for (const root of roots) {
+    if (!isDirectory(root))
+      throw new Error(
+        `--root ${root}: no such directory (images of ${values.csv.join(', ')} are looked up under it)`,
+      );
+  }
   const policy = oneOf<UncertaintyPolicy>('policy', values.policy, UNCERTAINTY_POLICIES, 'zeros');
   const blank = oneOf('blank', values.blank, ['zero', 'ignore'] as const, 'zero');
   const labelSet = oneOf<LabelSet>('label-set', values['label-set'], LABEL_SETS, 'hierarchical21');
@@ -131,9 +146,25 @@ async function loadSplits(values: Values): Promise<Record<string, Dataset>> {
           '\n',
       );
     }
+    if (ds.paths.length === 0) {
+      throw new Error(
+        `${file}: no images found under --root ${roots.join(', ')} (${r.rowsRead} row(s) read, ` +
+          `${r.filteredOut} filtered out, ${r.missingImages} missing image(s), ${r.badRows} bad row(s)` +
+          (r.missingExamples.length ? `; first missing: ${r.missingExamples[0]}` : '') +
+          ')',
+      );
+    }
     splits[name] = ds;
   }
   return splits;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function statsTable(splits: Record<string, Dataset>): string {
@@ -170,6 +201,10 @@ async function main(argv: string[]): Promise<void> {
     throw new UsageError((err as Error).message);
   }
   const { values, positionals } = parsed;
+  if (values.version) {
+    process.stdout.write(`${version}\n`);
+    return;
+  }
   const command = positionals[0];
   if (values.help || command === undefined || command === 'help') {
     process.stdout.write(`${USAGE}\n`);

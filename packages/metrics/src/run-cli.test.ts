@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -173,5 +174,13 @@ describe('cihmlc-metrics', () => {
     const help = await cli('--help');
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('cihmlc-metrics PREDICTIONS.csv');
+    expect(help.stdout).toContain('Exit codes: 0 ok, 1 bad input');
+  });
+
+  it('--version prints the package.json version and exits 0', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    expect(pkg.version).toMatch(/^\d+\.\d+\.\d+/);
+    const r = await cli('--version');
+    expect(r).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
   });
 });

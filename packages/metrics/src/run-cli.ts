@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
+import { version } from '../package.json';
 import { bootstrapAuroc } from './bootstrap.js';
 import { evaluate, summarize } from './evaluate.js';
 import { patientIdsFromPaths } from './patients.js';
@@ -27,6 +28,9 @@ Options:
                    paths name them, e.g. .../patient64741/...), in the text and the report
   --seed S         seed of the bootstrap (default 2408)
   -h, --help       this help
+  --version        print the version
+
+Exit codes: 0 ok, 1 bad input (the message names file, line and column), 2 wrong arguments.
 `;
 
 export interface CliIo {
@@ -115,10 +119,15 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
         bootstrap: { type: 'string' },
         seed: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', default: false },
       },
     });
     if (values.help) {
       io.stdout(USAGE);
+      return 0;
+    }
+    if (values.version) {
+      io.stdout(`${version}\n`);
       return 0;
     }
     const pair = values.labels !== undefined || values.scores !== undefined;

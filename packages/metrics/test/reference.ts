@@ -1,35 +1,21 @@
 /**
  * Test support: the sklearn reference numbers (generated once by make_sklearn_reference.py) and
- * the location of the shared reference predictions file.
+ * the location of the reference predictions file.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** The repository root: test/ → packages/metrics → packages → root. */
-export const repoRoot = resolve(here, '../../..');
-
-const RELATIVE = 'fixtures/reference-predictions/test-predictions.csv';
 
 /**
- * The reference predictions file: `$CIHMLC_SHARED/…`, else `../shared/…` beside the repository
- * (CI), else /work/shared/…. A missing file fails the tests loudly instead of skipping them.
+ * The reference predictions file, inside this package (fixtures/reference-predictions/, shipped
+ * in the tarball; MIT, see its LICENSE and README). A missing file fails the tests loudly.
  */
 function findReferencePredictions(): string {
-  const candidates = [
-    ...(process.env.CIHMLC_SHARED ? [resolve(process.env.CIHMLC_SHARED, RELATIVE)] : []),
-    resolve(repoRoot, '../shared', RELATIVE),
-    resolve('/work/shared', RELATIVE),
-  ];
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) {
-    throw new Error(
-      `reference predictions not found; looked at:\n  ${candidates.join('\n  ')}\n` +
-        'set CIHMLC_SHARED to the shared/ directory',
-    );
-  }
-  return found;
+  const file = resolve(here, '../fixtures/reference-predictions/test-predictions.csv');
+  if (!existsSync(file)) throw new Error(`reference predictions not found at ${file}`);
+  return file;
 }
 
 export const REFERENCE_PREDICTIONS = findReferencePredictions();

@@ -86,14 +86,14 @@ async function initialise(
     }
     case 'webgpu': {
       if (auto && !options.allowSoftwareWebGpu) {
-        const probe = await probeWebGpuAdapter(load, options.webgpu);
+        const probe = await probeWebGpuAdapter(load, options.webgpu, options.log);
         if (probe.isSoftware) {
           throw new Error(
             `adapter '${probe.adapterName}' is a CPU implementation of Vulkan, slower than wasm (pass allowSoftwareWebGpu to use it)`,
           );
         }
       }
-      const adapter = await initWebGpuBackend(load, options.webgpu);
+      const adapter = await initWebGpuBackend(load, options.webgpu, options.log);
       return { detail: `adapter '${adapter.adapterName}'`, adapterName: adapter.adapterName };
     }
     case 'wasm': {

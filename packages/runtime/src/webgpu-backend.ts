@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { activateBackend } from './activate-backend.js';
 import { errorMessage, type ModuleLoader, resolvePackageFile } from './module-loader.js';
+import { captureNativeStderr } from './native-stderr.js';
 import { installBindGroupCache } from './webgpu-bind-group-cache.js';
 
 export interface WebGpuAdapterDescription {
@@ -24,6 +25,12 @@ export interface WebGpuOptions {
    * backend creates one per dispatch, a large share of a training step's host time.
    */
   bindGroupCache?: boolean;
+  /**
+   * Send what Dawn prints natively on stderr while it creates the adapter (e.g. "Warning:
+   * maxDynamicUniformBuffersPerPipelineLayout artificially reduced …") to the `log` function
+   * instead (default true; Linux with stderr on a terminal or pipe; captureNativeStderr).
+   */
+  captureDawnLog?: boolean;
 }
 
 interface DawnModule {
@@ -96,13 +103,34 @@ function installNavigatorGpu(load: ModuleLoader, options: WebGpuOptions): GpuLik
   return gpu;
 }
 
-/** Asks Dawn for the adapter TF.js will get, without initialising TF.js. */
+/**
+ * Asks Dawn for the adapter TF.js will get, without initialising TF.js. Dawn prints its
+ * start-up warnings natively to stderr when it first enumerates adapters (during this call):
+ * they are captured and passed to `log`, one call per line prefixed `webgpu: Dawn: `, unless
+ * `options.captureDawnLog` is false or capture is impossible here (then they go to stderr).
+ */
 export async function probeWebGpuAdapter(
   load: ModuleLoader,
   options: WebGpuOptions = {},
+  log?: (line: string) => void,
 ): Promise<WebGpuAdapterDescription> {
   const gpu = installNavigatorGpu(load, options);
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  const request = () => gpu.requestAdapter({ powerPreference: 'high-performance' });
+  let pending: Promise<AdapterLike | null>;
+  if (options.captureDawnLog === false) {
+    pending = request();
+  } else {
+    const { result, captured } = captureNativeStderr(request);
+    pending = result;
+    if (captured) {
+      for (const line of captured.split('\n')) {
+        if (!line.trim()) continue;
+        if (log) log(`webgpu: Dawn: ${line}`);
+        else process.stderr.write(`${line}\n`);
+      }
+    }
+  }
+  const adapter = await pending;
   if (!adapter) {
     throw new Error(
       'Dawn found no WebGPU adapter (no Vulkan driver: install the GPU vendor driver, or Mesa >= 25 lavapipe for CPU)',
@@ -125,8 +153,9 @@ export async function probeWebGpuAdapter(
 export async function initWebGpuBackend(
   load: ModuleLoader,
   options: WebGpuOptions = {},
+  log?: (line: string) => void,
 ): Promise<WebGpuAdapterDescription> {
-  const adapter = await probeWebGpuAdapter(load, options);
+  const adapter = await probeWebGpuAdapter(load, options, log);
   try {
     load('@tensorflow/tfjs-backend-webgpu');
   } catch (error) {
