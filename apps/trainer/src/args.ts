@@ -15,6 +15,7 @@ const BOOLEAN_FLAGS = new Set([
   'frontal-only',
   'fixed-ignores-lambda',
   'no-augment',
+  'keras',
 ]);
 
 export function parseArgs(argv: string[]): ParsedArgs {
