@@ -3,7 +3,7 @@
  *
  * Reads the three layouts Keras users have:
  * - Keras 3 `.weights.h5` (`model.save_weights`): `layers/<key>/vars/0…n`, where `<key>` is the
- *   layer's class in snake case with a counter (`conv2d_12`) and, since Keras 3.?, the group
+ *   layer's class in snake case with a counter (`conv2d_12`) and, in recent releases (3.15 does), the group
  *   `vars` carries the layer's name as attribute `name`. Nested models add `layers/<key>/layers/…`.
  * - Keras 3 `.keras` (`model.save`): a zip holding `config.json`, `metadata.json` and
  *   `model.weights.h5` in the layout above.
