@@ -13,6 +13,7 @@ const BOOLEAN_FLAGS = new Set([
   'json',
   'consistent',
   'steal-lock',
+  'keras',
   ...BOOLEAN_CONFIG_FLAGS,
 ]);
 

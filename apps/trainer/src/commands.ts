@@ -7,6 +7,7 @@ import { PROFILES, type RunConfig, resolveConfig } from './config.js';
 import { configHelp } from './config-fields.js';
 import type { Log } from './data.js';
 import { PAPER_GRID, parseShard, shardRuns } from './grid.js';
+import { exportKerasCommand, importKerasCommand } from './keras-commands.js';
 import { writeGridReport } from './report.js';
 import { type RunSummary, runOne } from './run.js';
 import { evaluateCommand, explainCommand, predictCommand } from './use-model.js';
@@ -24,6 +25,9 @@ Commands
   evaluate    a run's checkpoint on a split: --run DIR [--checkpoint best-loss|best-auroc|DIR] [--split test|valid]
   explain     Grad-CAM grid and MC-dropout mean±std: --run DIR IMAGE...
   predict     images → JSON probabilities with uncertainty: --run DIR IMAGE... [--consistent]
+  import-keras  a run folder from a Keras DenseNet classifier: FILE.keras --out RUN (a .weights.h5
+              or Keras 2 .h5 also needs --variant, --image-size, --label-set)
+  export      a run's checkpoint as Keras 3 weights: --keras --run DIR --out FILE.weights.h5
 
 Common options
   --out DIR            run directory (train, default job) or grid directory (grid, report)
@@ -200,6 +204,32 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
           images: positional,
           consistent: Boolean(common.consistent),
         });
+      return;
+    }
+    case 'import-keras': {
+      if (positional.length !== 1)
+        throw new Error('import-keras needs one FILE (.keras, .weights.h5 or .h5)');
+      if (!common.out) throw new Error('import-keras needs --out RUN (the run folder to create)');
+      await importKerasCommand({
+        file: path.resolve(baseDir(), positional[0]!),
+        out: path.resolve(baseDir(), String(common.out)),
+        flags,
+        configFrom: (f) => configFrom(f, cacheRoot),
+        log,
+      });
+      return;
+    }
+    case 'export': {
+      if (!takeFlags(flags, ['keras']).keras)
+        throw new Error('export needs --keras (the format to write)');
+      if (!common.run || !common.out)
+        throw new Error('export --keras needs --run DIR and --out FILE.weights.h5');
+      await exportKerasCommand({
+        runDir: path.resolve(baseDir(), String(common.run)),
+        out: path.resolve(baseDir(), String(common.out)),
+        checkpoint: String(common.checkpoint ?? 'best-loss'),
+        log,
+      });
       return;
     }
     default:

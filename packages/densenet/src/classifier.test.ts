@@ -30,13 +30,13 @@ describe('createClassifier', () => {
       useBias: true,
     });
     expect(model.getLayer('top_bn').getClassName()).toBe('BatchNormalization');
-    expect(model.getLayer('top_avg_pool').getClassName()).toBe('GlobalAveragePooling2D');
+    expect(model.getLayer('top_gap2d').getClassName()).toBe('GlobalAveragePooling2D');
     expect(model.getLayer('top_dense').getConfig()).toMatchObject({
       units: 128,
       activation: 'relu',
     });
     expect(model.getLayer('top_dropout').getConfig()).toMatchObject({ rate: 0.5 });
-    expect(model.getLayer('predictions').getConfig()).toMatchObject({
+    expect(model.getLayer('top_pred').getConfig()).toMatchObject({
       units: 21,
       activation: 'sigmoid',
     });
@@ -106,7 +106,7 @@ describe('createClassifier', () => {
         seed,
       });
       const conv = model.getLayer('top_conv2d').getWeights()[0]!;
-      const dense = model.getLayer('predictions').getWeights()[0]!;
+      const dense = model.getLayer('top_pred').getWeights()[0]!;
       const out = { conv: Array.from(conv.dataSync()), dense: Array.from(dense.dataSync()) };
       model.dispose();
       return out;

@@ -7,20 +7,10 @@ import {
   validateInputShape,
 } from './densenet.js';
 import { fusedBatchNormalization } from './fused-batch-normalization.js';
+import { GRADCAM_LAYER_NAME, HEAD_LAYER_NAMES } from './layer-names.js';
 import { type DenseNetVariant, kerasModelName, resolveVariant } from './variants.js';
 
-/** Name of the head's 3×3 convolution: the last spatial layer, the Grad-CAM target. */
-export const GRADCAM_LAYER_NAME = 'top_conv2d';
-
-/** Names of the head's layers, in order. */
-export const HEAD_LAYER_NAMES = {
-  conv: GRADCAM_LAYER_NAME,
-  batchNorm: 'top_bn',
-  pool: 'top_avg_pool',
-  dense: 'top_dense',
-  dropout: 'top_dropout',
-  predictions: 'predictions',
-} as const;
+export { GRADCAM_LAYER_NAME, HEAD_LAYER_NAMES };
 
 export interface ClassifierOptions {
   variant: DenseNetVariant;
@@ -52,7 +42,8 @@ function assertPositiveInteger(value: number, field: string): void {
 
 /**
  * DenseNet backbone plus the paper's head: Conv2D 3×3 same ReLU (`top_conv2d`), BatchNormalization,
- * GlobalAveragePooling2D, Dense ReLU, Dropout, Dense sigmoid (`predictions`). One flat model, so the
+ * GlobalAveragePooling2D (`top_gap2d`), Dense ReLU, Dropout, Dense sigmoid (`top_pred`): the authors'
+ * Keras layer names. One flat model, so the
  * backbone's weights keep their Keras names and `top_conv2d` is directly reachable.
  */
 export function createClassifier(options: ClassifierOptions): tf.LayersModel {

@@ -28,6 +28,27 @@ export {
   FusedBatchNormalization,
   fusedBatchNormalization,
 } from './fused-batch-normalization.js';
+export {
+  type KerasClassifierArchitecture,
+  kerasClassifierArchitecture,
+} from './keras-model-config.js';
+export {
+  encodeKerasWeights,
+  type KerasArchive,
+  type KerasWeightsLayout,
+  kerasLayerKeys,
+  type LoadKerasWeightsOptions,
+  type LoadKerasWeightsReport,
+  loadKerasWeights,
+  readKerasArchive,
+} from './keras-weights.js';
+// Node-only (node:fs): Keras weight files on disk. Belong under the ./node subpath (issue 15).
+export {
+  loadKerasWeightsFile,
+  readKerasArchiveFile,
+  saveKerasWeights,
+} from './keras-weights-files.js';
+export { LEGACY_HEAD_LAYER_NAMES, layerNameAliases } from './layer-names.js';
 export { type LoadModelOptions, loadModel, saveModel } from './model-files.js';
 export { movingAverageUpdate } from './moving-average.js';
 export { countParams, type ParamCounts } from './params.js';
@@ -37,8 +58,10 @@ export {
   type DenseNetConfig,
   type DenseNetPresetName,
   type DenseNetVariant,
+  type DenseNetVariantSpec,
   kerasModelName,
   resolveVariant,
+  variantName,
 } from './variants.js';
 export {
   type LoadWeightsOptions,

@@ -4,6 +4,7 @@ import {
   DENSENET_PRESETS,
   kerasModelName,
   resolveVariant,
+  variantName,
 } from './variants.js';
 
 describe('resolveVariant', () => {
@@ -49,6 +50,23 @@ describe('resolveVariant', () => {
     expect(kerasModelName(resolveVariant('densenet169'))).toBe('densenet169');
     expect(kerasModelName({ blocks: [6, 12, 24, 16], growthRate: 12, initialFilters: 64 })).toBe(
       'densenet',
+    );
+  });
+
+  it('writes a custom configuration as a spec string that resolves back, presets by name', () => {
+    const custom = { blocks: [1, 1, 1, 1], growthRate: 8, initialFilters: 16 };
+    const spec = variantName(custom);
+    expect(spec).toBe('blocks=1-1-1-1,growthRate=8,initialFilters=16');
+    expect(resolveVariant(spec)).toEqual(custom);
+    expect(variantName({ blocks: [6, 12, 24, 16], growthRate: 32, initialFilters: 64 })).toBe(
+      'densenet121',
+    );
+    expect(variantName('tiny')).toBe('tiny');
+    expect(() => resolveVariant('blocks=1-x,growthRate=8,initialFilters=16' as never)).toThrow(
+      /is not of the form blocks=/,
+    );
+    expect(() => resolveVariant('blocks=1-0,growthRate=8,initialFilters=16')).toThrow(
+      /blocks\[1\]/,
     );
   });
 });

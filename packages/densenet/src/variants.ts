@@ -29,8 +29,14 @@ export const DENSENET_PRESETS = {
 
 export type DenseNetPresetName = keyof typeof DENSENET_PRESETS;
 
-/** A preset's name or a custom configuration. */
-export type DenseNetVariant = DenseNetPresetName | DenseNetConfig;
+/**
+ * A custom configuration written as one string, for places that hold a variant as text (a run's
+ * config.json, a command-line flag): `blocks=1-1-1-1,growthRate=8,initialFilters=16`.
+ */
+export type DenseNetVariantSpec = `blocks=${string}`;
+
+/** A preset's name, a custom configuration, or a custom configuration's spec string. */
+export type DenseNetVariant = DenseNetPresetName | DenseNetConfig | DenseNetVariantSpec;
 
 export const DENSENET_PRESET_NAMES = Object.keys(DENSENET_PRESETS) as DenseNetPresetName[];
 
@@ -46,6 +52,9 @@ function assertPositiveInteger(value: unknown, field: string): asserts value is 
 
 /** Turns a preset name or custom configuration into a validated configuration. */
 export function resolveVariant(variant: DenseNetVariant): DenseNetConfig {
+  if (typeof variant === 'string' && variant.startsWith('blocks=')) {
+    return resolveVariant(parseVariantSpec(variant));
+  }
   if (typeof variant === 'string') {
     if (!isPresetName(variant)) {
       throw new Error(
@@ -88,4 +97,40 @@ export function kerasModelName(config: DenseNetConfig): string {
     }
   }
   return 'densenet';
+}
+
+const SPEC_PATTERN = /^blocks=(\d+(?:-\d+)*),growthRate=(\d+),initialFilters=(\d+)$/;
+
+function parseVariantSpec(spec: string): DenseNetConfig {
+  const match = SPEC_PATTERN.exec(spec);
+  if (!match) {
+    throw new Error(
+      `DenseNet variant: "${spec}" is not of the form blocks=6-12-24-16,growthRate=32,initialFilters=64`,
+    );
+  }
+  return {
+    blocks: match[1]!.split('-').map(Number),
+    growthRate: Number(match[2]),
+    initialFilters: Number(match[3]),
+  };
+}
+
+/**
+ * A variant as text: the preset's name when the configuration is a preset's, else its spec string
+ * (`blocks=1-1-1-1,growthRate=8,initialFilters=16`), which resolveVariant reads back.
+ */
+export function variantName(variant: DenseNetVariant): DenseNetPresetName | DenseNetVariantSpec {
+  const config = resolveVariant(variant);
+  for (const name of DENSENET_PRESET_NAMES) {
+    const preset: DenseNetConfig = DENSENET_PRESETS[name];
+    if (
+      preset.growthRate === config.growthRate &&
+      preset.initialFilters === config.initialFilters &&
+      preset.blocks.length === config.blocks.length &&
+      preset.blocks.every((count, i) => count === config.blocks[i])
+    ) {
+      return name;
+    }
+  }
+  return `blocks=${config.blocks.join('-')},growthRate=${config.growthRate},initialFilters=${config.initialFilters}`;
 }

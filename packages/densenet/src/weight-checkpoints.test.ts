@@ -138,7 +138,7 @@ describe('saveWeights / loadWeights', () => {
     const target = classifier(4, 5);
     const before = weightValues(target);
     await expect(loadWeights(target, dir)).rejects.toThrow(
-      /weights\.json: weight "predictions\/kernel" has shape \[8, 4\] but model weight "predictions\/kernel" needs \[8, 5\]/,
+      /weights\.json: weight "top_pred\/kernel" has shape \[8, 4\] but model weight "top_pred\/kernel" needs \[8, 5\]/,
     );
     expect(weightValues(target)).toEqual(before);
     source.dispose();
@@ -157,9 +157,7 @@ describe('saveWeights / loadWeights', () => {
     const report = await loadWeights(model, dir, { strict: false });
     expect(report.loaded.length).toBe(backbone.weights.length);
     expect(report.missing.length).toBe(10);
-    expect(report.missing.every((n) => n.startsWith('top_') || n.startsWith('predictions/'))).toBe(
-      true,
-    );
+    expect(report.missing.every((n) => n.startsWith('top_'))).toBe(true);
     expect(Array.from(model.getLayer('conv1/conv').getWeights()[0]!.dataSync())).toEqual(
       Array.from(backbone.getLayer('conv1/conv').getWeights()[0]!.dataSync()),
     );
@@ -252,10 +250,30 @@ describe('loadWeights from tensorflowjs_converter output', () => {
     model.dispose();
   });
 
+  it('loads a checkpoint with the head names of earlier versions (top_avg_pool, predictions) strictly', async () => {
+    const model = classifier(12);
+    const entries = patternEntries(model.weights, (name) =>
+      name.replace(/^top_pred\//, 'predictions/'),
+    );
+    expect(entries.map((e) => e.name)).toEqual(
+      expect.arrayContaining(['predictions/kernel', 'predictions/bias']),
+    );
+    expect(entries.some((e) => e.name.startsWith('top_pred/'))).toBe(false);
+    const dir = path.join(root, 'legacy-head-names');
+    await writeConverterStyle(dir, entries);
+    const report = await loadWeights(model, dir);
+    expect(report.missing).toEqual([]);
+    expect(report.unused).toEqual([]);
+    const kernel = model.getLayer('top_pred').getWeights()[0]!;
+    const index = model.weights.findIndex((w) => w.originalName === 'top_pred/kernel');
+    expect(kernel.dataSync()[0]).toBeCloseTo(index + 1, 5);
+    model.dispose();
+  });
+
   it('loads a backbone nested under its model name next to unscoped head weights', async () => {
     const model = classifier(11);
     const entries = patternEntries(model.weights, (name) =>
-      name.startsWith('top_') || name.startsWith('predictions/') ? name : `densenet121/${name}`,
+      name.startsWith('top_') ? name : `densenet121/${name}`,
     );
     expect(entries[0]!.name).toBe('densenet121/conv1/conv/kernel');
     const dir = path.join(root, 'converter-nested');

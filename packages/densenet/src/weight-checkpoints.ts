@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { MODEL_JSON } from './file-system-handler.js';
+import { weightNameAliases } from './layer-names.js';
 import {
   DEFAULT_SHARD_BYTES,
   findManifestFile,
@@ -57,12 +58,13 @@ export async function saveWeights(
   );
 }
 
-/** Keras 3 names layers conv1_conv where tf.keras 2 used conv1/conv: accept both spellings. */
+/**
+ * Keras 3 names layers conv1_conv where tf.keras 2 used conv1/conv, and the head's pooling and
+ * output layers were top_avg_pool and predictions before they took the authors' names: accept
+ * every spelling.
+ */
 function kerasAliases(weightName: string): string[] {
-  const slash = weightName.lastIndexOf('/');
-  if (slash < 0) return [weightName];
-  const underscored = `${weightName.slice(0, slash).replaceAll('/', '_')}${weightName.slice(slash)}`;
-  return underscored === weightName ? [weightName] : [weightName, underscored];
+  return weightNameAliases(weightName);
 }
 
 /** tensorflowjs_converter may append a variable suffix (`:0`) to weight names. */

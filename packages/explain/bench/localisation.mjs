@@ -60,7 +60,7 @@ function patches3x3(features) {
   });
 }
 
-const HEAD_AFTER_CONV = ['top_bn', 'top_avg_pool', 'top_dense', 'top_dropout', 'predictions'];
+const HEAD_AFTER_CONV = ['top_bn', 'top_gap2d', 'top_dense', 'top_dropout', 'top_pred'];
 
 /** Trains the classifier's head on frozen backbone features (see the file comment). */
 export async function trainHead(

@@ -1,0 +1,220 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  createClassifier,
+  type KerasClassifierArchitecture,
+  kerasClassifierArchitecture,
+  loadKerasWeightsFile,
+  loadWeights,
+  readKerasArchiveFile,
+  resolveVariant,
+  saveKerasWeights,
+  saveWeights,
+  variantName,
+} from '@cihmlc/densenet';
+import { chexpertTaxonomy, type LabelSet, taxonomyForLabelSet } from '@cihmlc/taxonomy';
+import type * as tf from '@tensorflow/tfjs';
+import { readJson, writeJsonAtomic } from './atomic.js';
+import type { RunConfig } from './config.js';
+import type { Log } from './data.js';
+import { openRunDir, runPaths } from './run-dir.js';
+
+/** The label sets by output count: a Keras model's width tells which one it was trained on. */
+const LABEL_SETS: readonly LabelSet[] = ['flat14', 'flat15', 'hierarchical21'];
+
+function outputLabels(labelSet: LabelSet): string[] {
+  return taxonomyForLabelSet(chexpertTaxonomy, labelSet).outputLabels.slice();
+}
+
+function labelSetFor(numOutputs: number, requested: string | undefined, file: string): LabelSet {
+  const matching = LABEL_SETS.filter((s) => outputLabels(s).length === numOutputs);
+  if (requested !== undefined) {
+    const set = requested as LabelSet;
+    if (!LABEL_SETS.includes(set)) {
+      throw new Error(`--label-set ${requested}: expected one of ${LABEL_SETS.join(', ')}`);
+    }
+    if (outputLabels(set).length !== numOutputs) {
+      throw new Error(
+        `${file} has ${numOutputs} outputs but label set ${set} has ${outputLabels(set).length}`,
+      );
+    }
+    return set;
+  }
+  if (matching.length === 0) {
+    throw new Error(
+      `${file} has ${numOutputs} outputs; the label sets have ${LABEL_SETS.map((s) => `${s}: ${outputLabels(s).length}`).join(', ')}`,
+    );
+  }
+  return matching[0]!;
+}
+
+function buildClassifier(config: RunConfig, numOutputs: number): tf.LayersModel {
+  return createClassifier({
+    variant: config.variant as never,
+    inputShape: [config.imageSize, config.imageSize, 3],
+    numOutputs,
+    headFilters: config.headFilters,
+    denseUnits: config.denseUnits,
+    batchNormMomentum: config.batchNormMomentum,
+    seed: config.seed,
+  });
+}
+
+function sha256(file: string): string {
+  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+/** What a Keras file says about its architecture, or what the flags say for a weights-only file. */
+async function architectureOf(
+  file: string,
+): Promise<{ arch: KerasClassifierArchitecture | null; metadata: unknown }> {
+  const head = Buffer.alloc(4);
+  const fd = fs.openSync(file, 'r');
+  try {
+    fs.readSync(fd, head, 0, 4, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (head.readUInt32LE(0) !== 0x04034b50) return { arch: null, metadata: null };
+  const archive = await readKerasArchiveFile(file);
+  return {
+    arch: kerasClassifierArchitecture(archive.config, `${file}: config.json`),
+    metadata: archive.metadata,
+  };
+}
+
+export interface ImportKerasOptions {
+  file: string;
+  out: string;
+  /** The flags left after the dispatcher took its own (config flags, --data, --profile …). */
+  flags: Record<string, string | boolean>;
+  /** The dispatcher's config resolution (profile, --config, flags, --data, synthetic data). */
+  configFrom: (flags: Record<string, string | boolean>) => RunConfig;
+  log: Log;
+}
+
+/**
+ * `import-keras FILE --out RUN`: a run folder (config.json, checkpoints/best-loss and best-auroc)
+ * from a Keras DenseNet classifier with the paper's head, so that evaluate, explain and predict
+ * work on it. A `.keras` file describes its architecture; a `.weights.h5` / `.h5` needs
+ * --variant, --image-size, --head-filters, --dense-units and --label-set (or the profile's).
+ */
+export async function importKerasCommand(opts: ImportKerasOptions): Promise<void> {
+  const { file, out, log } = opts;
+  if (!fs.existsSync(file)) throw new Error(`${file}: no such file`);
+  const flags = { ...opts.flags };
+  const { arch, metadata } = await architectureOf(file);
+  const requestedLabelSet =
+    flags['label-set'] === undefined ? undefined : String(flags['label-set']);
+  if (arch) {
+    const given = (name: string, value: string | number) => {
+      if (flags[name] !== undefined && String(flags[name]) !== String(value)) {
+        throw new Error(`--${name} ${String(flags[name])} contradicts ${file}, which has ${value}`);
+      }
+      flags[name] = String(value);
+    };
+    if (arch.inputShape) {
+      const [h, w, c] = arch.inputShape;
+      if (h !== w)
+        throw new Error(`${file} takes ${h}×${w} images; the trainer uses square images`);
+      if (c !== 3) throw new Error(`${file} takes ${c}-channel images; the trainer feeds RGB`);
+      given('image-size', h);
+    } else if (flags['image-size'] === undefined) {
+      throw new Error(`${file} takes any image size: pass --image-size`);
+    }
+    given('variant', variantName(arch.variant));
+    given('head-filters', arch.headFilters);
+    given('dense-units', arch.denseUnits);
+    flags['label-set'] = labelSetFor(arch.numOutputs, requestedLabelSet, file);
+    if (arch.dropoutRate !== 0.5) {
+      log(
+        `note: ${file} has dropout rate ${arch.dropoutRate}; the run's model uses 0.5 (MC dropout spreads differ)`,
+      );
+    }
+  } else {
+    for (const name of ['variant', 'image-size', 'label-set']) {
+      if (flags[name] === undefined) {
+        throw new Error(
+          `${file} is a weights-only file: pass --variant, --image-size and --label-set (and --head-filters/--dense-units unless the profile's)`,
+        );
+      }
+    }
+  }
+  const labelSet = String(flags['label-set']);
+  if (labelSet !== 'hierarchical21' && flags.penalty === undefined) flags.penalty = 'none';
+  if (flags.profile === undefined) flags.profile = 'paper';
+  const config = opts.configFrom(flags);
+  resolveVariant(config.variant as never);
+  const labels = outputLabels(config.labelSet);
+
+  const model = buildClassifier(config, labels.length);
+  try {
+    const report = await loadKerasWeightsFile(model, file);
+    const paths = openRunDir(out, config);
+    await saveWeights(model, paths.bestLoss);
+    await saveWeights(model, paths.bestAuroc);
+    writeJsonAtomic(path.join(out, 'keras-import.json'), {
+      source: path.resolve(file),
+      sha256: sha256(file),
+      layout: report.layout,
+      keras: metadata,
+      architecture: {
+        variant: config.variant,
+        imageSize: config.imageSize,
+        headFilters: config.headFilters,
+        denseUnits: config.denseUnits,
+        outputs: labels.length,
+      },
+      outputLabels: labels,
+      importedAt: new Date().toISOString(),
+    });
+    log(`imported ${file} (${report.layout}, ${report.loaded.length} weights) into ${out}`);
+    log(
+      `  ${config.variant} at ${config.imageSize}×${config.imageSize}, label set ${config.labelSet}`,
+    );
+    log(`  outputs are read in this order: ${labels.join(', ')}`);
+    log(
+      `  checkpoints: ${paths.bestLoss} (= best-auroc); use evaluate/explain/predict --run ${out}`,
+    );
+  } finally {
+    model.dispose();
+  }
+}
+
+export interface ExportKerasOptions {
+  runDir: string;
+  out: string;
+  checkpoint: string;
+  log: Log;
+}
+
+/** `export --keras --run DIR --out FILE.weights.h5`: a run's checkpoint as Keras 3 weights. */
+export async function exportKerasCommand(opts: ExportKerasOptions): Promise<void> {
+  const { runDir, out, log } = opts;
+  const config = readJson<RunConfig>(path.join(runDir, 'config.json'));
+  const p = runPaths(runDir);
+  const dir =
+    opts.checkpoint === 'best-loss'
+      ? p.bestLoss
+      : opts.checkpoint === 'best-auroc'
+        ? p.bestAuroc
+        : opts.checkpoint === 'last'
+          ? p.last
+          : path.resolve(opts.checkpoint);
+  if (!fs.existsSync(dir)) throw new Error(`checkpoint ${dir} does not exist`);
+  const labels = outputLabels(config.labelSet);
+  const model = buildClassifier(config, labels.length);
+  try {
+    await loadWeights(model, dir);
+    await saveKerasWeights(model, out);
+  } finally {
+    model.dispose();
+  }
+  const variant = resolveVariant(config.variant as never);
+  log(`wrote ${out} (Keras 3 .weights.h5) from ${dir}`);
+  log(
+    `  Keras: a DenseNet with blocks ${JSON.stringify(variant.blocks)}, growth ${variant.growthRate}, stem ${variant.initialFilters} on ${config.imageSize}×${config.imageSize}×3 + top_conv2d(${config.headFilters}) top_bn top_gap2d top_dense(${config.denseUnits}) top_dropout top_pred(${labels.length}), then model.load_weights("${path.basename(out)}")`,
+  );
+  log(`  outputs: ${labels.join(', ')}`);
+}
