@@ -49,12 +49,15 @@ describe('the config table', () => {
       imageSize: 96,
     });
     expect(resolve(['--augment']).augment).toBe(true);
+    const spec = 'blocks=1-1-1-1,growthRate=8,initialFilters=16';
+    expect(resolve(['--variant', spec]).variant).toBe(spec);
   });
 
   it('names the flag or the field of a bad value', () => {
     expect(() => resolve(['--penalty', 'huge'])).toThrow(
       /--penalty: "huge" is not one of none, fixed, data-driven/,
     );
+    expect(() => resolve(['--variant', 'huge'])).toThrow(/--variant: .*unknown preset "huge"/);
     expect(() => resolve(['--image-size', '8'])).toThrow(/--image-size: .* \[16, 1024\]/);
     expect(() => resolve(['--epochs', '1.5'])).toThrow(/--epochs: 1.5 is not an integer/);
     expect(() => resolve(['--lr', ''])).toThrow(/--lr:/);

@@ -1,4 +1,4 @@
-import { DENSENET_PRESET_NAMES } from '@cihmlc/densenet';
+import { DENSENET_PRESET_NAMES, resolveVariant } from '@cihmlc/densenet';
 import { PENALTY_FORMULAS, PENALTY_MODES, PENALTY_TYPES } from '@cihmlc/hbce-loss';
 import { BACKEND_NAMES } from '@cihmlc/runtime';
 import { LABEL_SETS, UNCERTAINTY_POLICIES } from '@cihmlc/taxonomy';
@@ -11,7 +11,9 @@ export type FieldName = Exclude<keyof RunConfig, 'profile' | 'data'>;
 export type FieldType =
   | { type: 'enum'; values: readonly string[] }
   | { type: 'number' | 'integer'; min: number; max?: number }
-  | { type: 'boolean' };
+  | { type: 'boolean' }
+  /** A DenseNet preset name or a `blocks=…` spec string (@cihmlc/densenet's `resolveVariant`). */
+  | { type: 'variant' };
 
 /** One row of the table: the single source of the parser, `--help`, the README and the checks. */
 export type ConfigField = {
@@ -69,8 +71,8 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
   {
     field: 'variant',
     flag: 'variant',
-    help: 'DenseNet backbone',
-    ...enumOf(DENSENET_PRESET_NAMES),
+    help: 'DenseNet backbone: a preset or a blocks=… spec',
+    type: 'variant',
   },
   {
     field: 'headFilters',
@@ -163,6 +165,14 @@ export function parseValue(spec: FieldType, value: unknown, name: string): unkno
         );
       }
       return value;
+    case 'variant':
+      try {
+        resolveVariant(value as never);
+      } catch (err) {
+        throw new ConfigError(name, (err as Error).message);
+      }
+      if (typeof value !== 'string') throw new ConfigError(name, 'must be a name or a spec string');
+      return value;
     case 'boolean':
       if (value === true || value === 'true' || value === '1') return true;
       if (value === false || value === 'false' || value === '0') return false;
@@ -200,6 +210,9 @@ export const BOOLEAN_CONFIG_FLAGS: readonly string[] = CONFIG_FIELDS.flatMap((s)
 function valuesText(spec: ConfigField): string {
   if (spec.type === 'enum') return spec.values.join(' | ');
   if (spec.type === 'boolean') return '';
+  if (spec.type === 'variant') {
+    return `${DENSENET_PRESET_NAMES.join(' | ')} | blocks=6-12-24-16,growthRate=32,initialFilters=64`;
+  }
   return spec.max === undefined
     ? `${spec.type} ≥ ${spec.min}`
     : `${spec.type} in [${spec.min}, ${spec.max}]`;

@@ -1,4 +1,4 @@
-import type { DenseNetPresetName } from '@cihmlc/densenet';
+import type { DenseNetPresetName, DenseNetVariantSpec } from '@cihmlc/densenet';
 import type { PenaltyFormula, PenaltyMode, PenaltyType } from '@cihmlc/hbce-loss';
 import type { BackendRequest } from '@cihmlc/runtime';
 import type { LabelSet, UncertaintyPolicy } from '@cihmlc/taxonomy';
@@ -37,7 +37,7 @@ export interface RunConfig {
   fixedIgnoresLambda: boolean;
   penaltyFormula: PenaltyFormula;
   lossMode: PenaltyMode;
-  variant: DenseNetPresetName;
+  variant: DenseNetPresetName | DenseNetVariantSpec;
   /** Filters of the head's 3×3 convolution (paper: 512) and units of its dense layer (128). */
   headFilters: number;
   denseUnits: number;
