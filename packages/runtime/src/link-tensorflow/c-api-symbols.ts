@@ -1,6 +1,6 @@
 /**
  * The TensorFlow C and eager C API functions that @tensorflow/tfjs-node(-gpu) 4.22's binding
- * (`binding/tfjs_backend.cc`, `binding/tfjs_binding.cc`) calls. The library it links against must
+ * (`binding/*.cc`, `binding/*.h`) calls. The library it links against must
  * define every one of them (the `TF_TString_*` helpers are inline in the headers and the
  * `TF_Auto*` / `TFE_AutoOp` names are the binding's own classes, so they are not listed).
  * `c-api-symbols.test.ts` re-reads the installed binding's sources to keep this list exact.

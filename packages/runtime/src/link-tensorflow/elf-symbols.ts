@@ -24,8 +24,11 @@ export function readDynamicSymbols(file: string): Set<string> {
     throw new Error(`cannot open ${file}: ${(error as Error).message}`);
   }
   try {
-    const header = readAt(fd, 0, 64);
-    if (header.readUInt32BE(0) !== 0x7f454c46) throw new Error(`${file} is not an ELF file`);
+    const header = Buffer.alloc(64);
+    const got = readSync(fd, header, 0, 64, 0);
+    if (got < 4 || header.readUInt32BE(0) !== 0x7f454c46)
+      throw new Error(`${file} is not an ELF file`);
+    if (got < 64) throw new Error(`truncated ELF header (${got} bytes)`);
     if (header[4] !== 2 || header[5] !== 1) {
       throw new Error(`${file} is not a 64-bit little-endian ELF file (only those are supported)`);
     }

@@ -5,6 +5,7 @@ import {
   mkdirSync,
   readFileSync,
   readlinkSync,
+  realpathSync,
   renameSync,
   rmSync,
   symlinkSync,
@@ -90,16 +91,23 @@ function fail(message: string): never {
   throw new Error(message);
 }
 
-/** Resolves `@tensorflow/<name>` from the first directory that has it. */
+/** The first `<dir>/<relative>` that exists, from `start` up to the root (realpath). */
+function findUp(start: string, relative: string): string | undefined {
+  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, relative);
+    if (existsSync(candidate)) return realpathSync(candidate);
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/** Resolves `@tensorflow/<name>` as Node would from the first directory that has it (no NODE_PATH). */
 export function findTfjsNodePackage(name: LinkablePackage, searchFrom: string[]): TfjsNodePackage {
-  const specifier = `@tensorflow/${name}/package.json`;
   for (const from of searchFrom) {
-    let packageJson: string;
-    try {
-      packageJson = createRequire(path.join(from, 'noop.js')).resolve(specifier);
-    } catch {
-      continue;
-    }
+    const packageJson = findUp(
+      from,
+      path.join('node_modules', '@tensorflow', name, 'package.json'),
+    );
+    if (!packageJson) continue;
     const dir = path.dirname(packageJson);
     const meta = JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string };
     const preGyp = createRequire(packageJson)('@mapbox/node-pre-gyp') as {
@@ -146,7 +154,7 @@ export function inspectWheel(
     try {
       symbolSets.push(readDynamicSymbols(file));
     } catch (error) {
-      missing.push(`readable symbols of ${file}: ${(error as Error).message}`);
+      missing.push(`readable symbols: ${(error as Error).message}`);
     }
   }
   if (symbolSets.length < libraries.length) return missing;
