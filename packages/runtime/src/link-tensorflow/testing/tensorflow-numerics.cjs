@@ -110,6 +110,4 @@ function runAll() {
     errors[name] = worst;
   }
   console.log(`CIHMLC-NUMERICS ${JSON.stringify({ backend: onBackend, errors })}`);
-})().catch((e) =>
-  console.log(`CIHMLC-NUMERICS ${JSON.stringify({ error: String(e?.stack) })}`),
-);
+})().catch((e) => console.log(`CIHMLC-NUMERICS ${JSON.stringify({ error: String(e?.stack) })}`));
