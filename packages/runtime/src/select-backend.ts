@@ -20,9 +20,11 @@ export const AUTO_ORDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm
  * `auto` passes over the native tensorflow backend for workloads below this many training FLOPs
  * per step (`workload.flopsPerStep`): TF.js's per-op cost through the TensorFlow C API outweighs
  * its faster kernels on small models, where wasm with this package's kernels is faster
- * (measured with `pnpm bench`: see the README's "Linked TensorFlow" table).
+ * (measured with `pnpm bench` on 2 cores, TensorFlow 2.21 CPU: the trainer's tiny model, 0.47 GFLOP
+ * per step at batch 16, trains faster on wasm; the small DenseNet-like model, 1.46 GFLOP, and
+ * DenseNet-121 faster on tensorflow; see the README's "Linked TensorFlow" table).
  */
-export const TENSORFLOW_MIN_FLOPS_PER_STEP = 5e9;
+export const TENSORFLOW_MIN_FLOPS_PER_STEP = 1e9;
 
 export interface SelectBackendOptions {
   backend?: BackendRequest;
