@@ -37,7 +37,7 @@ if (why) {
   );
 }
 
-// Best effort: a venv with tensorflow-cpu (scripts/install-tensorflow-venv.sh, ~2 min, ~1 GB from
+// Best effort: a venv with tensorflow-cpu (scripts/install-tensorflow-venv.sh, ~2 min, 1.6 GB from
 // the configured pip index) so that @cihmlc/runtime's link-tensorflow end-to-end test builds
 // tfjs-node-gpu's binding against it and checks its numerics; otherwise that test is skipped.
 const tfWhy = (() => {
