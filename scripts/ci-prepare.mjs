@@ -36,3 +36,28 @@ if (why) {
       : `ci-prepare: lavapipe install failed (exit ${r.status}); the webgpu tests will be skipped`,
   );
 }
+
+// Best effort: a venv with tensorflow-cpu (scripts/install-tensorflow-venv.sh, ~2 min, 1.6 GB from
+// the configured pip index) so that @cihmlc/runtime's link-tensorflow end-to-end test builds
+// tfjs-node-gpu's binding against it and checks its numerics; otherwise that test is skipped.
+const tfWhy = (() => {
+  if (process.env.CIHMLC_SKIP_TENSORFLOW) return 'CIHMLC_SKIP_TENSORFLOW is set';
+  if (process.env.CIHMLC_TF_PYTHON)
+    return `CIHMLC_TF_PYTHON is set (${process.env.CIHMLC_TF_PYTHON})`;
+  if (process.platform !== 'linux') return `not Linux (${process.platform})`;
+  if (spawnSync('python3', ['-c', 'import venv'], { stdio: 'ignore' }).status !== 0)
+    return 'no python3 with venv';
+  return null;
+})();
+if (tfWhy) {
+  console.log(`ci-prepare: tensorflow-cpu venv skipped: ${tfWhy}`);
+} else {
+  const r = spawnSync('timeout', ['600', 'bash', 'scripts/install-tensorflow-venv.sh'], {
+    stdio: 'inherit',
+  });
+  console.log(
+    r.status === 0
+      ? 'ci-prepare: .venv-tf ready; the link-tensorflow end-to-end test will run'
+      : `ci-prepare: tensorflow-cpu install failed (exit ${r.status}); the link-tensorflow end-to-end test will be skipped`,
+  );
+}

@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // cli: the `cihmlc-runtime` bin (Node only; not reachable from the main entry).
+  entry: { index: 'src/index.ts', cli: 'src/link-tensorflow/cli.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   // No source maps: they would point at src/, which the tarball does not ship (root README, "Releasing").

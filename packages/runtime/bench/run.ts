@@ -6,8 +6,8 @@
  * adapter (lavapipe on CPU-only machines), and the PyTorch CPU peer (2 threads) on the same
  * model and batch, in one run. Each variant runs in its own process with a time limit.
  * Env: BENCH_TIMEOUT_S (per variant, default 300), BENCH_ONLY=trainer|small|densenet121 (comma
- * list), BENCH_BACKENDS=cpu-stock,cpu,wasm-stock,wasm-stock-bn,wasm,webgpu,pytorch (default:
- * all), BENCH_BATCH (batch of the 64 px models, default 16), BENCH_STEPS (timed wasm steps of
+ * list), BENCH_BACKENDS=cpu-stock,cpu,wasm-stock,wasm-stock-bn,wasm,tensorflow,webgpu,pytorch
+ * (default: all; tensorflow needs `cihmlc-runtime link-tensorflow` first), BENCH_BATCH (batch of the 64 px models, default 16), BENCH_STEPS (timed wasm steps of
  * the 64 px models, default 6), PYTHON.
  */
 import { execFile } from 'node:child_process';
@@ -93,6 +93,13 @@ const VARIANTS: Variant[] = [
     warmup: 1,
   },
   {
+    key: 'tensorflow',
+    label: 'tfjs tensorflow (pip TensorFlow via link-tensorflow)',
+    args: ['--backend', 'tensorflow'],
+    steps: WASM_STEPS,
+    warmup: 1,
+  },
+  {
     key: 'webgpu',
     label: 'tfjs webgpu + @cihmlc/runtime kernels',
     args: ['--backend', 'webgpu'],
@@ -134,6 +141,9 @@ function shortError(text: string): string {
   return text.slice(0, 90);
 }
 
+/** Training FLOPs per step of each workload (estimateTrainingFlops), from the first variant that ran. */
+const flops = new Map<Workload, number>();
+
 async function main() {
   const rows: Row[] = [];
   const tsx = path.join(here, '..', 'node_modules', '.bin', 'tsx');
@@ -150,7 +160,11 @@ async function main() {
         '--warmup',
         String(v.warmup),
       ]);
-      const label = r.adapterName ? `${v.label} [${r.adapterName}]` : v.label;
+      let label = r.adapterName ? `${v.label} [${r.adapterName}]` : v.label;
+      if (r.tensorflowVersion) {
+        label = `tfjs tensorflow [TensorFlow ${r.tensorflowVersion}, ${(r.devices as string[]).join(', ')}]`;
+      }
+      if (r.flopsPerStep) flops.set(w, Number(r.flopsPerStep));
       const row: Row = r.error
         ? { workload: w, label, note: shortError(String(r.error)) }
         : {
@@ -215,6 +229,12 @@ function printTable(rows: Row[]) {
     const ips = r.imagesPerSecond ? r.imagesPerSecond.toFixed(2) : '';
     lines.push(
       `| ${name} | ${r.workload.batch} x ${r.workload.size}² | ${r.label} | ${ms} | ${ips} | ${r.label.startsWith('pytorch') ? '1x' : ratio} |`,
+    );
+  }
+  lines.push('');
+  for (const [w, f] of flops) {
+    lines.push(
+      `${MODEL_NAMES[w.model]}, ${w.batch} x ${w.size}²: ${(f / 1e9).toFixed(2)} GFLOP per training step (estimateTrainingFlops)`,
     );
   }
   console.log(lines.join('\n'));

@@ -12,7 +12,13 @@
 import { parseArgs } from 'node:util';
 import { createClassifier } from '@cihmlc/densenet';
 import * as tf from '@tensorflow/tfjs';
-import { type BackendName, fusedAdam, releaseWebGpu, selectBackend } from '../src/index.js';
+import {
+  type BackendName,
+  estimateTrainingFlops,
+  fusedAdam,
+  releaseWebGpu,
+  selectBackend,
+} from '../src/index.js';
 import {
   buildDenseNetLike,
   DENSENET_121,
@@ -102,10 +108,13 @@ async function main() {
     JSON.stringify({
       backend: `${selection.backend}${values.stock ? ' (stock)' : ''}`,
       adapterName: selection.adapterName,
+      tensorflowVersion: selection.tensorflowVersion,
+      devices: selection.devices,
       kernels: selection.kernels,
       model: values.model,
       batchNorm: stockBatchNorm ? 'tfjs-layers' : '@cihmlc/densenet fused',
       trainableParams,
+      flopsPerStep: estimateTrainingFlops(model, batch).flopsPerStep,
       batch,
       size,
       steps: times.length,

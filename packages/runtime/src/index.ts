@@ -31,8 +31,10 @@ export {
   type SelectBackendOptions,
   type SkippedBackend,
   selectBackend,
+  TENSORFLOW_MIN_FLOPS_PER_STEP,
 } from './select-backend.js';
 export { TENSORFLOW_PACKAGES, type TensorflowBackendInfo } from './tensorflow-backend.js';
+export { estimateTrainingFlops, type TrainingWorkload } from './training-cost.js';
 export { wasmBinaryDirectory } from './wasm-backend.js';
 export {
   findDawnNode,

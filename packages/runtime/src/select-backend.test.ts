@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadModule, type ModuleLoader } from './module-loader.js';
-import { selectBackend } from './select-backend.js';
+import { selectBackend, TENSORFLOW_MIN_FLOPS_PER_STEP } from './select-backend.js';
 import { probeWebGpuAdapter, releaseWebGpu } from './webgpu-backend.js';
 
 const noNativeTensorflow: ModuleLoader = (specifier) => {
@@ -54,7 +54,10 @@ describe('selectBackend', () => {
 
   it('an explicit tensorflow request fails clearly when tfjs-node cannot load, leaving TF.js where it was', async () => {
     await tf.setBackend('cpu');
-    await expect(selectBackend({ backend: 'tensorflow' })).rejects.toThrow(
+    // (an injected loader: on a machine where `cihmlc-runtime link-tensorflow` ran, tfjs-node loads)
+    await expect(
+      selectBackend({ backend: 'tensorflow', loadModule: noNativeTensorflow }),
+    ).rejects.toThrow(
       /backend 'tensorflow' is not available: no TensorFlow native binding loads \(@tensorflow\/tfjs-node-gpu: .+; @tensorflow\/tfjs-node: .+\)/,
     );
     expect(tf.getBackend()).toBe('cpu');
@@ -72,6 +75,59 @@ describe('selectBackend', () => {
     expect(selection.skipped).toEqual([]);
     expect(selection.kernels).toEqual([]);
     expect(selection.reason).toMatch(/@tensorflow\/tfjs-node .*on CPU/);
+  });
+
+  it('auto passes over tensorflow for a workload below the threshold without loading it', async () => {
+    const asked: string[] = [];
+    const cpuFactory = tf.findBackendFactory('cpu')!;
+    const loader = fakeTensorflowLoader(() => cpuFactory() as tf.KernelBackend);
+    const selection = await selectBackend({
+      backend: 'auto',
+      workload: { flopsPerStep: TENSORFLOW_MIN_FLOPS_PER_STEP / 2 },
+      loadModule: (specifier) => {
+        asked.push(specifier);
+        return loader(specifier);
+      },
+    });
+    expect(selection.backend).toBe('wasm');
+    expect(selection.skipped[0]).toEqual({
+      backend: 'tensorflow',
+      reason: expect.stringMatching(
+        /workload \(\d.* GFLOP per training step\) is below .* GFLOP, where wasm/,
+      ),
+    });
+    expect(asked.filter((s) => s.startsWith('@tensorflow/tfjs-node'))).toEqual([]);
+  });
+
+  it('auto takes tensorflow for a workload at the threshold and reports its TensorFlow version', async () => {
+    const cpuFactory = tf.findBackendFactory('cpu')!;
+    const selection = await selectBackend({
+      backend: 'auto',
+      workload: { flopsPerStep: TENSORFLOW_MIN_FLOPS_PER_STEP },
+      loadModule: fakeTensorflowLoader(() =>
+        Object.assign(cpuFactory() as tf.KernelBackend, { binding: { TF_Version: '2.21.0' } }),
+      ),
+    });
+    expect(selection.backend).toBe('tensorflow');
+    expect(selection.tensorflowVersion).toBe('2.21.0');
+    expect(selection.devices).toEqual(['CPU']);
+    expect(selection.reason).toMatch(/libtensorflow 2\.21\.0\) on CPU/);
+  });
+
+  it('a named backend ignores the workload; a malformed workload is a TypeError naming the field', async () => {
+    const cpuFactory = tf.findBackendFactory('cpu')!;
+    const selection = await selectBackend({
+      backend: 'tensorflow',
+      workload: { flopsPerStep: 1 },
+      loadModule: fakeTensorflowLoader(() => cpuFactory() as tf.KernelBackend),
+    });
+    expect(selection.backend).toBe('tensorflow');
+    await expect(selectBackend({ workload: { flopsPerStep: Number.NaN } })).rejects.toThrow(
+      TypeError,
+    );
+    await expect(selectBackend({ workload: {} as never })).rejects.toThrow(
+      /options\.workload\.flopsPerStep must be a non-negative number/,
+    );
   });
 
   it('never leaves TF.js silently on another backend when initialisation fails', async () => {
