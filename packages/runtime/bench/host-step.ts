@@ -6,9 +6,12 @@
  * dispatches, queue submits, uploads, bind groups asked for and created (bind-group cache
  * misses), uniform writes; the median over the timed steps after warm-up, as one JSON line.
  * Usage: tsx bench/host-step.ts [--model densenet121|small] [--batch 2] [--size 32]
- *   [--warmup 2] [--steps 3] [--replay]
+ *   [--warmup 2] [--steps 3] [--replay] [--submit-batch N]
  * --replay: captureTrainingStep records the step (after the warm-up steps) and replays it.
+ * --submit-batch N: WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE (default 15); on lavapipe, 100000 keeps
+ * the adapter's threads from running submitted work alongside the normal path's JavaScript.
  */
+import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { bindGroupCacheOf, fusedAdam, releaseWebGpu, selectBackend } from '../src/index.js';
@@ -29,6 +32,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '2' },
     steps: { type: 'string', default: '3' },
     replay: { type: 'boolean', default: false },
+    'submit-batch': { type: 'string', default: '' },
   },
 });
 const batch = Number(values.batch);
@@ -45,6 +49,11 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function main() {
   const selection = await selectBackend({ backend: 'webgpu', allowSoftwareWebGpu: true });
+  // On lavapipe the "GPU" is the same CPU: work submitted mid-step runs alongside the step's
+  // JavaScript and slows it. A large submit batch keeps the normal path's work on the host until
+  // the end of the step, so that host time is JavaScript (and Dawn) alone.
+  if (values['submit-batch'])
+    tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', Number(values['submit-batch']));
   const backend = tf.backend() as unknown as {
     device: object;
     commandEncoder: unknown;
@@ -57,9 +66,15 @@ async function main() {
   const optimizer = fusedAdam(1e-3);
   const x = tf.randomUniform([batch, size, size, 3]);
   const y = tf.tidy(() => tf.randomUniform([batch, config.classes]).round());
-  const lossFn = () =>
-    tf.losses.sigmoidCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar;
-  const stepFn = () => optimizer.minimize(lossFn, true) as tf.Scalar;
+  const stepFn = (xb: tf.Tensor, yb: tf.Tensor) =>
+    optimizer.minimize(
+      () =>
+        tf.losses.sigmoidCrossEntropy(
+          yb,
+          model.apply(xb, { training: true }) as tf.Tensor,
+        ) as tf.Scalar,
+      true,
+    ) as tf.Scalar;
   /** Submits what the backend still holds: the step's commands are then all on the queue. */
   const flush = () => {
     backend.endComputePassEncoder();
@@ -91,7 +106,7 @@ async function main() {
   const normalStep = () =>
     measure(
       async () => {
-        const loss = stepFn();
+        const loss = stepFn(x, y);
         flush();
         tHost = performance.now();
         const value = (await loss.data())[0] as number;
@@ -101,11 +116,13 @@ async function main() {
       () => tHost,
     );
   for (let i = 0; i < warmup; i++) await normalStep();
+  let captureStats: Record<string, number> | undefined;
   if (values.replay) {
     const { captureTrainingStep } = await import('../src/webgpu-step-replay.js');
     let capture: StepCapture;
     const t0 = performance.now();
     capture = await captureTrainingStep(stepFn, { inputs: [x, y], optimizer });
+    const captureMs = performance.now() - t0;
     process.stderr.write(
       `capture: ${capture.replayable ? 'replayable' : `falls back: ${capture.reason}`} (${(performance.now() - t0).toFixed(0)} ms)\n`,
     );
@@ -113,7 +130,7 @@ async function main() {
       figures.push(
         await measure(
           async () => {
-            const handle = capture.run();
+            const handle = capture.run([x, y]);
             tHost = performance.now();
             return (await handle.outputs())[0]?.[0] as number;
           },
@@ -121,6 +138,7 @@ async function main() {
         ),
       );
     }
+    captureStats = { ...capture.stats, captureMs: Math.round(captureMs) };
     capture.release();
   } else {
     for (let i = 0; i < steps; i++) figures.push(await normalStep());
@@ -129,6 +147,7 @@ async function main() {
   console.log(
     JSON.stringify({
       mode: values.replay ? 'replay' : 'normal',
+      submitBatch: tf.env().get('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE'),
       adapterName: selection.adapterName,
       model: values.model,
       batch,
@@ -136,6 +155,8 @@ async function main() {
       steps: figures.length,
       hostMs: pick('hostMs'),
       hostMsPerStep: figures.map((f) => Math.round(f.hostMs)),
+      hostMsMin: Math.min(...figures.map((f) => f.hostMs)),
+      submitMs: pick('submitMs'),
       gpuWaitMs: pick('gpuWaitMs'),
       dispatches: pick('dispatches'),
       submits: pick('submits'),
@@ -147,6 +168,9 @@ async function main() {
       losses: figures.map((f) => f.loss),
       tensors: tf.memory().numTensors,
       date: new Date().toISOString(),
+      load: os.loadavg()[0],
+      cpu: `${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}`,
+      ...(captureStats ? { capture: captureStats } : {}),
     }),
   );
   counters.uninstall();

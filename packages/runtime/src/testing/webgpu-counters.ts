@@ -11,6 +11,8 @@ export interface WebGpuCounts {
   bindGroupCalls: number;
   writeBuffers: number;
   buffersCreated: number;
+  /** Milliseconds spent inside queue.submit (Dawn records the native commands there). */
+  submitMs: number;
 }
 
 export interface WebGpuCounters {
@@ -44,6 +46,7 @@ export function installWebGpuCounters(backend: object): WebGpuCounters {
     bindGroupCalls: 0,
     writeBuffers: 0,
     buffersCreated: 0,
+    submitMs: 0,
   };
   const restore: Array<() => void> = [];
   const wrap = <T extends Record<string, unknown>>(
@@ -88,7 +91,10 @@ export function installWebGpuCounters(backend: object): WebGpuCounters {
   });
   wrap(queue, 'submit', (original) => (...a: unknown[]) => {
     counts.submits++;
-    return original.apply(queue, a);
+    const t0 = performance.now();
+    const result = original.apply(queue, a);
+    counts.submitMs += performance.now() - t0;
+    return result;
   });
   wrap(queue, 'writeBuffer', (original) => (...a: unknown[]) => {
     counts.writeBuffers++;
