@@ -601,7 +601,10 @@ export async function captureTrainingStep(
   await Promise.all(b.outputs.map((t) => t.data()));
   flush(be);
 
+  // Undoes the buffer ownership (once it is set up) and destroys the capture's own buffers.
+  let teardown = () => {};
   const giveUp = (reason: string) => {
+    teardown();
     for (const t of b.outputs) t.dispose();
     for (const t of privateInputs) t.dispose();
     return fallback(reason);
@@ -709,6 +712,24 @@ export async function captureTrainingStep(
     takeFromPool(x);
   };
   pool.releaseBuffer = release;
+  const created: Buffer[] = [];
+  teardown = () => {
+    active = false;
+    if (pool.releaseBuffer === release) pool.releaseBuffer = poolRelease;
+    for (const x of created) x.destroy();
+    // Buffers no tensor holds any more go back to the pool.
+    for (const x of held) {
+      const key = `${x.size}_${x.usage}`;
+      let list = pool.freeBuffers.get(key);
+      if (!list) {
+        list = [];
+        pool.freeBuffers.set(key, list);
+      }
+      list.push(x);
+      pool.numFreeBuffers++;
+    }
+    held.clear();
+  };
 
   // Each uniform write gets its own slot; Adam's slots in their own arena, rewritten per step.
   const align = Math.max(256, device.limits.minUniformBufferOffsetAlignment ?? 256);
@@ -729,7 +750,6 @@ export async function captureTrainingStep(
   };
   const constArena = arenaOf(constWrites);
   const adamArena = arenaOf(adamWrites);
-  const created: Buffer[] = [];
   const make = (size: number, usage: number) => {
     const x = device.createBuffer({ size, usage });
     created.push(x);
@@ -962,24 +982,10 @@ export async function captureTrainingStep(
     release() {
       if (released) return;
       released = true;
-      active = false;
-      if (pool.releaseBuffer === release) pool.releaseBuffer = poolRelease;
-      for (const x of created) x.destroy();
+      teardown();
       for (const list of readPool) for (const x of list) x.destroy();
       for (const t of b.outputs) t.dispose();
       for (const t of privateInputs) t.dispose();
-      // Buffers no tensor holds any more go back to the pool.
-      for (const x of held) {
-        const key = `${x.size}_${x.usage}`;
-        let list = pool.freeBuffers.get(key);
-        if (!list) {
-          list = [];
-          pool.freeBuffers.set(key, list);
-        }
-        list.push(x);
-        pool.numFreeBuffers++;
-      }
-      held.clear();
     },
   };
   return capture;
