@@ -40,6 +40,8 @@ const size = Number(values.size);
 
 interface StepFigures extends WebGpuCounts {
   hostMs: number;
+  /** The process's CPU time (all threads) until the step is submitted: robust to a loaded machine. */
+  hostCpuMs: number;
   gpuWaitMs: number;
   bindGroupsCreated: number;
   loss: number;
@@ -89,14 +91,17 @@ async function main() {
     counters.reset();
     const misses = cache?.stats.misses ?? 0;
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const pending = run();
     const tHost = hostDone();
+    const cpu = process.cpuUsage(cpu0);
     const loss = await pending;
     const t2 = performance.now();
     if (!Number.isFinite(loss)) throw new Error(`non-finite loss ${loss}`);
     return {
       ...counters.counts,
       hostMs: tHost - t0,
+      hostCpuMs: (cpu.user + cpu.system) / 1000,
       gpuWaitMs: t2 - t0 - (tHost - t0),
       bindGroupsCreated: (cache?.stats.misses ?? 0) - misses,
       loss,
@@ -156,6 +161,8 @@ async function main() {
       hostMs: pick('hostMs'),
       hostMsPerStep: figures.map((f) => Math.round(f.hostMs)),
       hostMsMin: Math.min(...figures.map((f) => f.hostMs)),
+      hostCpuMs: pick('hostCpuMs'),
+      hostCpuMsPerStep: figures.map((f) => Math.round(f.hostCpuMs)),
       submitMs: pick('submitMs'),
       gpuWaitMs: pick('gpuWaitMs'),
       dispatches: pick('dispatches'),
