@@ -170,15 +170,23 @@ describe.skipIf(skipReason !== '')('captureTrainingStep on webgpu', () => {
         losses.push(await normalStep(s, i));
         continue;
       }
+      // Step 4's batch as host arrays (written into the capture's input buffers), the others as tensors.
+      const arrays = i === 4;
+      const batch = arrays
+        ? [
+            (await (s.xs[i] as tf.Tensor).data()) as Float32Array,
+            (await (s.ys[i] as tf.Tensor).data()) as Float32Array,
+          ]
+        : [s.xs[i] as tf.Tensor, s.ys[i] as tf.Tensor];
       counters.reset();
-      const handle = capture.run([s.xs[i] as tf.Tensor, s.ys[i] as tf.Tensor]);
+      const handle = capture.run(batch);
       expect(handle.path).toBe('replay');
       losses.push(((await handle.outputs())[0] as Float32Array)[0] as number);
       created.push(counters.counts.buffersCreated);
       expect(counters.counts.submits).toBe(1);
       expect(counters.counts.uploads).toBe(0);
       // Adam's uniforms and the dropout mask; the other uniforms are constant, written once.
-      expect(counters.counts.writeBuffers).toBe(1 + capture.stats.randomUploads);
+      expect(counters.counts.writeBuffers).toBe(1 + capture.stats.randomUploads + (arrays ? 2 : 0));
       expect(counters.counts.dispatches).toBe(capture.stats.dispatches);
       expect(tf.memory().numTensors).toBe(tensors);
     }
@@ -228,6 +236,14 @@ describe.skipIf(skipReason !== '')('captureTrainingStep on webgpu', () => {
       ),
       /reads data back/,
     );
+    // Another backend.
+    await tf.setBackend('cpu');
+    const ones = tf.ones([2, 2]);
+    const onCpu = await captureTrainingStep((x) => tf.sum(x), { inputs: [ones] });
+    expect(onCpu.replayable).toBe(false);
+    expect(onCpu.reason).toMatch(/the backend is cpu, not webgpu/);
+    ones.dispose();
+    await tf.setBackend('webgpu');
     // A replayable capture still falls back for inputs of another shape, and after the model's
     // state moved outside it.
     const capture = await captureTrainingStep(s.stepFn, {
