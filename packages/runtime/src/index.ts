@@ -49,3 +49,10 @@ export {
   bindGroupCacheOf,
   installBindGroupCache,
 } from './webgpu-bind-group-cache.js';
+export {
+  type CaptureOptions,
+  captureTrainingStep,
+  type ReplayHandle,
+  type StepCapture,
+  type StepFn,
+} from './webgpu-step-replay.js';

@@ -3,7 +3,7 @@
  * machine with a GPU and no Node or network): DenseNet-121 training step on webgpu, with the
  * stock tfjs kernels or with this package's kernels, plus a numerics check of the kernels
  * against the cpu backend. One JSON line per result.
- * Usage: node bench.bundle.mjs numerics | bench | profile | hostprofile | cpuprofile [--stock] [--batch 16 --size 320 --steps 3]
+ * Usage: node bench.bundle.mjs numerics | bench | profile | hostprofile | cpuprofile [--stock] [--replay] [--batch 16 --size 320 --steps 3]
  *   [--flags '{"WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE":100}']
  * `profile` times one step with tf.profile (GPU timestamp queries) and prints the kernels by GPU
  * time and by count, i.e. where a step's time goes: GPU work or per-dispatch host overhead.
@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import {
   bindGroupCacheOf,
+  captureTrainingStep,
   fusedAdam,
   type ModuleLoader,
   probeWebGpuAdapter,
@@ -51,6 +52,8 @@ const { values, positionals } = parseArgs({
     'splitk-rows': { type: 'string', default: '' },
     // Without the bind-group cache (installBindGroupCache) that selectBackend installs.
     'no-bind-group-cache': { type: 'boolean', default: false },
+    // bench: record the step once (captureTrainingStep) and replay it.
+    replay: { type: 'boolean', default: false },
     // cpuprofile: where step.cpuprofile goes.
     out: { type: 'string', default: '' },
   },
@@ -166,7 +169,17 @@ function setup() {
   const x = tf.randomUniform([batch, size, size, 3]);
   const y = tf.tidy(() => tf.randomUniform([batch, config.classes]).round());
   const step = (timing?: StepTiming) => trainingStep(model, optimizer, x, y, timing);
-  return { batch, size, step };
+  // The same step as a function of the batch, for captureTrainingStep.
+  const stepFn = (xb: tf.Tensor, yb: tf.Tensor) =>
+    optimizer.minimize(
+      () =>
+        tf.losses.sigmoidCrossEntropy(
+          yb,
+          model.apply(xb, { training: true }) as tf.Tensor,
+        ) as tf.Scalar,
+      true,
+    ) as tf.Scalar;
+  return { batch, size, step, stepFn, optimizer, x, y };
 }
 
 /** Kernels that only relabel a tensor (no GPU dispatch on webgpu). */
@@ -316,7 +329,59 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
+/**
+ * `bench --replay`: the warm-up steps through TF.js, then captureTrainingStep records the step
+ * (two more real steps) and the timed steps replay it. Prints per step the wall time, the host
+ * time until the step is submitted and the wait for the loss.
+ */
+async function benchReplay() {
+  const { batch, size, step, stepFn, optimizer, x, y } = setup();
+  for (let i = 0; i < Number(values.warmup); i++) {
+    const t0 = performance.now();
+    const value = await step();
+    console.log(
+      `step ${i} (warmup): ${(performance.now() - t0).toFixed(0)} ms, loss ${value.toFixed(5)}`,
+    );
+  }
+  const t0 = performance.now();
+  const capture = await captureTrainingStep(stepFn, { inputs: [x, y], optimizer });
+  const captureMs = performance.now() - t0;
+  console.log(
+    `capture: ${captureMs.toFixed(0)} ms, ${capture.replayable ? `replayable ${JSON.stringify(capture.stats)}` : `falls back: ${capture.reason}`}`,
+  );
+  emit({ capture: capture.replayable, reason: capture.reason, stats: capture.stats, captureMs });
+  const times: number[] = [];
+  const hosts: number[] = [];
+  const started = Date.now();
+  for (let i = 0; i < Number(values.steps); i++) {
+    if (i > 0 && (Date.now() - started) / 1000 > Number(values['max-seconds'])) break;
+    const t1 = performance.now();
+    const handle = capture.run([x, y]);
+    const host = performance.now() - t1;
+    const value = ((await handle.outputs())[0] as Float32Array)[0] as number;
+    const ms = performance.now() - t1;
+    times.push(ms);
+    hosts.push(host);
+    console.log(
+      `replay ${i} (${handle.path}): ${ms.toFixed(0)} ms (JS until submitted ${host.toFixed(1)}, wait for the loss ${(ms - host).toFixed(0)}), loss ${value.toFixed(5)}`,
+    );
+  }
+  capture.release();
+  const median = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)] as number;
+  const ms = median(times);
+  emit({
+    backend: `tfjs webgpu + @cihmlc/runtime kernels, fusedAdam, captureTrainingStep replay${capture.replayable ? '' : ' (fell back)'}`,
+    model: 'densenet121',
+    batch,
+    size,
+    msPerStep: ms,
+    hostMsPerStep: median(hosts),
+    imagesPerSecond: (batch * 1000) / ms,
+  });
+}
+
 async function bench() {
+  if (values.replay) return benchReplay();
   const { batch, size, step } = setup();
   const times: number[] = [];
   const started = Date.now();

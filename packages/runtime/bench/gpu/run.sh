@@ -9,6 +9,7 @@
 #      SPLITK_ROWS="0 2048" (also bench these split-K group sizes)  SUBMIT_BATCH=N (also bench with WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=N)
 #      WARMUP=1 (untimed steps first)  NO_CACHE=1 (also bench without the bind-group cache)
 #      REPEAT=N (the bench, and the NO_CACHE one, N times alternating)
+#      SKIP_REPLAY=1 (no bench of the recorded-and-replayed step, captureTrainingStep)
 #      CPU_PROFILE=1 (a V8 CPU profile of STEPS steps: summary printed, step.cpuprofile in $OUT)
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -46,6 +47,10 @@ for round in $(seq "${REPEAT:-1}"); do
     node_run $((MAX_SECONDS + 120)) bench --no-bind-group-cache --batch "$BATCH" --size "$SIZE" --steps "$STEPS" --warmup "$WARMUP" --max-seconds "$MAX_SECONDS"
   fi
 done
+if [ "${SKIP_REPLAY:-0}" != 1 ]; then
+  say "DenseNet-121 webgpu, @cihmlc/runtime kernels, the step recorded once and replayed (captureTrainingStep)"
+  node_run $((MAX_SECONDS + 120)) bench --replay --batch "$BATCH" --size "$SIZE" --steps "$((STEPS * 2))" --warmup "$WARMUP" --max-seconds "$MAX_SECONDS"
+fi
 if [ "${SKIP_PROFILE:-0}" != 1 ]; then
   say "DenseNet-121 webgpu profile: GPU time per kernel vs wall time (where the step goes)"
   node_run $((MAX_SECONDS + 120)) profile --batch "$BATCH" --size "$SIZE" --warmup "$WARMUP"
