@@ -1,3 +1,4 @@
+import { mulberry32 } from '@cihmlc/internal';
 import {
   asScoreMatrix,
   checkTruthAndScores,
@@ -5,7 +6,6 @@ import {
   type ScoreMatrix,
 } from './matrix.js';
 import { multilabelAuroc } from './multilabel-auroc.js';
-import { seededRandom } from './random.js';
 
 export interface BootstrapOptions {
   /** Number of resamples (default 1000). */
@@ -111,7 +111,7 @@ export function bootstrapAuroc(
   }
   const units = groups ? groupRows(groups) : Array.from({ length: truth.rows }, (_, r) => [r]);
   const full = multilabelAuroc(labels, truth, scores);
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const perLabel: number[][] = labels.map(() => []);
   const macro: number[] = [];
   const weighted: number[] = [];

@@ -1,6 +1,3 @@
-// Reading predictions
-
-export { writeFileAtomic } from './atomic-write.js';
 // AUROC and ROC curves
 export {
   binaryAuroc,
@@ -52,7 +49,7 @@ export { patientIdFromPath, patientIdsFromPaths } from './patients.js';
 
 // Tables
 export { PAPER_OURS_TABLE_III, PUBLISHED_TABLE_III, type PublishedRow } from './published.js';
-export { seededRandom } from './random.js';
+// Reading predictions
 export {
   type GroundTruthReport,
   type Predictions,
@@ -73,8 +70,6 @@ export { renderRocPng } from './roc-png.js';
 export { rocCurvesToSvg } from './roc-svg.js';
 export { runCli } from './run-cli.js';
 export {
-  erfc,
-  logGamma,
   normalQuantile,
   normalTwoSided,
   regularizedGammaQ,
