@@ -1,3 +1,4 @@
+import { seededValues } from '@cihmlc/internal';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -11,15 +12,7 @@ beforeAll(useCpuBackend);
 
 /** Deterministic uniform values in [-1, 1) (mulberry32). */
 function values(n: number, seed: number): Float64Array {
-  let s = seed >>> 0;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
+  return Float64Array.from(seededValues(n, seed));
 }
 
 /**

@@ -9,13 +9,24 @@ const tempDir = () => mkdtempSync(join(tmpdir(), 'internal-atomic-'));
 describe.each([
   ['writeFileAtomic', (f: string, d: string | Uint8Array) => writeFileAtomic(f, d)],
   ['writeFileAtomicSync', async (f: string, d: string | Uint8Array) => writeFileAtomicSync(f, d)],
+  [
+    'writeFileAtomic (durable)',
+    (f: string, d: string | Uint8Array) => writeFileAtomic(f, d, { durable: true }),
+  ],
+  [
+    'writeFileAtomicSync (durable)',
+    async (f: string, d: string | Uint8Array) => writeFileAtomicSync(f, d, { durable: true }),
+  ],
 ] as const)('%s', (_name, write) => {
   it('creates folders, writes, and replaces a previous version', async () => {
     const dir = tempDir();
     const file = join(dir, 'a', 'b', 'index.json');
     await write(file, 'one');
-    await write(file, new TextEncoder().encode('two'));
-    expect(readFileSync(file, 'utf8')).toBe('two');
+    await write(file, new TextEncoder().encode('two ✓'));
+    expect(readFileSync(file, 'utf8')).toBe('two ✓');
+    const big = new Uint8Array(3_000_000).map((_, i) => i % 251);
+    await write(file, big);
+    expect(readFileSync(file).equals(Buffer.from(big))).toBe(true);
     expect(readdirSync(join(dir, 'a', 'b'))).toEqual(['index.json']);
   });
 

@@ -1,3 +1,8 @@
 // @cihmlc/internal/node — Node-only helpers (file system).
 
-export { tempPathFor, writeFileAtomic, writeFileAtomicSync } from './atomic-write.js';
+export {
+  type AtomicWriteOptions,
+  tempPathFor,
+  writeFileAtomic,
+  writeFileAtomicSync,
+} from './atomic-write.js';
