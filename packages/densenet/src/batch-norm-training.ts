@@ -1,3 +1,4 @@
+import { CUSTOM_KERNEL_NAMES } from '@cihmlc/internal';
 import * as tf from '@tensorflow/tfjs';
 
 /**
@@ -20,9 +21,9 @@ import * as tf from '@tensorflow/tfjs';
  *   `moving − (moving − value) · decay` (the moving-statistics update; see `movingAverageUpdate`).
  */
 export const BATCH_NORM_TRAINING_KERNELS = {
-  forward: 'CihmlcBatchNormForward',
-  grad: 'CihmlcBatchNormGrad',
-  movingAverage: 'CihmlcMovingAverage',
+  forward: CUSTOM_KERNEL_NAMES.batchNormForward,
+  grad: CUSTOM_KERNEL_NAMES.batchNormGrad,
+  movingAverage: CUSTOM_KERNEL_NAMES.movingAverage,
 } as const;
 
 export interface BatchNormTrainingResult {

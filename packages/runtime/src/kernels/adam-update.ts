@@ -1,4 +1,6 @@
+import { CUSTOM_KERNEL_NAMES } from '@cihmlc/internal';
 import * as tf from '@tensorflow/tfjs';
+import type { TrainingKernelConfigs } from './training-kernel.js';
 
 /**
  * One Adam step for one variable as a single kernel: the stock tf.train.adam runs 14 kernels and
@@ -20,7 +22,7 @@ import {
   webGpuInternals,
 } from './webgpu-program.js';
 
-export const ADAM_UPDATE_KERNEL = 'CihmlcAdamUpdate';
+export const ADAM_UPDATE_KERNEL = CUSTOM_KERNEL_NAMES.adamUpdate;
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
@@ -258,3 +260,19 @@ export function adamUpdateWebGpuKernel({ inputs, backend, attrs }: KernelArgs): 
     runFlat(backend, adamProgram(output, n), ins, param.shape, uniforms);
   return [run('param', [param, m, v, grad]), run('m', [m, grad]), run('v', [v, grad])];
 }
+
+const ADAM_HOST_WHY =
+  "new kernel for FusedAdamOptimizer: one loop instead of tf.train.adam's 14 kernels per variable";
+
+/** The fused Adam step on every backend. */
+export const ADAM_UPDATE_KERNELS: TrainingKernelConfigs = {
+  kernelName: ADAM_UPDATE_KERNEL,
+  backends: {
+    wasm: { why: ADAM_HOST_WHY, kernelFunc: () => adamUpdateHostKernel },
+    cpu: { why: ADAM_HOST_WHY, kernelFunc: () => adamUpdateHostKernel },
+    webgpu: {
+      why: 'new kernel for FusedAdamOptimizer: 1 in-place dispatch (3 where the tensors are shared) with constants in uniforms, instead of 14 dispatches and 6 scalar uploads per variable',
+      kernelFunc: () => adamUpdateWebGpuKernel,
+    },
+  },
+};

@@ -1,22 +1,23 @@
+import { CUSTOM_KERNEL_NAMES } from '@cihmlc/internal';
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendOps } from './backend-ops.js';
 
 /**
  * Kernel names of the fused training-mode batch normalisation that @cihmlc/densenet's
  * `batchNormTraining` runs when the active backend registers them (its
- * BATCH_NORM_TRAINING_KERNELS; this package's tests check that the names agree). Inputs,
+ * BATCH_NORM_TRAINING_KERNELS: both packages take the names from one shared declaration). Inputs,
  * attributes and outputs are documented there; in short, over every axis but the last:
  * forward `{x, gamma, beta}, {epsilon}` → `[y, mean, variance (biased)]`, and grad
  * `{dy, x, mean, variance, gamma}, {epsilon}` → `[dx, dgamma, dbeta]`.
  */
-export const BATCH_NORM_FORWARD_KERNEL = 'CihmlcBatchNormForward';
-export const BATCH_NORM_GRAD_KERNEL = 'CihmlcBatchNormGrad';
+export const BATCH_NORM_FORWARD_KERNEL = CUSTOM_KERNEL_NAMES.batchNormForward;
+export const BATCH_NORM_GRAD_KERNEL = CUSTOM_KERNEL_NAMES.batchNormGrad;
 /**
  * The moving-statistics update `{moving, value}, {decay}` → `moving − (moving − value)·decay`
  * (densenet's `movingAverageUpdate`): one kernel without a gradient instead of three tape-recorded
  * ops and, on webgpu, a scalar upload for `decay`.
  */
-export const MOVING_AVERAGE_KERNEL = 'CihmlcMovingAverage';
+export const MOVING_AVERAGE_KERNEL = CUSTOM_KERNEL_NAMES.movingAverage;
 
 function channelsAndRows(x: tf.TensorInfo, kernel: string): [channels: number, rows: number] {
   if (x.shape.length < 2) throw new Error(`${kernel}: x must have rank >= 2`);

@@ -11,8 +11,7 @@ import { relativeError, seededValues } from '../testing/numerics.js';
 import { initWebGpuBackend, probeWebGpuAdapter, releaseWebGpu } from '../webgpu-backend.js';
 import { bindGroupCacheOf } from '../webgpu-bind-group-cache.js';
 import { ADAM_UPDATE_KERNEL, type AdamUpdateAttrs, adamUpdateOnHost } from './adam-update.js';
-import { filterGradientOptions, splitCount } from './conv2d-backprop-filter.js';
-import { im2colOptions } from './im2col.js';
+import { splitCount } from './conv2d-backprop-filter.js';
 import { registerTrainingKernels } from './register-training-kernels.js';
 
 // Runs wherever Dawn finds an adapter: a GPU, or lavapipe on CPU-only machines
@@ -197,15 +196,18 @@ describe.skipIf(skipReason !== '')('webgpu kernels', () => {
     const x = seededValues(g.batch * g.inH * g.inW * g.inC, 21);
     const dy = seededValues(g.batch * outH * outW * g.outC, 22);
     const want = naiveConv2dFilterGrad(x, dy, g);
-    const saved = filterGradientOptions.webgpuSplitKRows;
-    try {
-      for (const [rowsPerGroup, program] of [
-        [512, true],
-        [0, true],
-        [512, false],
-      ] as const) {
-        filterGradientOptions.webgpuSplitKRows = rowsPerGroup;
-        im2colOptions.webgpuProgram = program;
+    for (const [rowsPerGroup, program] of [
+      [512, true],
+      [0, true],
+      [512, false],
+    ] as const) {
+      // Re-register with these options (the suite registered the defaults).
+      registerTrainingKernels('webgpu').restore();
+      const registration = registerTrainingKernels('webgpu', {
+        webgpuSplitKRows: rowsPerGroup,
+        webgpuIm2colProgram: program,
+      });
+      try {
         const xt = tf.tensor4d(x, [g.batch, g.inH, g.inW, g.inC]);
         const dyt = tf.tensor4d(dy, [g.batch, outH, outW, g.outC]);
         const dw = await runKernelAsync(
@@ -215,10 +217,10 @@ describe.skipIf(skipReason !== '')('webgpu kernels', () => {
         );
         tf.dispose([xt, dyt]);
         expect(relativeError(dw.values, want)).toBeLessThan(1e-4);
+      } finally {
+        registration.restore();
+        registerTrainingKernels('webgpu');
       }
-    } finally {
-      filterGradientOptions.webgpuSplitKRows = saved;
-      im2colOptions.webgpuProgram = true;
     }
   });
 
