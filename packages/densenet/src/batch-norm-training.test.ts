@@ -232,10 +232,17 @@ describe('batchNormTraining (composite path)', () => {
     expect(() => batchNormTraining(x, tf.ones([2]) as tf.Tensor1D, tf.zeros([3]), 1e-3)).toThrow(
       /gamma must have shape \[3\]/,
     );
+    expect(() => batchNormTraining(x, tf.ones([2]) as tf.Tensor1D, tf.zeros([3]), 1e-3)).toThrow(
+      RangeError,
+    );
     expect(() => batchNormTraining(tf.zeros([3]), tf.ones([3]), tf.zeros([3]), 1e-3)).toThrow(
       /rank/,
     );
+    expect(() => batchNormTraining(tf.zeros([3]), tf.ones([3]), tf.zeros([3]), 1e-3)).toThrow(
+      RangeError,
+    );
     expect(() => batchNormTraining(x, tf.ones([3]), tf.zeros([3]), 0)).toThrow(/epsilon/);
+    expect(() => batchNormTraining(x, tf.ones([3]), tf.zeros([3]), 0)).toThrow(RangeError);
   });
 });
 

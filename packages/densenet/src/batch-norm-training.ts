@@ -89,7 +89,7 @@ function compositeGrad(
 }
 
 function assertInputs(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): void {
-  if (x.rank < 2) throw new Error(`batchNormTraining: x must have rank >= 2, got ${x.rank}`);
+  if (x.rank < 2) throw new RangeError(`batchNormTraining: x must have rank >= 2, got ${x.rank}`);
   const channels = x.shape[x.rank - 1] as number;
   for (const [name, t] of [
     ['x', x],
@@ -97,7 +97,7 @@ function assertInputs(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: 
     ['beta', beta],
   ] as const) {
     if (t.dtype !== 'float32') {
-      throw new Error(`batchNormTraining: ${name} must be float32, got ${t.dtype}`);
+      throw new TypeError(`batchNormTraining: ${name} must be float32, got ${t.dtype}`);
     }
   }
   for (const [name, t] of [
@@ -105,12 +105,13 @@ function assertInputs(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: 
     ['beta', beta],
   ] as const) {
     if (t.rank !== 1 || t.shape[0] !== channels) {
-      throw new Error(
+      throw new RangeError(
         `batchNormTraining: ${name} must have shape [${channels}], got [${t.shape.join(', ')}]`,
       );
     }
   }
-  if (!(epsilon > 0)) throw new Error(`batchNormTraining: epsilon must be > 0, got ${epsilon}`);
+  if (!(epsilon > 0))
+    throw new RangeError(`batchNormTraining: epsilon must be > 0, got ${epsilon}`);
 }
 
 /**

@@ -40,12 +40,17 @@ describe('movingAverageUpdate', () => {
     expect(() => movingAverageUpdate(tf.zeros([3]), tf.zeros([4]), 0.1)).toThrow(
       /value has shape \[4\], moving has \[3\]/,
     );
+    expect(() => movingAverageUpdate(tf.zeros([3]), tf.zeros([4]), 0.1)).toThrow(RangeError);
     expect(() => movingAverageUpdate(tf.zeros([3], 'int32'), tf.zeros([3]), 0.1)).toThrow(
       /must be float32, got int32/,
+    );
+    expect(() => movingAverageUpdate(tf.zeros([3], 'int32'), tf.zeros([3]), 0.1)).toThrow(
+      TypeError,
     );
     expect(() => movingAverageUpdate(tf.zeros([3]), tf.zeros([3]), Number.NaN)).toThrow(
       /decay must be a finite number/,
     );
+    expect(() => movingAverageUpdate(tf.zeros([3]), tf.zeros([3]), Number.NaN)).toThrow(RangeError);
   });
 });
 

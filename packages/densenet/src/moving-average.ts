@@ -14,17 +14,17 @@ import { BATCH_NORM_TRAINING_KERNELS, batchNormTrainingPath } from './batch-norm
  */
 export function movingAverageUpdate(moving: tf.Tensor, value: tf.Tensor, decay: number): tf.Tensor {
   if (moving.dtype !== 'float32' || value.dtype !== 'float32') {
-    throw new Error(
+    throw new TypeError(
       `movingAverageUpdate: moving and value must be float32, got ${moving.dtype} and ${value.dtype}`,
     );
   }
   if (moving.shape.join(',') !== value.shape.join(',')) {
-    throw new Error(
+    throw new RangeError(
       `movingAverageUpdate: value has shape [${value.shape.join(', ')}], moving has [${moving.shape.join(', ')}]`,
     );
   }
   if (!Number.isFinite(decay)) {
-    throw new Error(`movingAverageUpdate: decay must be a finite number, got ${decay}`);
+    throw new RangeError(`movingAverageUpdate: decay must be a finite number, got ${decay}`);
   }
   if (batchNormTrainingPath().movingAverage === 'kernel') {
     return tf

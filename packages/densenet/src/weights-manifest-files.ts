@@ -80,7 +80,7 @@ export async function writeManifestWithWeights(
   shardBytes = DEFAULT_SHARD_BYTES,
 ): Promise<void> {
   if (!Number.isInteger(shardBytes) || shardBytes < 1) {
-    throw new Error(`shardBytes must be a positive integer, got ${shardBytes}`);
+    throw new RangeError(`shardBytes must be a positive integer, got ${shardBytes}`);
   }
   await fs.mkdir(dir, { recursive: true });
   const manifestFile = path.join(dir, manifestName);

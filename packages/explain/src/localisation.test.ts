@@ -51,10 +51,16 @@ describe('localisation', () => {
       randomHitRate: (0.25 * 3 + 1) / 4,
     });
     expect(() => localisationScore([])).toThrow(/no findings/);
+    expect(() => localisationScore([])).toThrow(RangeError);
     expect(() =>
       localisationScore([
         { box: { x0: 0.5, y0: 0, x1: 0.2, y1: 1 }, peak: null, width: 4, height: 4 },
       ]),
     ).toThrow(/cases\[0\]\.box must have finite x0 ≤ x1/);
+    expect(() =>
+      localisationScore([
+        { box: { x0: 0.5, y0: 0, x1: 0.2, y1: 1 }, peak: null, width: 4, height: 4 },
+      ]),
+    ).toThrow(RangeError);
   });
 });

@@ -31,7 +31,9 @@ export interface LocalisationScore {
 function checkBox(box: NormalisedBox, field: string): void {
   const { x0, y0, x1, y1 } = box;
   if (![x0, y0, x1, y1].every((v) => Number.isFinite(v)) || x0 > x1 || y0 > y1) {
-    throw new Error(`${field} must have finite x0 ≤ x1 and y0 ≤ y1, got ${JSON.stringify(box)}`);
+    throw new RangeError(
+      `${field} must have finite x0 ≤ x1 and y0 ≤ y1, got ${JSON.stringify(box)}`,
+    );
   }
 }
 
@@ -64,13 +66,13 @@ export function boxPixelFraction(box: NormalisedBox, width: number, height: numb
  * finding's box, next to the fraction a uniformly random peak would score.
  */
 export function localisationScore(cases: readonly LocalisationCase[]): LocalisationScore {
-  if (cases.length === 0) throw new Error('localisationScore: no findings to score');
+  if (cases.length === 0) throw new RangeError('localisationScore: no findings to score');
   let hits = 0;
   let randomHits = 0;
   cases.forEach((c, i) => {
     checkBox(c.box, `localisationScore: cases[${i}].box`);
     if (!Number.isInteger(c.width) || !Number.isInteger(c.height) || c.width < 1 || c.height < 1) {
-      throw new Error(`localisationScore: cases[${i}] has size ${c.width}×${c.height}`);
+      throw new RangeError(`localisationScore: cases[${i}] has size ${c.width}×${c.height}`);
     }
     if (c.peak != null && pixelInBox(c.peak.x, c.peak.y, c.width, c.height, c.box)) hits++;
     randomHits += boxPixelFraction(c.box, c.width, c.height);

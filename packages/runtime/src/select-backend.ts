@@ -67,7 +67,7 @@ function parseRequest(value: unknown): BackendRequest {
   if (value === undefined) return 'auto';
   if (value === 'auto' || BACKEND_NAMES.includes(value as BackendName))
     return value as BackendRequest;
-  throw new Error(
+  throw new (typeof value === 'string' ? RangeError : TypeError)(
     `selectBackend: options.backend must be one of auto, ${BACKEND_NAMES.join(', ')}; got ${JSON.stringify(value)}`,
   );
 }

@@ -53,11 +53,11 @@ interface AdamInputs {
 function checkInputs(inputs: tf.NamedTensorInfoMap): AdamInputs {
   const { param, m, v, grad } = inputs as unknown as AdamInputs;
   for (const [name, t] of Object.entries({ param, m, v, grad })) {
-    if (!t) throw new Error(`${ADAM_UPDATE_KERNEL}: input '${name}' is missing`);
+    if (!t) throw new TypeError(`${ADAM_UPDATE_KERNEL}: input '${name}' is missing`);
     if (t.dtype !== 'float32')
-      throw new Error(`${ADAM_UPDATE_KERNEL}: input '${name}' must be float32, got ${t.dtype}`);
+      throw new TypeError(`${ADAM_UPDATE_KERNEL}: input '${name}' must be float32, got ${t.dtype}`);
     if (t.shape.join(',') !== param.shape.join(','))
-      throw new Error(
+      throw new RangeError(
         `${ADAM_UPDATE_KERNEL}: input '${name}' has shape [${t.shape}], param has [${param.shape}]`,
       );
   }

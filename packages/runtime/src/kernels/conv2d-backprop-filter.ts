@@ -73,7 +73,7 @@ export function conv2dBackpropFilterViaMatMul(
       dy.shape[2] !== outW ||
       dy.shape[3] !== outC
     ) {
-      throw new Error(
+      throw new RangeError(
         `Conv2DBackpropFilter: dy shape [${dy.shape}] does not match the convolution output [${batch},${outH},${outW},${outC}]`,
       );
     }

@@ -54,7 +54,7 @@ export function conv2dBackpropInputViaConv(
     const { strideHeight: sh, strideWidth: sw, outChannels: outC } = info;
     const { top, left } = info.padInfo;
     if (dy.shape[0] !== batch || dy.shape[1] !== oh || dy.shape[2] !== ow || dy.shape[3] !== outC) {
-      throw new Error(
+      throw new RangeError(
         `Conv2DBackpropInput: dy shape [${dy.shape}] does not match the convolution output [${batch},${oh},${ow},${outC}]`,
       );
     }

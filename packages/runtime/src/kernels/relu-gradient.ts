@@ -22,12 +22,14 @@ export interface ReluGradInputs {
 }
 
 function checkInputs({ dy, x }: ReluGradInputs): number {
-  if (!dy || !x) throw new Error(`${RELU_GRAD_KERNEL}: inputs 'dy' and 'x' are required`);
+  if (!dy || !x) throw new TypeError(`${RELU_GRAD_KERNEL}: inputs 'dy' and 'x' are required`);
   if (dy.dtype !== 'float32' || x.dtype !== 'float32') {
-    throw new Error(`${RELU_GRAD_KERNEL}: dy and x must be float32, got ${dy.dtype}, ${x.dtype}`);
+    throw new TypeError(
+      `${RELU_GRAD_KERNEL}: dy and x must be float32, got ${dy.dtype}, ${x.dtype}`,
+    );
   }
   if (dy.shape.join() !== x.shape.join()) {
-    throw new Error(`${RELU_GRAD_KERNEL}: dy has shape [${dy.shape}], x has [${x.shape}]`);
+    throw new RangeError(`${RELU_GRAD_KERNEL}: dy has shape [${dy.shape}], x has [${x.shape}]`);
   }
   return x.shape.reduce((a, b) => a * b, 1);
 }
