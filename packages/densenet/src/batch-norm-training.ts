@@ -42,6 +42,17 @@ export interface BatchNormTrainingPath {
   movingAverage: 'kernel' | 'composite';
 }
 
+export interface BatchNormTrainingInputs {
+  /** The batch, channels last (rank ≥ 2, float32). */
+  x: tf.Tensor;
+  /** Per-channel scale, [C]. */
+  gamma: tf.Tensor1D;
+  /** Per-channel offset, [C]. */
+  beta: tf.Tensor1D;
+  /** Added to the variance (> 0). */
+  epsilon: number;
+}
+
 /** Which path `batchNormTraining` takes on `backend` (default: the active backend). */
 export function batchNormTrainingPath(backend: string = tf.getBackend()): BatchNormTrainingPath {
   const has = (name: string) => tf.getKernel(name, backend) !== undefined;
@@ -124,12 +135,12 @@ function assertInputs(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: 
  *
  * `mean` and `variance` belong to the caller's scope like any op output.
  */
-export function batchNormTraining(
-  x: tf.Tensor,
-  gamma: tf.Tensor1D,
-  beta: tf.Tensor1D,
-  epsilon: number,
-): BatchNormTrainingResult {
+export function batchNormTraining({
+  x,
+  gamma,
+  beta,
+  epsilon,
+}: BatchNormTrainingInputs): BatchNormTrainingResult {
   assertInputs(x, gamma, beta, epsilon);
   const path = batchNormTrainingPath();
   const { forward, grad } = BATCH_NORM_TRAINING_KERNELS;

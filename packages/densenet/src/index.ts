@@ -1,5 +1,6 @@
 export {
   BATCH_NORM_TRAINING_KERNELS,
+  type BatchNormTrainingInputs,
   type BatchNormTrainingPath,
   type BatchNormTrainingResult,
   batchNormTraining,
@@ -29,7 +30,7 @@ export {
   fusedBatchNormalization,
 } from './fused-batch-normalization.js';
 export { type LoadModelOptions, loadModel, saveModel } from './model-files.js';
-export { movingAverageUpdate } from './moving-average.js';
+export { type MovingAverageUpdateInputs, movingAverageUpdate } from './moving-average.js';
 export { countParams, type ParamCounts } from './params.js';
 export {
   DENSENET_PRESET_NAMES,

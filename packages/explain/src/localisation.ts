@@ -39,10 +39,7 @@ function checkBox(box: NormalisedBox, field: string): void {
 
 /** Pixel (x, y) of a `width × height` image is inside the box when its centre is. */
 export function pixelInBox(
-  x: number,
-  y: number,
-  width: number,
-  height: number,
+  { x, y, width, height }: { x: number; y: number; width: number; height: number },
   box: NormalisedBox,
 ): boolean {
   const cx = (x + 0.5) / width;
@@ -51,7 +48,10 @@ export function pixelInBox(
 }
 
 /** Fraction of the pixels whose centre lies in the box: a uniformly random peak's hit chance. */
-export function boxPixelFraction(box: NormalisedBox, width: number, height: number): number {
+export function boxPixelFraction(
+  box: NormalisedBox,
+  { width, height }: { width: number; height: number },
+): number {
   // Pixel centres along one axis inside [a, b]: x with a ≤ (x + 0.5)/n ≤ b.
   const count = (a: number, b: number, n: number) => {
     const first = Math.max(0, Math.ceil(a * n - 0.5));
@@ -74,8 +74,9 @@ export function localisationScore(cases: readonly LocalisationCase[]): Localisat
     if (!Number.isInteger(c.width) || !Number.isInteger(c.height) || c.width < 1 || c.height < 1) {
       throw new RangeError(`localisationScore: cases[${i}] has size ${c.width}×${c.height}`);
     }
-    if (c.peak != null && pixelInBox(c.peak.x, c.peak.y, c.width, c.height, c.box)) hits++;
-    randomHits += boxPixelFraction(c.box, c.width, c.height);
+    if (c.peak != null && pixelInBox({ ...c.peak, width: c.width, height: c.height }, c.box))
+      hits++;
+    randomHits += boxPixelFraction(c.box, c);
   });
   return {
     findings: cases.length,

@@ -70,10 +70,12 @@ function checkInputs(inputs: tf.NamedTensorInfoMap): AdamInputs {
  * p' = (m'/(1−β1^t)) / (sqrt(v'/(1−β2^t)) + ε) · (−lr) + p.
  */
 export function adamUpdateOnHost(
-  param: Float32Array,
-  m: Float32Array,
-  v: Float32Array,
-  grad: Float32Array,
+  {
+    param,
+    m,
+    v,
+    grad,
+  }: { param: Float32Array; m: Float32Array; v: Float32Array; grad: Float32Array },
   a: AdamUpdateAttrs,
 ): [Float32Array, Float32Array, Float32Array] {
   const n = param.length;
@@ -107,10 +109,7 @@ export function adamUpdateHostKernel({ inputs, backend: be, attrs }: KernelArgs)
   const backend = be as tf.KernelBackend;
   const read = (t: tf.TensorInfo) => backend.readSync(t.dataId) as Float32Array;
   const outs = adamUpdateOnHost(
-    read(param),
-    read(m),
-    read(v),
-    read(grad),
+    { param: read(param), m: read(m), v: read(v), grad: read(grad) },
     attrs as unknown as AdamUpdateAttrs,
   );
   return outs.map((values) => ({

@@ -115,7 +115,7 @@ function gradsOf(
 }
 
 const fused = (c: Case) => (x: tf.Tensor, g: tf.Tensor1D, b: tf.Tensor1D) =>
-  batchNormTraining(x, g, b, c.epsilon).y;
+  batchNormTraining({ x, gamma: g, beta: b, epsilon: c.epsilon }).y;
 
 /** tfjs-layers' stock training path: tf.moments + tf.batchNorm and tfjs-core's gradients. */
 const stock = (c: Case) => (x: tf.Tensor, g: tf.Tensor1D, b: tf.Tensor1D) => {
@@ -196,7 +196,11 @@ describe.each(['cpu', 'wasm'] as const)('fused batch-norm kernels on %s', (backe
         .dataSync(),
     );
     const viaKernel = tf.tidy(() =>
-      movingAverageUpdate(tf.tensor1d(moving), tf.tensor1d(value), 0.01).dataSync(),
+      movingAverageUpdate({
+        moving: tf.tensor1d(moving),
+        value: tf.tensor1d(value),
+        decay: 0.01,
+      }).dataSync(),
     );
     expect(Array.from(viaKernel)).toEqual(Array.from(composite));
   });

@@ -118,10 +118,7 @@ describe.skipIf(skipReason !== '')('webgpu kernels', () => {
       inPlace: true,
     };
     const want = adamUpdateOnHost(
-      pv as Float32Array,
-      mv as Float32Array,
-      vPositive,
-      gv as Float32Array,
+      { param: pv as Float32Array, m: mv as Float32Array, v: vPositive, grad: gv as Float32Array },
       attrs,
     );
     const fresh = () => ({
@@ -251,7 +248,11 @@ describe.skipIf(skipReason !== '')('webgpu kernels', () => {
     const moving = seededValues(300, 41).map((v) => v * 5);
     const value = seededValues(300, 42).map((v) => v * 5 + 1);
     const run = () =>
-      movingAverageUpdate(tf.tensor2d(moving, [3, 100]), tf.tensor2d(value, [3, 100]), 0.01);
+      movingAverageUpdate({
+        moving: tf.tensor2d(moving, [3, 100]),
+        value: tf.tensor2d(value, [3, 100]),
+        decay: 0.01,
+      });
     await tf.setBackend('cpu');
     const want = (await run().data()) as Float32Array;
     await tf.setBackend('webgpu');
