@@ -36,6 +36,7 @@ export {
   rocCurves,
   summarize,
 } from './evaluate.js';
+export type { LabelledScores } from './labelled-scores.js';
 export { asScoreMatrix, type MatrixInput, type ScoreMatrix } from './matrix.js';
 export {
   type AurocAverages,
