@@ -49,7 +49,38 @@ fs.writeFileSync(
 console.log(`installing into ${project}`);
 run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], project);
 
-const names = packages.map((p) => p.json.name);
+// Workspace-private packages are bundled into each build: nothing installed may name them.
+const installed = path.join(project, 'node_modules', '@cihmlc');
+for (const p of packages) {
+  const dir = path.join(installed, p.json.name.split('/')[1]);
+  const json = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  const runtimeDeps = {
+    ...json.dependencies,
+    ...json.peerDependencies,
+    ...json.optionalDependencies,
+  };
+  const leaks = Object.keys(runtimeDeps).filter((d) => d === '@cihmlc/internal');
+  const walk = (d) =>
+    fs
+      .readdirSync(d, { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
+  for (const file of walk(path.join(dir, 'dist'))) {
+    if (!file.endsWith('.map') && fs.readFileSync(file, 'utf8').includes('@cihmlc/internal'))
+      leaks.push(path.relative(dir, file));
+  }
+  if (leaks.length > 0)
+    throw new Error(`${p.json.name} refers to @cihmlc/internal: ${leaks.join(', ')}`);
+}
+
+// Subpath exports are checked like packages.
+const names = [
+  ...packages.map((p) => p.json.name),
+  ...packages.flatMap((p) =>
+    Object.keys(p.json.exports ?? {})
+      .filter((k) => k !== '.' && k !== './package.json')
+      .map((k) => `${p.json.name}/${k.slice(2)}`),
+  ),
+];
 const esm = `
 const names = ${JSON.stringify(names)};
 const out = {};

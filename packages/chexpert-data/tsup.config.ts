@@ -1,10 +1,21 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // The decode worker is its own entry so worker_threads can load it from dist (ESM and CJS).
-  entry: ['src/index.ts', 'src/cli.ts', 'src/pool-worker.ts'],
+  // The decode worker is its own entry so worker_threads can load it from dist (ESM and CJS);
+  // the synthetic generator is the `./synthetic` subpath.
+  entry: {
+    index: 'src/index.ts',
+    cli: 'src/cli.ts',
+    'pool-worker': 'src/pool-worker.ts',
+    synthetic: 'src/synthetic/index.ts',
+  },
   format: ['esm', 'cjs'],
-  dts: { entry: ['src/index.ts'] },
+  dts: {
+    entry: { index: 'src/index.ts', synthetic: 'src/synthetic/index.ts' },
+    resolve: [/^@cihmlc\/internal/],
+  },
+  // @cihmlc/internal is private: bundle it (code and types) so the package installs on its own.
+  noExternal: ['@cihmlc/internal'],
   // No source maps: they would point at src/, which the tarball does not ship (root README, "Releasing").
   sourcemap: false,
   clean: true,

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs the embedded default job exactly as `pnpm --filter trainer start` does (fresh output and
 // cache folders, so the synthetic dataset is generated too) and checks the issue's targets:
-// at most 10 minutes on this machine and a test weighted AUROC of at least 0.85.
+// at most 10 minutes and a test weighted AUROC of at least 0.85; the other rows check that the
+// summary is sane (a known backend, 1 … configured epochs run, a positive training speed).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -44,13 +45,26 @@ const rows = [
     target: `≥ ${MIN_WEIGHTED_AUROC}`,
     ok: auroc >= MIN_WEIGHTED_AUROC,
   },
-  { check: 'backend', value: summary.backend, target: '', ok: true },
-  { check: 'epochs', value: summary.epochs, target: '', ok: true },
+  {
+    check: 'backend',
+    value: summary.backend,
+    target: 'tensorflow, webgpu, wasm or cpu',
+    ok: ['tensorflow', 'webgpu', 'wasm', 'cpu'].includes(summary.backend),
+  },
+  {
+    check: 'epochs run',
+    value: summary.epochs,
+    target: `1 … ${summary.config.epochs} (the configured epochs)`,
+    ok:
+      Number.isInteger(summary.epochs) &&
+      summary.epochs >= 1 &&
+      summary.epochs <= summary.config.epochs,
+  },
   {
     check: 'training images/s (last epoch)',
-    value: summary.imagesPerSecond.toFixed(1),
-    target: '',
-    ok: true,
+    value: summary.imagesPerSecond?.toFixed(1),
+    target: '> 0',
+    ok: summary.imagesPerSecond > 0,
   },
 ];
 console.table(rows);

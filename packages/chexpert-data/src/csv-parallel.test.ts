@@ -62,7 +62,7 @@ describe('readLabelCsv in parallel (worker threads over byte ranges)', () => {
       .catch((e: Error) => e.message);
     expect(parallelError).toBe(serialError);
     expect(parallelError).toMatch(
-      /bad\.csv:\d+: field "Lung Opacity": expected 1\.0, 0\.0, -1\.0 or blank \(value "maybe"\)/,
+      /bad\.csv: line \d+, column "Lung Opacity": expected 1\.0, 0\.0, -1\.0 or blank \(value "maybe"\)/,
     );
     const skipped = await esm.readLabelCsv(file, { workers: 2, onBadRow: 'skip' });
     const serialSkipped = await esm.readLabelCsv(file, { workers: 1, onBadRow: 'skip' });

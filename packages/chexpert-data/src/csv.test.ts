@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CsvFormatError, readLabelCsv } from './csv.js';
+import { CsvError, readLabelCsv } from './csv.js';
 import { CHEXPERT_COLUMNS, tempDir, writeText } from './test-support/fixtures.js';
 
 const dir = tempDir();
@@ -50,16 +50,16 @@ describe('readLabelCsv (CheXpert train.csv / valid.csv)', () => {
   const bad = (name: string, row: string) =>
     writeText(dir, name, `${CHEXPERT_COLUMNS}\n${GOOD.split('\n')[1]}\n${row}\n`);
 
-  it('aborts on an unparsable value, naming file, line and field', async () => {
+  it('aborts on an unparsable value, naming file, line and column', async () => {
     const file = bad(
       'bad-value.csv',
       `${P}/patient00009/study1/view1_frontal.jpg,Male,50,Frontal,PA,,,,yes,,,,,,,,,,`,
     );
     const err = await readLabelCsv(file).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(CsvFormatError);
-    expect((err as CsvFormatError).line).toBe(3);
-    expect((err as CsvFormatError).field).toBe('Lung Opacity');
-    expect((err as Error).message).toContain(`${file}:3: field "Lung Opacity"`);
+    expect(err).toBeInstanceOf(CsvError);
+    expect((err as CsvError).line).toBe(3);
+    expect((err as CsvError).column).toBe('Lung Opacity');
+    expect((err as Error).message).toContain(`${file}: line 3, column "Lung Opacity"`);
     expect((err as Error).message).toContain('"yes"');
   });
 
@@ -68,7 +68,7 @@ describe('readLabelCsv (CheXpert train.csv / valid.csv)', () => {
       'bad-num.csv',
       `${P}/patient00009/study1/view1_frontal.jpg,Male,50,Frontal,PA,,,,,,0.5,,,,,,,,`,
     );
-    await expect(readLabelCsv(file)).rejects.toThrow(/:3: field "Edema".*"0.5"/);
+    await expect(readLabelCsv(file)).rejects.toThrow(/: line 3, column "Edema".*"0.5"/);
   });
 
   it('aborts on a missing column and on an empty path', async () => {
@@ -77,11 +77,11 @@ describe('readLabelCsv (CheXpert train.csv / valid.csv)', () => {
       `${P}/patient00009/study1/view1_frontal.jpg,Male,50,Frontal,PA,,,`,
     );
     await expect(readLabelCsv(short)).rejects.toThrow(
-      /short\.csv:3: field "Lung Opacity": missing column/,
+      /short\.csv: line 3, column "Lung Opacity": missing column/,
     );
     const empty = bad('empty-path.csv', ',Male,50,Frontal,PA,,,,,,,,,,,,,,');
     await expect(readLabelCsv(empty)).rejects.toThrow(
-      /empty-path\.csv:3: field "Path": empty path/,
+      /empty-path\.csv: line 3, column "Path": empty path/,
     );
   });
 
@@ -96,7 +96,7 @@ ${GOOD.split('\n')[2]}
     const csv = await readLabelCsv(writeText(dir, 'mixed.csv', text), { onBadRow: 'skip' });
     expect(csv.rows).toBe(2);
     expect(csv.badRowCount).toBe(3);
-    expect(csv.badRows.map((b) => [b.line, b.field])).toEqual([
+    expect(csv.badRows.map((b) => [b.line, b.column])).toEqual([
       [3, 'Path'],
       [4, 'Age'],
       [5, 'Frontal/Lateral'],
@@ -108,7 +108,7 @@ ${GOOD.split('\n')[2]}
     const header = CHEXPERT_COLUMNS.replace(',Pleural Other', '');
     const file = writeText(dir, 'no-col.csv', `${header}\n`);
     await expect(readLabelCsv(file)).rejects.toThrow(
-      /no-col\.csv:1: field "Pleural Other": missing column in header/,
+      /no-col\.csv: line 1, column "Pleural Other": missing column in header/,
     );
   });
 
@@ -135,7 +135,7 @@ describe('readLabelCsv (VisualCheXbert and CheXlocalize)', () => {
       `Path,Sex,Age,Frontal/Lateral,AP/PA,${vcb.join(',')}\n${P}/patient00001/study1/view1_frontal.jpg,Female,68,Frontal,AP,-1.0,1.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,1.0,0.0\n`,
     );
     await expect(readLabelCsv(uncertain, { format: 'visualchexbert' })).rejects.toThrow(
-      /vcb-bad\.csv:2: field "Enlarged Cardiomediastinum": expected 0 or 1/,
+      /vcb-bad\.csv: line 2, column "Enlarged Cardiomediastinum": expected 0 or 1/,
     );
   });
 
@@ -158,7 +158,7 @@ describe('readLabelCsv (VisualCheXbert and CheXlocalize)', () => {
       `Path,${labels.join(',')}\ntest/patient64741/study1/view1_frontal.jpg,0,,0,1,0,0,0,0,1,0,0,0,0,1\n`,
     );
     await expect(readLabelCsv(blank)).rejects.toThrow(
-      /test_blank\.csv:2: field "Enlarged Cardiomediastinum"/,
+      /test_blank\.csv: line 2, column "Enlarged Cardiomediastinum"/,
     );
   });
 });

@@ -1,5 +1,6 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { CsvError } from '@cihmlc/internal';
 import { CHEXPERT_LABELS, type LabelMatrix } from '@cihmlc/taxonomy';
 import { parse } from 'fast-csv';
 
@@ -12,35 +13,25 @@ export type LabelCsvFormat = 'chexpert' | 'visualchexbert' | 'chexlocalize';
 
 export const METADATA_COLUMNS = ['Path', 'Sex', 'Age', 'Frontal/Lateral', 'AP/PA'] as const;
 
-/** A row that could not be read: where, which field, and why. */
+/**
+ * A row that could not be read: where (file, 1-based line, column), the value and why. Rows are
+ * rejected with a `CsvError` carrying the same fields (shared with @cihmlc/metrics).
+ */
 export interface BadRow {
   file: string;
   /** 1-based line number (the header is line 1). */
   line: number;
-  field: string;
+  column: string;
   value: string;
   reason: string;
 }
 
-export class CsvFormatError extends Error {
-  readonly file: string;
-  readonly line: number;
-  readonly field: string;
-  constructor(bad: BadRow) {
-    super(
-      `${bad.file}:${bad.line}: field "${bad.field}": ${bad.reason}${bad.value !== '' ? ` (value ${JSON.stringify(bad.value)})` : ''}`,
-    );
-    this.name = 'CsvFormatError';
-    this.file = bad.file;
-    this.line = bad.line;
-    this.field = bad.field;
-  }
-}
+export { CsvError };
 
 export interface ReadLabelCsvOptions {
   /** Default: 'chexlocalize' when the header lacks Sex, else 'chexpert' (accepts binary files too). */
   format?: LabelCsvFormat;
-  /** 'abort' (default) throws CsvFormatError at the first bad row; 'skip' drops and counts it. */
+  /** 'abort' (default) throws CsvError at the first bad row; 'skip' drops and counts it. */
   onBadRow?: 'abort' | 'skip';
   /** How many bad rows to keep in `badRows` (default 50); `badRowCount` counts all. */
   maxReported?: number;
@@ -107,9 +98,9 @@ export async function parseLabelCsvStream(
   const cells = new Float64Array(14);
 
   /** A bad data row at the current line (counted from the file's start). */
-  const fail = (field: string, value: string, reason: string): 'skip' => {
-    const bad: BadRow = { file, line: line + lineOffset, field, value, reason };
-    if (onBad === 'abort') throw new CsvFormatError(bad);
+  const fail = (column: string, value: string, reason: string): 'skip' => {
+    const bad: BadRow = { file, line: line + lineOffset, column, value, reason };
+    if (onBad === 'abort') throw new CsvError(bad);
     badRowCount++;
     if (badRows.length < maxReported) badRows.push(bad);
     return 'skip';
@@ -125,10 +116,10 @@ export async function parseLabelCsvStream(
         : [...METADATA_COLUMNS, ...CHEXPERT_LABELS];
     for (const name of required) {
       if (!(name in col)) {
-        throw new CsvFormatError({
+        throw new CsvError({
           file,
           line: 1,
-          field: name,
+          column: name,
           value: '',
           reason: `missing column in header (${format} format)`,
         });
@@ -216,10 +207,10 @@ export async function parseLabelCsvStream(
     input.pipe(parser);
   });
   if (!header)
-    throw new CsvFormatError({
+    throw new CsvError({
       file,
       line: 1,
-      field: 'Path',
+      column: 'Path',
       value: '',
       reason: 'empty file (no header)',
     });
@@ -389,7 +380,7 @@ async function readLabelCsvParallel(
   const badRows = chunks.flatMap((c) => c.badRows).sort((x, y) => x.line - y.line);
   const badRowCount = chunks.reduce((n, c) => n + c.badRowCount, 0);
   if ((opts.onBadRow ?? 'abort') === 'abort' && badRows.length > 0) {
-    throw new CsvFormatError(badRows[0]!);
+    throw new CsvError(badRows[0]!);
   }
   return {
     file,

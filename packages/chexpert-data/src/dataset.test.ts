@@ -140,7 +140,22 @@ describe('labels and splits', () => {
     expect(
       patientIdFromPath('CheXpert-v1.0-small/valid/patient64541/study1/view1_frontal.jpg'),
     ).toBe('patient64541');
-    expect(() => patientIdFromPath('foo/bar.jpg')).toThrow(/no patient id/);
+    expect(patientIdFromPath('foo/bar.jpg')).toBeNull();
+  });
+
+  it('loadDataset rejects a row whose path has no patient id, naming file and line', async () => {
+    const dir = tempDir();
+    const path = 'images/xray1.jpg';
+    mkdirSync(join(dir, 'images'), { recursive: true });
+    writeFileSync(join(dir, path), 'x');
+    const file = writeText(
+      dir,
+      'odd.csv',
+      `${CHEXPERT_COLUMNS}\n${path},Female,50,Frontal,AP${',0'.repeat(14)}\n`,
+    );
+    await expect(loadDataset({ csv: file, roots: [dir] })).rejects.toThrow(
+      `${file}: line 2, column "Path": no patient id (patientNNNNN) in the path (value "${path}")`,
+    );
   });
 
   it('splitByPatient keeps each patient in one split, is seeded, and follows the fractions', () => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';
+import { CsvError, patientIdFromPath } from '@cihmlc/internal';
 import {
   applyUncertaintyPolicy,
   type BlankPolicy,
@@ -86,12 +87,11 @@ export class MissingImagesError extends Error {
   }
 }
 
-/** The patient id of a CheXpert path (`…/patient00042/study1/…` → `patient00042`). */
-export function patientIdFromPath(path: string): string {
-  const m = /(?:^|[/\\])(patient\d+)(?:[/\\]|$)/.exec(path);
-  if (!m) throw new Error(`no patient id (patientNNNNN) in path ${JSON.stringify(path)}`);
-  return m[1]!;
-}
+/**
+ * The patient id of a CheXpert path (`…/patient00042/study1/…` → `patient00042`), or `null` when
+ * the path has none (the same function as @cihmlc/metrics' `patientIdFromPath`).
+ */
+export { patientIdFromPath };
 
 /**
  * `(p) => path.join(root, p)`, skipping join's normalisation for paths that are already normal
@@ -203,7 +203,17 @@ export async function loadDataset(opts: LoadDatasetOptions): Promise<Dataset> {
     csvFile: csv.file,
     paths,
     files,
-    patientIds: paths.map(patientIdFromPath),
+    patientIds: keep.map((r, k) => {
+      const id = patientIdFromPath(paths[k]!);
+      if (id !== null) return id;
+      throw new CsvError({
+        file: csv.file,
+        line: csv.lines[r]!,
+        column: 'Path',
+        value: paths[k]!,
+        reason: 'no patient id (patientNNNNN) in the path',
+      });
+    }),
     views: keep.map((r) => csv.view[r]!),
     labels,
     outputLabels: [...taxonomy.outputLabels],

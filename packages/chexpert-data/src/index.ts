@@ -1,7 +1,11 @@
 // @cihmlc/chexpert-data — CheXpert label CSVs, image pipeline, preprocessed cache and batches,
 // and a synthetic CheXpert-format dataset.
 
-export { writeFileAtomic, writeFileAtomicSync } from './atomic.js';
+/**
+ * @deprecated An internal helper (atomic temp-file + rename write); this re-export goes in the
+ * next minor.
+ */
+export { writeFileAtomicSync } from '@cihmlc/internal/node';
 export {
   type AugmentConfig,
   type AugmentParams,
@@ -25,7 +29,9 @@ export {
 } from './cache.js';
 export {
   type BadRow,
-  CsvFormatError,
+  CsvError,
+  /** @deprecated Renamed `CsvError` (shared with @cihmlc/metrics); this alias goes in the next minor. */
+  CsvError as CsvFormatError,
   type LabelCsv,
   type LabelCsvFormat,
   METADATA_COLUMNS,
@@ -74,22 +80,9 @@ export {
   openCache,
   type TensorBatch,
 } from './open-cache.js';
-export { hashSeed, permutation, Random } from './random.js';
-export {
-  CHEXPERT_HEADER,
-  CHEXPERT_SMALL_PREFIX,
-  generateSyntheticDataset,
-  type SyntheticImageRecord,
-  type SyntheticOptions,
-  type SyntheticSummary,
-  VISUALCHEXBERT_LABEL_ORDER,
-} from './synthetic/generate.js';
-export { encodeGrayscaleJpeg } from './synthetic/jpeg-gray.js';
-export {
-  DEFAULT_RAW_NOISE,
-  type RawLabelNoise,
-  type StudyFindings,
-  SYNTHETIC_RATES,
-  sampleFindings,
-} from './synthetic/labels.js';
-export { type RenderedFinding, type RenderedImage, renderRadiograph } from './synthetic/render.js';
+// The synthetic CheXpert-format generator lives in `@cihmlc/chexpert-data/synthetic`.
+/**
+ * @deprecated Import it from `@cihmlc/chexpert-data/synthetic`; this re-export goes in the next
+ * minor.
+ */
+export { generateSyntheticDataset } from './synthetic/generate.js';

@@ -76,7 +76,9 @@ export interface Cache {
   index: CacheIndex;
   size: number;
   labelSet: LabelSet;
-  /** Output label names, the columns of labels and masks. */
+  /** Output label names, the columns of labels and masks (the name Dataset and Taxonomy use). */
+  outputLabels: string[];
+  /** @deprecated Renamed `outputLabels`; this alias goes in the next minor. */
   labels: string[];
   splits: Record<string, CachedSplit>;
   /** Reads images by index into float32 [n, size, size, 3] (and their labels). */
@@ -411,6 +413,7 @@ export async function openCache(dir: string, opts: OpenCacheOptions = {}): Promi
     index,
     size,
     labelSet: index.labelSet,
+    outputLabels: index.outputLabels,
     labels: index.outputLabels,
     splits,
     loadBatch,

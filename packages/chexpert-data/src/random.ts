@@ -3,43 +3,18 @@
  * augmentation) derives its stream from integer keys, so results do not depend on call order.
  */
 
+import { hashSeed, mulberry32 } from '@cihmlc/internal';
+
 /** Mixes any number of integers into one 32-bit seed (murmur3-style finaliser per key). */
-export function hashSeed(...keys: number[]): number {
-  let h = 0x9e3779b9;
-  for (const key of keys) {
-    let k = Math.imul(key | 0, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-    // Keys above 2^32 (large seeds) still contribute their high bits.
-    const high = Math.floor(key / 0x100000000);
-    if (high !== 0) h ^= Math.imul(high | 0, 0x85ebca6b);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+export { hashSeed };
 
 /** A seeded generator (mulberry32) with the few distributions the package needs. */
 export class Random {
-  private state: number;
+  /** Uniform in [0, 1). */
+  readonly next: () => number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) | 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = mulberry32(seed);
   }
 
   /** Uniform in [lo, hi). */

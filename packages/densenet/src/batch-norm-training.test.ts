@@ -1,3 +1,4 @@
+import { seededValues } from '@cihmlc/internal';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -11,15 +12,7 @@ beforeAll(useCpuBackend);
 
 /** Deterministic uniform values in [-1, 1) (mulberry32). */
 function values(n: number, seed: number): Float64Array {
-  let s = seed >>> 0;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
+  return Float64Array.from(seededValues(n, seed));
 }
 
 /**
@@ -130,7 +123,15 @@ type Grads = [Float32Array, Float32Array, Float32Array];
 function fusedGrads(c: Case, t: ReturnType<typeof inputs>['tensors']): Grads {
   const f = (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) =>
     tf.sum(
-      tf.mul(batchNormTraining(x, gamma as tf.Tensor1D, beta as tf.Tensor1D, c.epsilon).y, t.w),
+      tf.mul(
+        batchNormTraining({
+          x,
+          gamma: gamma as tf.Tensor1D,
+          beta: beta as tf.Tensor1D,
+          epsilon: c.epsilon,
+        }).y,
+        t.w,
+      ),
     );
   const grads = tf.grads(f)([t.x, t.gamma, t.beta]);
   const out = grads.map((g) => g.dataSync() as Float32Array) as Grads;
@@ -165,12 +166,12 @@ describe('batchNormTraining (composite path)', () => {
 
   it.each(CASES)('forward matches float64 statistics and tf.batchNorm: %s', (c) => {
     const d = inputs(c);
-    const { y, mean, variance } = batchNormTraining(
-      d.tensors.x,
-      d.tensors.gamma,
-      d.tensors.beta,
-      c.epsilon,
-    );
+    const { y, mean, variance } = batchNormTraining({
+      x: d.tensors.x,
+      gamma: d.tensors.gamma,
+      beta: d.tensors.beta,
+      epsilon: c.epsilon,
+    });
     const rows = d.x.length / d.channels;
     const wantMean = new Float64Array(d.channels);
     const wantVar = new Float64Array(d.channels);
@@ -224,11 +225,18 @@ describe('batchNormTraining (composite path)', () => {
   it('leaves no tensors behind but its three outputs', () => {
     const d = inputs(CASES[1] as Case);
     const before = tf.memory().numTensors;
-    const out = batchNormTraining(d.tensors.x, d.tensors.gamma, d.tensors.beta, 1e-3);
+    const out = batchNormTraining({
+      x: d.tensors.x,
+      gamma: d.tensors.gamma,
+      beta: d.tensors.beta,
+      epsilon: 1e-3,
+    });
     expect(tf.memory().numTensors).toBe(before + 3);
     tf.dispose([out.y, out.mean, out.variance]);
     const grads = tf.grads((x: tf.Tensor) =>
-      tf.sum(batchNormTraining(x, d.tensors.gamma, d.tensors.beta, 1e-3).y),
+      tf.sum(
+        batchNormTraining({ x, gamma: d.tensors.gamma, beta: d.tensors.beta, epsilon: 1e-3 }).y,
+      ),
     )([d.tensors.x]);
     expect(tf.memory().numTensors).toBe(before + 1);
     tf.dispose([...grads, ...Object.values(d.tensors)]);
@@ -236,13 +244,44 @@ describe('batchNormTraining (composite path)', () => {
 
   it('rejects inputs it cannot normalise', () => {
     const x = tf.zeros([2, 3]);
-    expect(() => batchNormTraining(x, tf.ones([2]) as tf.Tensor1D, tf.zeros([3]), 1e-3)).toThrow(
-      /gamma must have shape \[3\]/,
-    );
-    expect(() => batchNormTraining(tf.zeros([3]), tf.ones([3]), tf.zeros([3]), 1e-3)).toThrow(
-      /rank/,
-    );
-    expect(() => batchNormTraining(x, tf.ones([3]), tf.zeros([3]), 0)).toThrow(/epsilon/);
+    expect(() =>
+      batchNormTraining({
+        x,
+        gamma: tf.ones([2]) as tf.Tensor1D,
+        beta: tf.zeros([3]),
+        epsilon: 1e-3,
+      }),
+    ).toThrow(/gamma must have shape \[3\]/);
+    expect(() =>
+      batchNormTraining({
+        x,
+        gamma: tf.ones([2]) as tf.Tensor1D,
+        beta: tf.zeros([3]),
+        epsilon: 1e-3,
+      }),
+    ).toThrow(RangeError);
+    expect(() =>
+      batchNormTraining({
+        x: tf.zeros([3]),
+        gamma: tf.ones([3]),
+        beta: tf.zeros([3]),
+        epsilon: 1e-3,
+      }),
+    ).toThrow(/rank/);
+    expect(() =>
+      batchNormTraining({
+        x: tf.zeros([3]),
+        gamma: tf.ones([3]),
+        beta: tf.zeros([3]),
+        epsilon: 1e-3,
+      }),
+    ).toThrow(RangeError);
+    expect(() =>
+      batchNormTraining({ x, gamma: tf.ones([3]), beta: tf.zeros([3]), epsilon: 0 }),
+    ).toThrow(/epsilon/);
+    expect(() =>
+      batchNormTraining({ x, gamma: tf.ones([3]), beta: tf.zeros([3]), epsilon: 0 }),
+    ).toThrow(RangeError);
   });
 });
 

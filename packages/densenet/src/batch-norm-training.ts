@@ -1,3 +1,4 @@
+import { CUSTOM_KERNEL_NAMES } from '@cihmlc/internal';
 import * as tf from '@tensorflow/tfjs';
 
 /**
@@ -20,9 +21,9 @@ import * as tf from '@tensorflow/tfjs';
  *   `moving − (moving − value) · decay` (the moving-statistics update; see `movingAverageUpdate`).
  */
 export const BATCH_NORM_TRAINING_KERNELS = {
-  forward: 'CihmlcBatchNormForward',
-  grad: 'CihmlcBatchNormGrad',
-  movingAverage: 'CihmlcMovingAverage',
+  forward: CUSTOM_KERNEL_NAMES.batchNormForward,
+  grad: CUSTOM_KERNEL_NAMES.batchNormGrad,
+  movingAverage: CUSTOM_KERNEL_NAMES.movingAverage,
 } as const;
 
 export interface BatchNormTrainingResult {
@@ -39,6 +40,17 @@ export interface BatchNormTrainingPath {
   forward: 'kernel' | 'composite';
   grad: 'kernel' | 'composite';
   movingAverage: 'kernel' | 'composite';
+}
+
+export interface BatchNormTrainingInputs {
+  /** The batch, channels last (rank ≥ 2, float32). */
+  x: tf.Tensor;
+  /** Per-channel scale, [C]. */
+  gamma: tf.Tensor1D;
+  /** Per-channel offset, [C]. */
+  beta: tf.Tensor1D;
+  /** Added to the variance (> 0). */
+  epsilon: number;
 }
 
 /** Which path `batchNormTraining` takes on `backend` (default: the active backend). */
@@ -88,7 +100,7 @@ function compositeGrad(
 }
 
 function assertInputs(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): void {
-  if (x.rank < 2) throw new Error(`batchNormTraining: x must have rank >= 2, got ${x.rank}`);
+  if (x.rank < 2) throw new RangeError(`batchNormTraining: x must have rank >= 2, got ${x.rank}`);
   const channels = x.shape[x.rank - 1] as number;
   for (const [name, t] of [
     ['x', x],
@@ -96,7 +108,7 @@ function assertInputs(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: 
     ['beta', beta],
   ] as const) {
     if (t.dtype !== 'float32') {
-      throw new Error(`batchNormTraining: ${name} must be float32, got ${t.dtype}`);
+      throw new TypeError(`batchNormTraining: ${name} must be float32, got ${t.dtype}`);
     }
   }
   for (const [name, t] of [
@@ -104,12 +116,13 @@ function assertInputs(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: 
     ['beta', beta],
   ] as const) {
     if (t.rank !== 1 || t.shape[0] !== channels) {
-      throw new Error(
+      throw new RangeError(
         `batchNormTraining: ${name} must have shape [${channels}], got [${t.shape.join(', ')}]`,
       );
     }
   }
-  if (!(epsilon > 0)) throw new Error(`batchNormTraining: epsilon must be > 0, got ${epsilon}`);
+  if (!(epsilon > 0))
+    throw new RangeError(`batchNormTraining: epsilon must be > 0, got ${epsilon}`);
 }
 
 /**
@@ -122,12 +135,12 @@ function assertInputs(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: 
  *
  * `mean` and `variance` belong to the caller's scope like any op output.
  */
-export function batchNormTraining(
-  x: tf.Tensor,
-  gamma: tf.Tensor1D,
-  beta: tf.Tensor1D,
-  epsilon: number,
-): BatchNormTrainingResult {
+export function batchNormTraining({
+  x,
+  gamma,
+  beta,
+  epsilon,
+}: BatchNormTrainingInputs): BatchNormTrainingResult {
   assertInputs(x, gamma, beta, epsilon);
   const path = batchNormTrainingPath();
   const { forward, grad } = BATCH_NORM_TRAINING_KERNELS;

@@ -126,15 +126,21 @@ describe('createClassifier', () => {
   it('names the bad option', () => {
     const base = { variant: 'tiny' as const, inputShape: [32, 32, 3] as const };
     expect(() => createClassifier({ ...base, numOutputs: 0 })).toThrow(/numOutputs/);
+    expect(() => createClassifier({ ...base, numOutputs: 0 })).toThrow(RangeError);
     expect(() => createClassifier({ ...base, numOutputs: 2, dropoutRate: 1 })).toThrow(
       /dropoutRate/,
     );
+    expect(() => createClassifier({ ...base, numOutputs: 2, dropoutRate: 1 })).toThrow(RangeError);
     expect(() => createClassifier({ ...base, numOutputs: 2, headFilters: 2.5 })).toThrow(
       /headFilters/,
+    );
+    expect(() => createClassifier({ ...base, numOutputs: 2, headFilters: 2.5 })).toThrow(
+      RangeError,
     );
     expect(() => createClassifier({ ...base, numOutputs: 2, denseUnits: -1 })).toThrow(
       /denseUnits/,
     );
+    expect(() => createClassifier({ ...base, numOutputs: 2, denseUnits: -1 })).toThrow(RangeError);
   });
 });
 
@@ -163,6 +169,14 @@ describe('batchNormMomentum', () => {
         batchNormMomentum: 1,
       }),
     ).toThrow(/batchNormMomentum must be in \[0, 1\), got 1/);
+    expect(() =>
+      createClassifier({
+        variant: 'tiny',
+        inputShape: [32, 32, 3],
+        numOutputs: 2,
+        batchNormMomentum: 1,
+      }),
+    ).toThrow(RangeError);
     keras.dispose();
     fast.dispose();
   });

@@ -36,7 +36,7 @@ export interface ClassifierOptions {
 
 function assertPositiveInteger(value: number, field: string): void {
   if (!Number.isInteger(value) || value < 1) {
-    throw new Error(`createClassifier: ${field} must be a positive integer, got ${value}`);
+    throw new RangeError(`createClassifier: ${field} must be a positive integer, got ${value}`);
   }
 }
 
@@ -52,7 +52,7 @@ export function createClassifier(options: ClassifierOptions): tf.LayersModel {
   assertPositiveInteger(headFilters, 'headFilters');
   assertPositiveInteger(denseUnits, 'denseUnits');
   if (!(dropoutRate >= 0 && dropoutRate < 1)) {
-    throw new Error(`createClassifier: dropoutRate must be in [0, 1), got ${dropoutRate}`);
+    throw new RangeError(`createClassifier: dropoutRate must be in [0, 1), got ${dropoutRate}`);
   }
   const config = resolveVariant(options.variant);
   assertDenseNetInput(config, options.inputShape);

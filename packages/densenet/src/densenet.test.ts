@@ -192,9 +192,16 @@ describe('createDenseNet layers', () => {
     expect(() => createDenseNet({ variant: 'densenet121', inputShape: [15, 224, 3] })).toThrow(
       /height 15 is too small/,
     );
+    expect(() => createDenseNet({ variant: 'densenet121', inputShape: [15, 224, 3] })).toThrow(
+      RangeError,
+    );
     expect(() => createDenseNet({ variant: 'tiny', inputShape: [64, 8, 3] })).toThrow(/width 8/);
+    expect(() => createDenseNet({ variant: 'tiny', inputShape: [64, 8, 3] })).toThrow(RangeError);
     expect(() => createDenseNet({ variant: 'tiny', inputShape: [64, 64] as never })).toThrow(
       /inputShape must be \[height, width, channels\]/,
+    );
+    expect(() => createDenseNet({ variant: 'tiny', inputShape: [64, 64] as never })).toThrow(
+      RangeError,
     );
   });
 

@@ -39,7 +39,7 @@ export function buildContext(
 ): BuildContext {
   const momentum = batchNormMomentum ?? KERAS_BN_MOMENTUM;
   if (!(momentum >= 0 && momentum < 1)) {
-    throw new Error(`DenseNet: batchNormMomentum must be in [0, 1), got ${momentum}`);
+    throw new RangeError(`DenseNet: batchNormMomentum must be in [0, 1), got ${momentum}`);
   }
   return { init: glorotUniformSource(seed), batchNormMomentum: momentum };
 }
@@ -51,7 +51,7 @@ export function validateInputShape(inputShape: unknown): [number, number, number
     inputShape.length !== 3 ||
     !inputShape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 1)
   ) {
-    throw new Error(
+    throw new RangeError(
       `DenseNet: inputShape must be [height, width, channels] of positive integers, got ${JSON.stringify(inputShape)}`,
     );
   }
@@ -75,7 +75,7 @@ function assertInputLargeEnough(shape: [number, number, number], config: DenseNe
     ['width', shape[1]],
   ] as const) {
     if (finalSpatialSize(size, transitions) < 1) {
-      throw new Error(
+      throw new RangeError(
         `DenseNet: inputShape ${axis} ${size} is too small for ${config.blocks.length} dense blocks (the stem divides by 4 and each of the ${transitions} transitions by 2)`,
       );
     }

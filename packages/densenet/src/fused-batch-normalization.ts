@@ -62,15 +62,19 @@ export class FusedBatchNormalization extends stockBatchNormalization() {
       state.scale;
     if (!fused) return super.call(inputs, kwargs);
     return tf.tidy(() => {
-      const { y, mean, variance } = batchNormTraining(
-        input,
-        state.gamma.read() as tf.Tensor1D,
-        state.beta.read() as tf.Tensor1D,
-        state.epsilon,
-      );
+      const { y, mean, variance } = batchNormTraining({
+        x: input,
+        gamma: state.gamma.read() as tf.Tensor1D,
+        beta: state.beta.read() as tf.Tensor1D,
+        epsilon: state.epsilon,
+      });
       const decay = 1 - state.momentum;
-      state.movingMean.write(movingAverageUpdate(state.movingMean.read(), mean, decay));
-      state.movingVariance.write(movingAverageUpdate(state.movingVariance.read(), variance, decay));
+      state.movingMean.write(
+        movingAverageUpdate({ moving: state.movingMean.read(), value: mean, decay }),
+      );
+      state.movingVariance.write(
+        movingAverageUpdate({ moving: state.movingVariance.read(), value: variance, decay }),
+      );
       return y;
     });
   }

@@ -1,5 +1,6 @@
 export {
   BATCH_NORM_TRAINING_KERNELS,
+  type BatchNormTrainingInputs,
   type BatchNormTrainingPath,
   type BatchNormTrainingResult,
   batchNormTraining,
@@ -50,7 +51,7 @@ export {
 } from './keras-weights-files.js';
 export { LEGACY_HEAD_LAYER_NAMES, layerNameAliases } from './layer-names.js';
 export { type LoadModelOptions, loadModel, saveModel } from './model-files.js';
-export { movingAverageUpdate } from './moving-average.js';
+export { type MovingAverageUpdateInputs, movingAverageUpdate } from './moving-average.js';
 export { countParams, type ParamCounts } from './params.js';
 export {
   DENSENET_PRESET_NAMES,

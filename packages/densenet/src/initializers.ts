@@ -14,7 +14,7 @@ export function glorotUniformSource(seed?: number): KernelInitializerSource {
     return () => 'glorotUniform';
   }
   if (!Number.isFinite(seed)) {
-    throw new Error(`seed must be a finite number, got ${seed}`);
+    throw new RangeError(`seed must be a finite number, got ${seed}`);
   }
   let next = 0;
   return () => tf.initializers.glorotUniform({ seed: seed + next++ });

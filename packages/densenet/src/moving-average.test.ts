@@ -27,25 +27,42 @@ describe('movingAverageUpdate', () => {
   it('computes moving − (moving − value)·decay (composite path)', () => {
     expect(batchNormTrainingPath().movingAverage).toBe('composite');
     for (const decay of [0.01, 0.1, 0.5, 1, 0]) {
-      const out = movingAverageUpdate(tf.tensor1d(moving), tf.tensor1d(value), decay);
+      const out = movingAverageUpdate({
+        moving: tf.tensor1d(moving),
+        value: tf.tensor1d(value),
+        decay,
+      });
       expect(out.shape).toEqual([6]);
       expect(maxRelDiff(out.dataSync(), expected(decay))).toBeLessThan(1e-6);
     }
-    const out2d = movingAverageUpdate(tf.tensor2d(moving, [2, 3]), tf.tensor2d(value, [2, 3]), 0.1);
+    const out2d = movingAverageUpdate({
+      moving: tf.tensor2d(moving, [2, 3]),
+      value: tf.tensor2d(value, [2, 3]),
+      decay: 0.1,
+    });
     expect(out2d.shape).toEqual([2, 3]);
     expect(maxRelDiff(out2d.dataSync(), expected(0.1))).toBeLessThan(1e-6);
   });
 
   it('rejects mismatched shapes, other dtypes and a non-finite decay, naming what is wrong', () => {
-    expect(() => movingAverageUpdate(tf.zeros([3]), tf.zeros([4]), 0.1)).toThrow(
-      /value has shape \[4\], moving has \[3\]/,
-    );
-    expect(() => movingAverageUpdate(tf.zeros([3], 'int32'), tf.zeros([3]), 0.1)).toThrow(
-      /must be float32, got int32/,
-    );
-    expect(() => movingAverageUpdate(tf.zeros([3]), tf.zeros([3]), Number.NaN)).toThrow(
-      /decay must be a finite number/,
-    );
+    expect(() =>
+      movingAverageUpdate({ moving: tf.zeros([3]), value: tf.zeros([4]), decay: 0.1 }),
+    ).toThrow(/value has shape \[4\], moving has \[3\]/);
+    expect(() =>
+      movingAverageUpdate({ moving: tf.zeros([3]), value: tf.zeros([4]), decay: 0.1 }),
+    ).toThrow(RangeError);
+    expect(() =>
+      movingAverageUpdate({ moving: tf.zeros([3], 'int32'), value: tf.zeros([3]), decay: 0.1 }),
+    ).toThrow(/must be float32, got int32/);
+    expect(() =>
+      movingAverageUpdate({ moving: tf.zeros([3], 'int32'), value: tf.zeros([3]), decay: 0.1 }),
+    ).toThrow(TypeError);
+    expect(() =>
+      movingAverageUpdate({ moving: tf.zeros([3]), value: tf.zeros([3]), decay: Number.NaN }),
+    ).toThrow(/decay must be a finite number/);
+    expect(() =>
+      movingAverageUpdate({ moving: tf.zeros([3]), value: tf.zeros([3]), decay: Number.NaN }),
+    ).toThrow(RangeError);
   });
 });
 
@@ -75,7 +92,11 @@ describe('movingAverageUpdate with a kernel registered under BATCH_NORM_TRAINING
     registerTestKernel();
     expect(batchNormTrainingPath().movingAverage).toBe('kernel');
     const before = calls;
-    const out = movingAverageUpdate(tf.tensor1d(moving), tf.tensor1d(value), 0.01);
+    const out = movingAverageUpdate({
+      moving: tf.tensor1d(moving),
+      value: tf.tensor1d(value),
+      decay: 0.01,
+    });
     expect(calls - before).toBe(1);
     expect(maxRelDiff(out.dataSync(), expected(0.01))).toBeLessThan(1e-6);
   });

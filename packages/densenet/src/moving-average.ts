@@ -1,6 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { BATCH_NORM_TRAINING_KERNELS, batchNormTrainingPath } from './batch-norm-training.js';
 
+export interface MovingAverageUpdateInputs {
+  /** The moving statistic (float32). */
+  moving: tf.Tensor;
+  /** This batch's statistic (float32, moving's shape). */
+  value: tf.Tensor;
+  /** 1 − momentum. */
+  decay: number;
+}
+
 /**
  * The batch-norm moving-statistics update `moving − (moving − value) · decay` (Keras's, with
  * decay = 1 − momentum), as one kernel where the active backend registers
@@ -12,19 +21,23 @@ import { BATCH_NORM_TRAINING_KERNELS, batchNormTrainingPath } from './batch-norm
  * `moving` and `value` are float32 tensors of one shape; the result is a new tensor (assign it
  * to the moving variable).
  */
-export function movingAverageUpdate(moving: tf.Tensor, value: tf.Tensor, decay: number): tf.Tensor {
+export function movingAverageUpdate({
+  moving,
+  value,
+  decay,
+}: MovingAverageUpdateInputs): tf.Tensor {
   if (moving.dtype !== 'float32' || value.dtype !== 'float32') {
-    throw new Error(
+    throw new TypeError(
       `movingAverageUpdate: moving and value must be float32, got ${moving.dtype} and ${value.dtype}`,
     );
   }
   if (moving.shape.join(',') !== value.shape.join(',')) {
-    throw new Error(
+    throw new RangeError(
       `movingAverageUpdate: value has shape [${value.shape.join(', ')}], moving has [${moving.shape.join(', ')}]`,
     );
   }
   if (!Number.isFinite(decay)) {
-    throw new Error(`movingAverageUpdate: decay must be a finite number, got ${decay}`);
+    throw new RangeError(`movingAverageUpdate: decay must be a finite number, got ${decay}`);
   }
   if (batchNormTrainingPath().movingAverage === 'kernel') {
     return tf

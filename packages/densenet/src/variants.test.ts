@@ -32,17 +32,30 @@ describe('resolveVariant', () => {
 
   it('names the bad field of a custom configuration', () => {
     expect(() => resolveVariant('densenet122' as never)).toThrow(/unknown preset "densenet122"/);
+    expect(() => resolveVariant('densenet122' as never)).toThrow(RangeError);
     expect(() => resolveVariant({ blocks: [], growthRate: 4, initialFilters: 8 })).toThrow(
       /blocks/,
+    );
+    expect(() => resolveVariant({ blocks: [], growthRate: 4, initialFilters: 8 })).toThrow(
+      RangeError,
     );
     expect(() => resolveVariant({ blocks: [2, 0], growthRate: 4, initialFilters: 8 })).toThrow(
       /blocks\[1\]/,
     );
+    expect(() => resolveVariant({ blocks: [2, 0], growthRate: 4, initialFilters: 8 })).toThrow(
+      RangeError,
+    );
     expect(() => resolveVariant({ blocks: [2], growthRate: 1.5, initialFilters: 8 })).toThrow(
       /growthRate/,
     );
+    expect(() => resolveVariant({ blocks: [2], growthRate: 1.5, initialFilters: 8 })).toThrow(
+      RangeError,
+    );
     expect(() => resolveVariant({ blocks: [2], growthRate: 4, initialFilters: -1 })).toThrow(
       /initialFilters/,
+    );
+    expect(() => resolveVariant({ blocks: [2], growthRate: 4, initialFilters: -1 })).toThrow(
+      RangeError,
     );
   });
 

@@ -46,7 +46,9 @@ function isPresetName(name: string): name is DenseNetPresetName {
 
 function assertPositiveInteger(value: unknown, field: string): asserts value is number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new Error(`DenseNet variant: ${field} must be a positive integer, got ${String(value)}`);
+    throw new (typeof value === 'number' ? RangeError : TypeError)(
+      `DenseNet variant: ${field} must be a positive integer, got ${String(value)}`,
+    );
   }
 }
 
@@ -57,19 +59,19 @@ export function resolveVariant(variant: DenseNetVariant): DenseNetConfig {
   }
   if (typeof variant === 'string') {
     if (!isPresetName(variant)) {
-      throw new Error(
+      throw new RangeError(
         `DenseNet variant: unknown preset "${variant}", expected one of ${DENSENET_PRESET_NAMES.join(', ')} or { blocks, growthRate, initialFilters }`,
       );
     }
     return DENSENET_PRESETS[variant];
   }
   if (variant === null || typeof variant !== 'object') {
-    throw new Error(
+    throw new TypeError(
       `DenseNet variant: expected a preset name or an object, got ${String(variant)}`,
     );
   }
   if (!Array.isArray(variant.blocks) || variant.blocks.length === 0) {
-    throw new Error('DenseNet variant: blocks must be a non-empty array of positive integers');
+    throw new RangeError('DenseNet variant: blocks must be a non-empty array of positive integers');
   }
   variant.blocks.forEach((count, i) => {
     assertPositiveInteger(count, `blocks[${i}]`);

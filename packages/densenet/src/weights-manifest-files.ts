@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '@cihmlc/internal/node';
 import * as tf from '@tensorflow/tfjs';
 
 /**
@@ -38,26 +39,6 @@ export interface ManifestWithWeights {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const temp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const handle = await fs.open(temp, 'w');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await fs.rm(temp, { force: true });
-    throw error;
-  }
-  await handle.close();
-  try {
-    await fs.rename(temp, file);
-  } catch (error) {
-    await fs.rm(temp, { force: true });
-    throw error;
-  }
 }
 
 /** Shard paths a manifest file lists, or none if it is absent or unreadable. */
@@ -99,7 +80,7 @@ export async function writeManifestWithWeights(
   shardBytes = DEFAULT_SHARD_BYTES,
 ): Promise<void> {
   if (!Number.isInteger(shardBytes) || shardBytes < 1) {
-    throw new Error(`shardBytes must be a positive integer, got ${shardBytes}`);
+    throw new RangeError(`shardBytes must be a positive integer, got ${shardBytes}`);
   }
   await fs.mkdir(dir, { recursive: true });
   const manifestFile = path.join(dir, manifestName);
@@ -116,12 +97,12 @@ export async function writeManifestWithWeights(
       i * shardBytes,
       Math.min(shardBytes, data.byteLength - i * shardBytes),
     );
-    await writeFileAtomic(path.join(dir, name), bytes);
+    await writeFileAtomic(path.join(dir, name), bytes, { durable: true });
     paths.push(name);
   }
 
   const json = { ...fields, weightsManifest: [{ paths, weights: specs }] };
-  await writeFileAtomic(manifestFile, JSON.stringify(json));
+  await writeFileAtomic(manifestFile, JSON.stringify(json), { durable: true });
 
   const kept = new Set(paths);
   for (const old of stale) {

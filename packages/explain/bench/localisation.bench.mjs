@@ -4,7 +4,12 @@
 // @cihmlc/runtime's training kernels), against the expected score of a uniformly random peak.
 // Options: --train N (300) --test N (80) --epochs N (25) --size PX (64) --seed S (1).
 
-import { hashSeed, Random, renderRadiograph, sampleFindings } from '@cihmlc/chexpert-data';
+import {
+  hashSeed,
+  Random,
+  renderRadiograph,
+  sampleFindings,
+} from '@cihmlc/chexpert-data/synthetic';
 import { createClassifier } from '@cihmlc/densenet';
 import { selectBackend } from '@cihmlc/runtime';
 import { CHEXPERT_LABELS } from '@cihmlc/taxonomy';

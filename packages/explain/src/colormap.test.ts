@@ -63,5 +63,6 @@ describe('hot colour map', () => {
     expect(GRADCAM_COLORMAP.bandOf(-1)).toBe(0);
     expect(GRADCAM_COLORMAP.bandOf(2)).toBe(4);
     expect(() => discreteColormap(hot, 1)).toThrow(/bands must be an integer ≥ 2/);
+    expect(() => discreteColormap(hot, 1)).toThrow(RangeError);
   });
 });

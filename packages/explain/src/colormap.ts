@@ -32,7 +32,7 @@ export interface DiscreteColormap {
 
 export function discreteColormap(map: (t: number) => Rgb, bands: number): DiscreteColormap {
   if (!Number.isInteger(bands) || bands < 2) {
-    throw new Error(`discreteColormap: bands must be an integer ≥ 2, got ${bands}`);
+    throw new RangeError(`discreteColormap: bands must be an integer ≥ 2, got ${bands}`);
   }
   const colors = Array.from({ length: bands }, (_, k) => map(k / (bands - 1)));
   const bandOf = (value: number) =>

@@ -1,4 +1,9 @@
-import { hashSeed, Random, renderRadiograph, sampleFindings } from '@cihmlc/chexpert-data';
+import {
+  hashSeed,
+  Random,
+  renderRadiograph,
+  sampleFindings,
+} from '@cihmlc/chexpert-data/synthetic';
 import { createClassifier } from '@cihmlc/densenet';
 import { CHEXPERT_LABELS } from '@cihmlc/taxonomy';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -5,11 +5,11 @@ describe('localisation', () => {
   it('counts a pixel inside a box by its centre', () => {
     const box = { x0: 0.25, y0: 0.5, x1: 0.5, y1: 1 };
     // 8 × 4 image: pixel centres at (x + 0.5) / 8 and (y + 0.5) / 4.
-    expect(pixelInBox(2, 2, 8, 4, box)).toBe(true); // (0.3125, 0.625)
-    expect(pixelInBox(3, 3, 8, 4, box)).toBe(true); // (0.4375, 0.875)
-    expect(pixelInBox(1, 2, 8, 4, box)).toBe(false); // x centre 0.1875
-    expect(pixelInBox(4, 2, 8, 4, box)).toBe(false); // x centre 0.5625
-    expect(pixelInBox(2, 1, 8, 4, box)).toBe(false); // y centre 0.375
+    expect(pixelInBox({ x: 2, y: 2, width: 8, height: 4 }, box)).toBe(true); // (0.3125, 0.625)
+    expect(pixelInBox({ x: 3, y: 3, width: 8, height: 4 }, box)).toBe(true); // (0.4375, 0.875)
+    expect(pixelInBox({ x: 1, y: 2, width: 8, height: 4 }, box)).toBe(false); // x centre 0.1875
+    expect(pixelInBox({ x: 4, y: 2, width: 8, height: 4 }, box)).toBe(false); // x centre 0.5625
+    expect(pixelInBox({ x: 2, y: 1, width: 8, height: 4 }, box)).toBe(false); // y centre 0.375
   });
 
   it('gives the fraction of pixel centres in the box (brute force agrees)', () => {
@@ -21,7 +21,7 @@ describe('localisation', () => {
       { x0: 0.51, y0: 0.2, x1: 0.52, y1: 0.3 },
     ];
     // Hand-worked: the first box holds x ∈ {2, 3} of 8 and y ∈ {2, 3} of 4 → 4 / 32.
-    expect(boxPixelFraction(boxes[0]!, 8, 4)).toBe(4 / 32);
+    expect(boxPixelFraction(boxes[0]!, { width: 8, height: 4 })).toBe(4 / 32);
     for (const box of boxes) {
       for (const [w, h] of [
         [8, 4],
@@ -30,8 +30,8 @@ describe('localisation', () => {
       ] as const) {
         let inside = 0;
         for (let y = 0; y < h; y++)
-          for (let x = 0; x < w; x++) if (pixelInBox(x, y, w, h, box)) inside++;
-        expect(boxPixelFraction(box, w, h)).toBeCloseTo(inside / (w * h), 12);
+          for (let x = 0; x < w; x++) if (pixelInBox({ x, y, width: w, height: h }, box)) inside++;
+        expect(boxPixelFraction(box, { width: w, height: h })).toBeCloseTo(inside / (w * h), 12);
       }
     }
   });
@@ -51,10 +51,16 @@ describe('localisation', () => {
       randomHitRate: (0.25 * 3 + 1) / 4,
     });
     expect(() => localisationScore([])).toThrow(/no findings/);
+    expect(() => localisationScore([])).toThrow(RangeError);
     expect(() =>
       localisationScore([
         { box: { x0: 0.5, y0: 0, x1: 0.2, y1: 1 }, peak: null, width: 4, height: 4 },
       ]),
     ).toThrow(/cases\[0\]\.box must have finite x0 ≤ x1/);
+    expect(() =>
+      localisationScore([
+        { box: { x0: 0.5, y0: 0, x1: 0.2, y1: 1 }, peak: null, width: 4, height: 4 },
+      ]),
+    ).toThrow(RangeError);
   });
 });

@@ -31,16 +31,15 @@ export interface LocalisationScore {
 function checkBox(box: NormalisedBox, field: string): void {
   const { x0, y0, x1, y1 } = box;
   if (![x0, y0, x1, y1].every((v) => Number.isFinite(v)) || x0 > x1 || y0 > y1) {
-    throw new Error(`${field} must have finite x0 ≤ x1 and y0 ≤ y1, got ${JSON.stringify(box)}`);
+    throw new RangeError(
+      `${field} must have finite x0 ≤ x1 and y0 ≤ y1, got ${JSON.stringify(box)}`,
+    );
   }
 }
 
 /** Pixel (x, y) of a `width × height` image is inside the box when its centre is. */
 export function pixelInBox(
-  x: number,
-  y: number,
-  width: number,
-  height: number,
+  { x, y, width, height }: { x: number; y: number; width: number; height: number },
   box: NormalisedBox,
 ): boolean {
   const cx = (x + 0.5) / width;
@@ -49,7 +48,10 @@ export function pixelInBox(
 }
 
 /** Fraction of the pixels whose centre lies in the box: a uniformly random peak's hit chance. */
-export function boxPixelFraction(box: NormalisedBox, width: number, height: number): number {
+export function boxPixelFraction(
+  box: NormalisedBox,
+  { width, height }: { width: number; height: number },
+): number {
   // Pixel centres along one axis inside [a, b]: x with a ≤ (x + 0.5)/n ≤ b.
   const count = (a: number, b: number, n: number) => {
     const first = Math.max(0, Math.ceil(a * n - 0.5));
@@ -64,16 +66,17 @@ export function boxPixelFraction(box: NormalisedBox, width: number, height: numb
  * finding's box, next to the fraction a uniformly random peak would score.
  */
 export function localisationScore(cases: readonly LocalisationCase[]): LocalisationScore {
-  if (cases.length === 0) throw new Error('localisationScore: no findings to score');
+  if (cases.length === 0) throw new RangeError('localisationScore: no findings to score');
   let hits = 0;
   let randomHits = 0;
   cases.forEach((c, i) => {
     checkBox(c.box, `localisationScore: cases[${i}].box`);
     if (!Number.isInteger(c.width) || !Number.isInteger(c.height) || c.width < 1 || c.height < 1) {
-      throw new Error(`localisationScore: cases[${i}] has size ${c.width}×${c.height}`);
+      throw new RangeError(`localisationScore: cases[${i}] has size ${c.width}×${c.height}`);
     }
-    if (c.peak != null && pixelInBox(c.peak.x, c.peak.y, c.width, c.height, c.box)) hits++;
-    randomHits += boxPixelFraction(c.box, c.width, c.height);
+    if (c.peak != null && pixelInBox({ ...c.peak, width: c.width, height: c.height }, c.box))
+      hits++;
+    randomHits += boxPixelFraction(c.box, c);
   });
   return {
     findings: cases.length,

@@ -6,16 +6,20 @@ export function singleInputOutput(
   caller: string,
 ): { input: tf.SymbolicTensor; output: tf.SymbolicTensor; numOutputs: number } {
   if (model.inputs.length !== 1) {
-    throw new Error(`${caller}: model must have exactly 1 input, it has ${model.inputs.length}`);
+    throw new RangeError(
+      `${caller}: model must have exactly 1 input, it has ${model.inputs.length}`,
+    );
   }
   if (model.outputs.length !== 1) {
-    throw new Error(`${caller}: model must have exactly 1 output, it has ${model.outputs.length}`);
+    throw new RangeError(
+      `${caller}: model must have exactly 1 output, it has ${model.outputs.length}`,
+    );
   }
   const input = model.inputs[0]!;
   const output = model.outputs[0]!;
   const numOutputs = output.shape[output.shape.length - 1];
   if (output.shape.length !== 2 || numOutputs == null) {
-    throw new Error(
+    throw new RangeError(
       `${caller}: model output must be [batch, labels], got [${output.shape.join(', ')}]`,
     );
   }
@@ -33,17 +37,17 @@ export function asImageBatch(
   field: string,
 ): tf.Tensor4D {
   if (images.dtype !== 'float32') {
-    throw new Error(`${caller}: ${field} must be float32, got ${images.dtype}`);
+    throw new TypeError(`${caller}: ${field} must be float32, got ${images.dtype}`);
   }
   if (images.rank !== 3 && images.rank !== 4) {
-    throw new Error(
+    throw new RangeError(
       `${caller}: ${field} must be [H, W, C] or [B, H, W, C], got [${images.shape.join(', ')}]`,
     );
   }
   const batch = (images.rank === 3 ? images.expandDims(0) : images) as tf.Tensor4D;
   if (input.shape.length !== 4) {
     if (batch !== images) batch.dispose();
-    throw new Error(
+    throw new RangeError(
       `${caller}: model input must be [batch, H, W, C], got [${input.shape.join(', ')}]`,
     );
   }
@@ -52,7 +56,7 @@ export function asImageBatch(
     if (expected != null && expected !== batch.shape[axis]) {
       const shape = batch.shape.join(', ');
       if (batch !== images) batch.dispose();
-      throw new Error(
+      throw new RangeError(
         `${caller}: ${field} has shape [${shape}] but the model input is [${input.shape.join(', ')}]`,
       );
     }
@@ -67,7 +71,7 @@ export function checkLabelNames(
   caller: string,
 ): readonly string[] | undefined {
   if (labelNames != null && labelNames.length !== numOutputs) {
-    throw new Error(
+    throw new RangeError(
       `${caller}: labelNames has ${labelNames.length} entries but the model has ${numOutputs} outputs`,
     );
   }

@@ -220,8 +220,12 @@ describe('writeGradCamPng / writeGradCamGridPng', () => {
     await writeGradCamGridPng(join(dir, 'grid.png'), [{ image: f.image, cam: f.cam }]);
     expect((await readdir(dir)).sort()).toEqual(['cardiomegaly.png', 'grid.png']);
     expect((await Jimp.read(path)).bitmap.height).toBeGreaterThan(H);
-    const missing = join(dir, 'no-such-dir', 'x.png');
-    await expect(writeGradCamPng(missing, { image: f.image, cam: f.cam })).rejects.toThrow(missing);
+    // A path under a plain file cannot be written (parent folders are created otherwise).
+    const blocked = join(path, 'x.png');
+    await expect(writeGradCamPng(blocked, { image: f.image, cam: f.cam })).rejects.toThrow(
+      `cannot write ${blocked}`,
+    );
+    expect((await readdir(dir)).sort()).toEqual(['cardiomegaly.png', 'grid.png']);
   });
 });
 

@@ -1,7 +1,7 @@
+import { writeFileAtomic } from '@cihmlc/internal/node';
 import type * as tf from '@tensorflow/tfjs';
 import { Jimp, loadFont, measureText } from 'jimp';
 import { SANS_10_BLACK, SANS_16_BLACK } from 'jimp/fonts';
-import { writeFileAtomic } from './atomic-write.js';
 import { type DiscreteColormap, GRADCAM_COLORMAP } from './colormap.js';
 import type { GradCamResult } from './grad-cam.js';
 import type { McDropoutResult } from './mc-dropout.js';

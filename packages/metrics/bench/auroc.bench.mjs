@@ -56,7 +56,7 @@ function time(name, fn) {
 }
 
 time(`multilabelAuroc: 21 labels + macro/weighted/micro, ${rows.toLocaleString('en')} rows`, () => {
-  const r = multilabelAuroc(labels, matrix(truth), matrix(scores));
+  const r = multilabelAuroc({ labels, truth: matrix(truth), scores: matrix(scores) });
   return `weighted ${r.average.weighted.toFixed(4)}, micro ${r.average.micro.toFixed(4)}`;
 });
 const t0 = col(truth, 10);
@@ -75,7 +75,7 @@ time('delongTest: 2 scorers, 1 label', () => `z ${delongTest(t0, s0, s1).z.toFix
 time(
   'thresholdMetrics: 21 labels',
   () =>
-    `weighted F1 ${thresholdMetrics(labels, matrix(truth), matrix(scores)).f1Weighted.toFixed(4)}`,
+    `weighted F1 ${thresholdMetrics({ labels, truth: matrix(truth), scores: matrix(scores) }).f1Weighted.toFixed(4)}`,
 );
 
 const width = Math.max(...results.map((r) => r.name.length));

@@ -1,7 +1,7 @@
+import { mulberry32 } from '@cihmlc/internal';
 import { describe, expect, it } from 'vitest';
 import { sklearn } from '../test/reference.js';
 import { binaryAuroc, rocCurve, trapezoidArea } from './auroc.js';
-import { seededRandom } from './random.js';
 
 /** A second, naive implementation: every positive-negative pair, ties count ½ (O(P·N)). */
 function naiveAuroc(truth: number[], scores: number[]): number | null {
@@ -41,7 +41,7 @@ describe('binaryAuroc', () => {
   });
 
   it('agrees with a naive pairwise count on random tied data', () => {
-    const random = seededRandom(11);
+    const random = mulberry32(11);
     for (let trial = 0; trial < 20; trial++) {
       const n = 5 + Math.floor(random() * 200);
       const truth = Array.from({ length: n }, () => (random() < 0.3 ? 1 : 0));

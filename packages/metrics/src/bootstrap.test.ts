@@ -25,9 +25,9 @@ const scores = [
 
 describe('bootstrapAuroc', () => {
   it('is reproducible for a seed and changes with the seed', () => {
-    const a = bootstrapAuroc(['A', 'B'], truth, scores, { iterations: 200, seed: 1 });
-    const b = bootstrapAuroc(['A', 'B'], truth, scores, { iterations: 200, seed: 1 });
-    const c = bootstrapAuroc(['A', 'B'], truth, scores, { iterations: 200, seed: 2 });
+    const a = bootstrapAuroc({ labels: ['A', 'B'], truth, scores }, { iterations: 200, seed: 1 });
+    const b = bootstrapAuroc({ labels: ['A', 'B'], truth, scores }, { iterations: 200, seed: 1 });
+    const c = bootstrapAuroc({ labels: ['A', 'B'], truth, scores }, { iterations: 200, seed: 2 });
     expect(a).toEqual(b);
     expect(
       a.perLabel[0]!.lower === c.perLabel[0]!.lower &&
@@ -38,7 +38,7 @@ describe('bootstrapAuroc', () => {
 
   it('resamples whole groups: with one group every resample is the full data', () => {
     const groups = truth.map(() => 'patient1');
-    const r = bootstrapAuroc(['A', 'B'], truth, scores, { iterations: 50, groups });
+    const r = bootstrapAuroc({ labels: ['A', 'B'], truth, scores }, { iterations: 50, groups });
     expect(r.unit).toBe('group');
     expect(r.units).toBe(1);
     for (const l of r.perLabel) {
@@ -51,9 +51,11 @@ describe('bootstrapAuroc', () => {
   it('counts only resamples where a label keeps both classes', () => {
     // One positive in 6 images: about (5/6)^6 ≈ 33% of resamples lose it.
     const r = bootstrapAuroc(
-      ['A'],
-      [[1], [0], [0], [0], [0], [0]],
-      [[0.9], [0.1], [0.2], [0.3], [0.4], [0.5]],
+      {
+        labels: ['A'],
+        truth: [[1], [0], [0], [0], [0], [0]],
+        scores: [[0.9], [0.1], [0.2], [0.3], [0.4], [0.5]],
+      },
       {
         iterations: 300,
       },
@@ -67,7 +69,10 @@ describe('bootstrapAuroc', () => {
     const p = await readPredictionsFile(REFERENCE_PREDICTIONS);
     const groups = patientIdsFromPaths(p.paths);
     expect(groups).not.toBeNull();
-    const r = bootstrapAuroc(p.labels, p.truth, p.scores, { iterations: 400, seed: 2408, groups });
+    const r = bootstrapAuroc(
+      { labels: p.labels, truth: p.truth, scores: p.scores },
+      { iterations: 400, seed: 2408, groups },
+    );
     expect(r.unit).toBe('group');
     for (const label of ['Abnormal', 'Atelectasis', 'Opacity']) {
       const c = p.labels.indexOf(label);
@@ -86,13 +91,21 @@ describe('bootstrapAuroc', () => {
   });
 
   it('validates its options', () => {
-    expect(() => bootstrapAuroc(['A'], [[1], [0]], [[0.2], [0.1]], { iterations: 0 })).toThrow(
-      /iterations/,
-    );
-    expect(() => bootstrapAuroc(['A'], [[1], [0]], [[0.2], [0.1]], { level: 1 })).toThrow(/level/);
-    expect(() => bootstrapAuroc(['A'], [[1], [0]], [[0.2], [0.1]], { groups: ['x'] })).toThrow(
-      /1 group ids for 2 images/,
-    );
+    expect(() =>
+      bootstrapAuroc(
+        { labels: ['A'], truth: [[1], [0]], scores: [[0.2], [0.1]] },
+        { iterations: 0 },
+      ),
+    ).toThrow(/iterations/);
+    expect(() =>
+      bootstrapAuroc({ labels: ['A'], truth: [[1], [0]], scores: [[0.2], [0.1]] }, { level: 1 }),
+    ).toThrow(/level/);
+    expect(() =>
+      bootstrapAuroc(
+        { labels: ['A'], truth: [[1], [0]], scores: [[0.2], [0.1]] },
+        { groups: ['x'] },
+      ),
+    ).toThrow(/1 group ids for 2 images/);
   });
 });
 

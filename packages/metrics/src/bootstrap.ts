@@ -1,3 +1,5 @@
+import { mulberry32 } from '@cihmlc/internal';
+import { type LabelledScores, labelledScores } from './labelled-scores.js';
 import {
   asScoreMatrix,
   checkTruthAndScores,
@@ -5,7 +7,6 @@ import {
   type ScoreMatrix,
 } from './matrix.js';
 import { multilabelAuroc } from './multilabel-auroc.js';
-import { seededRandom } from './random.js';
 
 export interface BootstrapOptions {
   /** Number of resamples (default 1000). */
@@ -88,12 +89,32 @@ function takeRows(m: ScoreMatrix, rows: readonly number[]): ScoreMatrix {
  * patient: a resample draws as many patients as there are, with replacement, and takes all of
  * their images.
  */
+export function bootstrapAuroc(input: LabelledScores, options?: BootstrapOptions): BootstrapAuroc;
+/** @deprecated Pass `({ labels, truth, scores }, options)`; this form goes in the next minor. */
 export function bootstrapAuroc(
   labels: readonly string[],
-  truthInput: MatrixInput,
-  scoresInput: MatrixInput,
-  options: BootstrapOptions = {},
+  truth: MatrixInput,
+  scores: MatrixInput,
+  options?: BootstrapOptions,
+): BootstrapAuroc;
+export function bootstrapAuroc(
+  first: LabelledScores | readonly string[],
+  second?: MatrixInput | BootstrapOptions,
+  scoresArg?: MatrixInput,
+  optionsArg?: BootstrapOptions,
 ): BootstrapAuroc {
+  const positional = Array.isArray(first);
+  const {
+    labels,
+    truth: truthInput,
+    scores: scoresInput,
+  } = labelledScores(
+    'bootstrapAuroc',
+    first,
+    positional ? (second as MatrixInput) : undefined,
+    scoresArg,
+  );
+  const options = (positional ? optionsArg : (second as BootstrapOptions)) ?? {};
   const iterations = options.iterations ?? 1000;
   const seed = options.seed ?? 2408;
   const level = options.level ?? 0.95;
@@ -110,8 +131,8 @@ export function bootstrapAuroc(
     throw new RangeError(`bootstrap: ${groups.length} group ids for ${truth.rows} images`);
   }
   const units = groups ? groupRows(groups) : Array.from({ length: truth.rows }, (_, r) => [r]);
-  const full = multilabelAuroc(labels, truth, scores);
-  const random = seededRandom(seed);
+  const full = multilabelAuroc({ labels, truth, scores });
+  const random = mulberry32(seed);
   const perLabel: number[][] = labels.map(() => []);
   const macro: number[] = [];
   const weighted: number[] = [];
@@ -121,7 +142,11 @@ export function bootstrapAuroc(
     for (let k = 0; k < units.length; k++) {
       for (const r of units[Math.floor(random() * units.length)]!) rows.push(r);
     }
-    const result = multilabelAuroc(labels, takeRows(truth, rows), takeRows(scores, rows));
+    const result = multilabelAuroc({
+      labels,
+      truth: takeRows(truth, rows),
+      scores: takeRows(scores, rows),
+    });
     result.perLabel.forEach((l, c) => {
       if (l.auroc !== null) perLabel[c]!.push(l.auroc);
     });

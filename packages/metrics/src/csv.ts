@@ -1,19 +1,9 @@
 import { existsSync } from 'node:fs';
+import { CsvError } from '@cihmlc/internal';
 import { type CsvParserStream, parseFile, parseString } from 'fast-csv';
 
 /** A problem in a CSV file, located by file, line and (where known) column. */
-export class CsvError extends Error {
-  constructor(
-    message: string,
-    readonly file: string,
-    readonly line: number,
-    readonly column?: string,
-  ) {
-    const where = column === undefined ? `line ${line}` : `line ${line}, column "${column}"`;
-    super(`${file}: ${where}: ${message}`);
-    this.name = 'CsvError';
-  }
-}
+export { CsvError };
 
 export interface CsvHandlers {
   /** Called once with the header row (line 1). */
@@ -49,7 +39,11 @@ export function readCsv(file: string, handlers: CsvHandlers, text?: string): Pro
       fail(
         e instanceof CsvError
           ? e
-          : new CsvError(`malformed CSV (${e.message.replace(/\s+/g, ' ')})`, file, line + 1),
+          : new CsvError({
+              reason: `malformed CSV (${e.message.replace(/\s+/g, ' ')})`,
+              file,
+              line: line + 1,
+            }),
       );
     });
     stream.on('data', (values: string[]) => {
@@ -65,11 +59,11 @@ export function readCsv(file: string, handlers: CsvHandlers, text?: string): Pro
           return;
         }
         if (values.length !== width) {
-          throw new CsvError(
-            `expected ${width} fields like the header, got ${values.length}`,
+          throw new CsvError({
+            reason: `expected ${width} fields like the header, got ${values.length}`,
             file,
             line,
-          );
+          });
         }
         handlers.row(values, line);
       } catch (e) {
@@ -78,7 +72,7 @@ export function readCsv(file: string, handlers: CsvHandlers, text?: string): Pro
     });
     stream.on('end', () => {
       if (failed) return;
-      if (width < 0) reject(new CsvError('empty file: no header row', file, 1));
+      if (width < 0) reject(new CsvError({ reason: 'empty file: no header row', file, line: 1 }));
       else resolve();
     });
   });

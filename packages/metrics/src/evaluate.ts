@@ -1,18 +1,13 @@
 import { chexpertTaxonomy, type Taxonomy } from '@cihmlc/taxonomy';
 import { type RocCurve, type RocCurveOptions, rocCurve } from './auroc.js';
-import { asScoreMatrix, column, type MatrixInput } from './matrix.js';
+import type { LabelledScores } from './labelled-scores.js';
+import { asScoreMatrix, column } from './matrix.js';
 import { type AurocAverages, type LabelAuroc, multilabelAuroc } from './multilabel-auroc.js';
 import { type ThresholdMetrics, thresholdMetrics } from './threshold-metrics.js';
 import { taxonomyForLabels, type ViolationRates, violationRates } from './violations.js';
 
-export interface EvaluationInput {
-  /** Column labels of `truth` and `scores`. */
-  labels: readonly string[];
-  /** 0/1 ground truth, images × labels. */
-  truth: MatrixInput;
-  /** Scores (probabilities), images × labels. */
-  scores: MatrixInput;
-}
+/** Column labels with their ground truth and scores (the input of every metric here). */
+export type EvaluationInput = LabelledScores;
 
 export interface EvaluateOptions {
   /** Decision threshold of accuracy, F1 and hierarchy violations (default 0.5). */
@@ -45,7 +40,7 @@ export function evaluate(input: EvaluationInput, options: EvaluateOptions = {}):
   const truth = asScoreMatrix(input.truth, labels.length, 'truth');
   const scores = asScoreMatrix(input.scores, labels.length, 'scores');
   const threshold = options.threshold ?? 0.5;
-  const auroc = multilabelAuroc(labels, truth, scores);
+  const auroc = multilabelAuroc({ labels, truth, scores });
   const taxonomy =
     options.taxonomy === null
       ? null
@@ -56,8 +51,8 @@ export function evaluate(input: EvaluationInput, options: EvaluateOptions = {}):
     perLabel: auroc.perLabel,
     average: auroc.average,
     undefinedLabels: auroc.undefinedLabels,
-    thresholdMetrics: thresholdMetrics(labels, truth, scores, { threshold }),
-    violations: taxonomy ? violationRates(labels, scores, taxonomy, { threshold }) : null,
+    thresholdMetrics: thresholdMetrics({ labels, truth, scores }, { threshold }),
+    violations: taxonomy ? violationRates({ labels, scores, taxonomy }, { threshold }) : null,
   };
 }
 

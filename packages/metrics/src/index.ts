@@ -1,6 +1,3 @@
-// Reading predictions
-
-export { writeFileAtomic } from './atomic-write.js';
 // AUROC and ROC curves
 export {
   binaryAuroc,
@@ -39,6 +36,7 @@ export {
   rocCurves,
   summarize,
 } from './evaluate.js';
+export type { LabelledScores } from './labelled-scores.js';
 export { asScoreMatrix, type MatrixInput, type ScoreMatrix } from './matrix.js';
 export {
   type AurocAverages,
@@ -52,7 +50,7 @@ export { patientIdFromPath, patientIdsFromPaths } from './patients.js';
 
 // Tables
 export { PAPER_OURS_TABLE_III, PUBLISHED_TABLE_III, type PublishedRow } from './published.js';
-export { seededRandom } from './random.js';
+// Reading predictions
 export {
   type GroundTruthReport,
   type Predictions,
@@ -73,8 +71,6 @@ export { renderRocPng } from './roc-png.js';
 export { rocCurvesToSvg } from './roc-svg.js';
 export { runCli } from './run-cli.js';
 export {
-  erfc,
-  logGamma,
   normalQuantile,
   normalTwoSided,
   regularizedGammaQ,

@@ -1,4 +1,5 @@
 import { aurocFromSplit, splitByTruth } from './auroc.js';
+import { type LabelledScores, labelledScores } from './labelled-scores.js';
 import { asScoreMatrix, checkTruthAndScores, column, type MatrixInput } from './matrix.js';
 
 export interface LabelAuroc {
@@ -32,11 +33,23 @@ export interface MultilabelAuroc {
  * that a label with one class is reported as `null` and left out of all three averages instead of
  * raising. Truth must be 0/1 and scores finite: the error names the row and label.
  */
+export function multilabelAuroc(input: LabelledScores): MultilabelAuroc;
+/** @deprecated Pass `{ labels, truth, scores }`; the positional form goes in the next minor. */
 export function multilabelAuroc(
   labels: readonly string[],
-  truthInput: MatrixInput,
-  scoresInput: MatrixInput,
+  truth: MatrixInput,
+  scores: MatrixInput,
+): MultilabelAuroc;
+export function multilabelAuroc(
+  first: LabelledScores | readonly string[],
+  truthArg?: MatrixInput,
+  scoresArg?: MatrixInput,
 ): MultilabelAuroc {
+  const {
+    labels,
+    truth: truthInput,
+    scores: scoresInput,
+  } = labelledScores('multilabelAuroc', first, truthArg, scoresArg);
   const truth = asScoreMatrix(truthInput, labels.length, 'truth');
   const scores = asScoreMatrix(scoresInput, labels.length, 'scores');
   checkTruthAndScores(labels, truth, scores);

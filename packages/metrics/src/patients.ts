@@ -1,20 +1,7 @@
-const PATIENT = /(?:^|[/\\])(patient\d+)(?:[/\\]|$)/;
-
-/** The CheXpert patient id in an image path (`…/patient64741/study1/…` → `patient64741`). */
-export function patientIdFromPath(path: string): string | null {
-  return PATIENT.exec(path)?.[1] ?? null;
-}
-
 /**
- * Patient ids of all paths, or `null` when any path has none (then images are resampled one by
- * one: resampling by patient needs every image's patient).
+ * CheXpert patient ids from image paths: `patientIdFromPath` (`…/patient64741/study1/…` →
+ * `patient64741`, or `null` without such a segment) and `patientIdsFromPaths` (all of them, or
+ * `null` when any path has none: then images are resampled one by one, since resampling by patient
+ * needs every image's patient). The same functions as @cihmlc/chexpert-data's.
  */
-export function patientIdsFromPaths(paths: readonly string[]): string[] | null {
-  const ids: string[] = [];
-  for (const p of paths) {
-    const id = patientIdFromPath(p);
-    if (id === null) return null;
-    ids.push(id);
-  }
-  return ids;
-}
+export { patientIdFromPath, patientIdsFromPaths } from '@cihmlc/internal';

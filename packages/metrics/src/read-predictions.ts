@@ -60,10 +60,20 @@ function parseNumber(
   const v = raw === '' ? Number.NaN : Number(raw);
   if (binary) {
     if (v !== 0 && v !== 1) {
-      throw new CsvError(`ground truth ${JSON.stringify(raw)} is not 0 or 1`, file, line, column);
+      throw new CsvError({
+        reason: `ground truth ${JSON.stringify(raw)} is not 0 or 1`,
+        file,
+        line,
+        column,
+      });
     }
   } else if (!Number.isFinite(v)) {
-    throw new CsvError(`score ${JSON.stringify(raw)} is not a finite number`, file, line, column);
+    throw new CsvError({
+      reason: `score ${JSON.stringify(raw)} is not a finite number`,
+      file,
+      line,
+      column,
+    });
   }
   return v;
 }
@@ -71,11 +81,13 @@ function parseNumber(
 function checkHeader(names: string[], file: string): void {
   const seen = new Set<string>();
   for (const n of names) {
-    if (n === '') throw new CsvError('header has an empty column name', file, 1);
-    if (seen.has(n)) throw new CsvError('duplicate column in header', file, 1, n);
+    if (n === '') throw new CsvError({ reason: 'header has an empty column name', file, line: 1 });
+    if (seen.has(n))
+      throw new CsvError({ reason: 'duplicate column in header', file, line: 1, column: n });
     seen.add(n);
   }
-  if (!names.includes('Path')) throw new CsvError('header has no "Path" column', file, 1);
+  if (!names.includes('Path'))
+    throw new CsvError({ reason: 'header has no "Path" column', file, line: 1 });
 }
 
 function toMatrix(columns: number[][], rows: number): ScoreMatrix {
@@ -130,11 +142,11 @@ function resolveTruth(
     }
     const own = fileTruth.get(label);
     if (!own) {
-      throw new CsvError(
-        `no ground truth for label "${label}" (no truth column, and it cannot be derived)`,
+      throw new CsvError({
+        reason: `no ground truth for label "${label}" (no truth column, and it cannot be derived)`,
         file,
-        1,
-      );
+        line: 1,
+      });
     }
     return own;
   });
@@ -168,17 +180,31 @@ export async function readPredictionsFile(
         });
         labels = pred.map((c) => c.name.slice(0, -'_Pred'.length));
         if (labels.length === 0) {
-          throw new CsvError('no "<Label>_Pred" columns: not a predictions file', file, 1);
+          throw new CsvError({
+            reason: 'no "<Label>_Pred" columns: not a predictions file',
+            file,
+            line: 1,
+          });
         }
         const gtLabels = new Set(gt.map((c) => c.name.slice(0, -'_GT'.length)));
         const predLabels = new Set(labels);
         for (const l of labels) {
           if (!gtLabels.has(l))
-            throw new CsvError(`"${l}_Pred" has no "${l}_GT" column`, file, 1, `${l}_Pred`);
+            throw new CsvError({
+              reason: `"${l}_Pred" has no "${l}_GT" column`,
+              file,
+              line: 1,
+              column: `${l}_Pred`,
+            });
         }
         for (const l of gtLabels) {
           if (!predLabels.has(l))
-            throw new CsvError(`"${l}_GT" has no "${l}_Pred" column`, file, 1, `${l}_GT`);
+            throw new CsvError({
+              reason: `"${l}_GT" has no "${l}_Pred" column`,
+              file,
+              line: 1,
+              column: `${l}_GT`,
+            });
         }
       },
       row(values, line) {
@@ -259,30 +285,31 @@ export async function readLabelsAndScores(
   const taxonomy = options.taxonomy ?? chexpertTaxonomy;
   const scores = await readPathTable(scoresFile, () => true, false, texts.scores);
   const labels = scores.columns.map((c) => c.name);
-  if (labels.length === 0) throw new CsvError('no label columns besides "Path"', scoresFile, 1);
+  if (labels.length === 0)
+    throw new CsvError({ reason: 'no label columns besides "Path"', file: scoresFile, line: 1 });
   const wanted = new Set([...labels, ...taxonomy.sourceLabels]);
   const truth = await readPathTable(labelsFile, (n) => wanted.has(n), true, texts.labels);
   const rowOf = new Map<string, number>();
   truth.paths.forEach((p, r) => {
     if (rowOf.has(p)) {
-      throw new CsvError(
-        `duplicate Path ${JSON.stringify(p)}`,
-        labelsFile,
-        truth.lines[r]!,
-        'Path',
-      );
+      throw new CsvError({
+        reason: `duplicate Path ${JSON.stringify(p)}`,
+        file: labelsFile,
+        line: truth.lines[r]!,
+        column: 'Path',
+      });
     }
     rowOf.set(p, r);
   });
   const order = scores.paths.map((p, r) => {
     const at = rowOf.get(p);
     if (at === undefined) {
-      throw new CsvError(
-        `Path ${JSON.stringify(p)} is not in the labels file ${labelsFile}`,
-        scoresFile,
-        scores.lines[r]!,
-        'Path',
-      );
+      throw new CsvError({
+        reason: `Path ${JSON.stringify(p)} is not in the labels file ${labelsFile}`,
+        file: scoresFile,
+        line: scores.lines[r]!,
+        column: 'Path',
+      });
     }
     return at;
   });

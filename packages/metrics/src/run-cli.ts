@@ -182,11 +182,14 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       ...(iterations === undefined
         ? {}
         : {
-            bootstrap: bootstrapAuroc(predictions.labels, predictions.truth, predictions.scores, {
-              iterations,
-              seed,
-              groups: patientIdsFromPaths(predictions.paths),
-            }),
+            bootstrap: bootstrapAuroc(
+              { labels: predictions.labels, truth: predictions.truth, scores: predictions.scores },
+              {
+                iterations,
+                seed,
+                groups: patientIdsFromPaths(predictions.paths),
+              },
+            ),
           }),
     }));
     if (values.out !== undefined) await writeReport(values.out, runs);

@@ -1,10 +1,10 @@
+import { mulberry32 } from '@cihmlc/internal';
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from './random.js';
 import { sortFloat64 } from './sort-float64.js';
 
 describe('sortFloat64', () => {
   it('sorts like the built-in sort: negatives, subnormals, huge values, ties, float32 values', () => {
-    const random = seededRandom(5);
+    const random = mulberry32(5);
     const special = [
       0,
       -1e-310,

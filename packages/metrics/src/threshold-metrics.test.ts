@@ -6,7 +6,7 @@ import { thresholdMetrics } from './threshold-metrics.js';
 describe('thresholdMetrics', () => {
   it('equals scikit-learn f1_score and accuracy on the reference predictions', async () => {
     const p = await readPredictionsFile(REFERENCE_PREDICTIONS);
-    const m = thresholdMetrics(p.labels, p.truth, p.scores);
+    const m = thresholdMetrics({ labels: p.labels, truth: p.truth, scores: p.scores });
     const ref = sklearn.fixture.derivedGroundTruth.threshold;
     expect(m.f1Weighted).toBeCloseTo(ref.f1Weighted, 14);
     expect(m.f1Macro).toBeCloseTo(ref.f1Macro, 14);
@@ -19,14 +19,18 @@ describe('thresholdMetrics', () => {
 
   it('equals scikit-learn with single-class labels (F1 0 by zero_division)', () => {
     const { labels, truth, scores, threshold: ref } = sklearn.synthetic.multilabel;
-    const m = thresholdMetrics(labels, truth, scores);
+    const m = thresholdMetrics({ labels, truth, scores });
     expect(m.f1Weighted).toBeCloseTo(ref.f1Weighted, 14);
     expect(m.f1Macro).toBeCloseTo(ref.f1Macro, 14);
     for (const [i, l] of m.perLabel.entries()) expect(l.f1).toBeCloseTo(ref.f1PerLabel[i]!, 14);
   });
 
   it('counts a score equal to the threshold as negative (hand-worked)', () => {
-    const m = thresholdMetrics(['A'], [[1], [1], [0], [0]], [[0.5], [0.9], [0.2], [0.6]]);
+    const m = thresholdMetrics({
+      labels: ['A'],
+      truth: [[1], [1], [0], [0]],
+      scores: [[0.5], [0.9], [0.2], [0.6]],
+    });
     const a = m.perLabel[0]!;
     expect(a).toMatchObject({
       truePositives: 1,
@@ -40,7 +44,8 @@ describe('thresholdMetrics', () => {
     expect(m.accuracy).toBe(0.5);
     expect(m.subsetAccuracy).toBe(0.5);
     expect(
-      thresholdMetrics(['A'], [[1]], [[0.5]], { threshold: 0.4 }).perLabel[0]!.truePositives,
+      thresholdMetrics({ labels: ['A'], truth: [[1]], scores: [[0.5]] }, { threshold: 0.4 })
+        .perLabel[0]!.truePositives,
     ).toBe(1);
   });
 });

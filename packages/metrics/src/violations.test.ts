@@ -8,7 +8,7 @@ describe('violationRates', () => {
   it('counts the reference predictions’ violations like an independent numpy count', async () => {
     const p = await readPredictionsFile(REFERENCE_PREDICTIONS);
     const taxonomy = taxonomyForLabels(p.labels)!;
-    const v = violationRates(p.labels, p.scores, taxonomy);
+    const v = violationRates({ labels: p.labels, scores: p.scores, taxonomy });
     const ref = sklearn.fixture.violations;
     expect(v.imagesWithViolation).toBe(ref.imagesWithViolation);
     expect(v.perEdge.map((e) => [e.parent, e.child, e.count])).toEqual(
@@ -25,16 +25,16 @@ describe('violationRates', () => {
       { parent: 'Abnormal', child: 'Other' },
       { parent: 'Other', child: 'Fracture' },
     ]);
-    const v = violationRates(
+    const v = violationRates({
       labels,
-      [
+      scores: [
         [0.9, 0.8, 0.7], // consistent
         [0.2, 0.8, 0.7], // Abnormal → Other violated
         [0.2, 0.3, 0.7], // Other → Fracture violated
         [0.2, 0.8, 0.1], // Abnormal → Other
       ],
       taxonomy,
-    );
+    });
     expect(v.perEdge.map((e) => e.count)).toEqual([2, 1]);
     expect(v.perEdge.map((e) => e.rate)).toEqual([0.5, 0.25]);
     expect(v.imagesWithViolation).toBe(3);

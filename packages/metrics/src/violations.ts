@@ -45,9 +45,11 @@ export function taxonomyForLabels(
  * Note: @cihmlc/taxonomy compares in Float32, so scores are rounded to float32 first.
  */
 export function violationRates(
-  labels: readonly string[],
-  scoresInput: MatrixInput,
-  taxonomy: Taxonomy,
+  {
+    labels,
+    scores: scoresInput,
+    taxonomy,
+  }: { labels: readonly string[]; scores: MatrixInput; taxonomy: Taxonomy },
   options: { threshold?: number } = {},
 ): ViolationRates {
   const scores = asScoreMatrix(scoresInput, labels.length, 'scores');

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '@cihmlc/internal/node';
 import { summarize } from './evaluate.js';
 import { type ReportOptions, reportMarkdown } from './report.js';
 import type { RocPlotCurve } from './roc-plot.js';

@@ -17,9 +17,17 @@ export {
   type KernelBackendName,
   type RegisteredKernels,
   registerTrainingKernels,
+  TRAINING_KERNEL_CONFIGS,
   TRAINING_KERNELS,
 } from './kernels/register-training-kernels.js';
 export { RELU_GRAD_KERNEL } from './kernels/relu-gradient.js';
+export {
+  type BackendKernelConfig,
+  DEFAULT_TRAINING_KERNEL_OPTIONS,
+  type KernelContext,
+  type TrainingKernelConfigs,
+  type TrainingKernelOptions,
+} from './kernels/training-kernel.js';
 export type { ModuleLoader } from './module-loader.js';
 export { FusedAdamOptimizer, fusedAdam } from './optimizers/fused-adam.js';
 export {

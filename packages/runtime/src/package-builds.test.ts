@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'tsup';
+import { build, type Options } from 'tsup';
 import { beforeAll, describe, expect, it } from 'vitest';
+import packageConfig from '../tsup.config.js';
 
 // The published package ships an ESM and a CJS build; each must find the wasm binaries and the
-// optional modules on its own (import.meta.url vs __filename). Built here into .cache/.
+// optional modules on its own (import.meta.url vs __filename). Built here into .cache/ with the
+// package's real tsup.config.ts.
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // Under a folder named dist: git- and biome-ignored like the real build output.
 const outDir = path.join(packageRoot, '.cache', 'dist');
@@ -34,14 +36,18 @@ function runNode(args: string[]): { backend: string; active: string; centre: num
 
 describe('ESM and CJS builds', () => {
   beforeAll(async () => {
+    // The package's own tsup.config.ts (formats, shims, target, bundled internals), with only
+    // the entry made absolute, the output moved out of dist and the declarations skipped.
+    expect(typeof packageConfig).toBe('object');
+    const options = packageConfig as Options;
+    const entries = Array.isArray(options.entry) ? options.entry : [];
+    expect(entries.length).toBeGreaterThan(0);
     await build({
-      entry: [path.join(packageRoot, 'src/index.ts')],
-      format: ['esm', 'cjs'],
+      ...options,
+      entry: entries.map((e) => path.join(packageRoot, e)),
       outDir,
-      shims: true,
       dts: false,
       silent: true,
-      target: 'node20',
       config: false,
     });
   }, 60_000);

@@ -157,6 +157,8 @@ describe('selectBackend', () => {
     await expect(selectBackend({ backend: 'webgl' as never })).rejects.toThrow(
       /options\.backend must be one of auto, tensorflow, webgpu, wasm, cpu; got "webgl"/,
     );
+    await expect(selectBackend({ backend: 'webgl' as never })).rejects.toBeInstanceOf(RangeError);
+    await expect(selectBackend({ backend: 3 as never })).rejects.toBeInstanceOf(TypeError);
   });
 
   it('cpu on request, with its faster kernels', async () => {

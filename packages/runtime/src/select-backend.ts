@@ -1,6 +1,7 @@
 import {
   type KernelBackendName,
   registerTrainingKernels,
+  type TrainingKernelOptions,
 } from './kernels/register-training-kernels.js';
 import { errorMessage, loadModule, type ModuleLoader } from './module-loader.js';
 import { initTensorflowBackend } from './tensorflow-backend.js';
@@ -32,6 +33,8 @@ export interface SelectBackendOptions {
   log?: (line: string) => void;
   /** Register this package's training kernels on the chosen backend (default true). */
   registerKernels?: boolean;
+  /** Switches of those kernels (see `registerTrainingKernels`). */
+  kernelOptions?: TrainingKernelOptions;
   /** `auto` skips software WebGPU adapters (lavapipe, SwiftShader) unless this is true. */
   allowSoftwareWebGpu?: boolean;
   webgpu?: WebGpuOptions;
@@ -93,7 +96,7 @@ function parseRequest(value: unknown): BackendRequest {
   if (value === undefined) return 'auto';
   if (value === 'auto' || BACKEND_NAMES.includes(value as BackendName))
     return value as BackendRequest;
-  throw new Error(
+  throw new (typeof value === 'string' ? RangeError : TypeError)(
     `selectBackend: options.backend must be one of auto, ${BACKEND_NAMES.join(', ')}; got ${JSON.stringify(value)}`,
   );
 }
@@ -176,7 +179,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
     const kernels =
       options.registerKernels === false || name === 'tensorflow'
         ? []
-        : registerTrainingKernels(name as KernelBackendName).kernels;
+        : registerTrainingKernels(name as KernelBackendName, options.kernelOptions).kernels;
     const reason =
       request === 'auto'
         ? `auto: ${name} is the fastest available for training: ${WHY[name]}; ${result.detail}`

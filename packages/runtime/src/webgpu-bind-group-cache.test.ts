@@ -145,5 +145,6 @@ describe('installBindGroupCache', () => {
     expect(bufferManager.releaseBuffer).toBe(release);
     expect(bindGroupCacheOf(device)).toBeUndefined();
     expect(() => installBindGroupCache({})).toThrow(/no WebGPU device/);
+    expect(() => installBindGroupCache({})).toThrow(TypeError);
   });
 });

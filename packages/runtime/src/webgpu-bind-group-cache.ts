@@ -73,7 +73,7 @@ interface BufferPoolLike {
  */
 export function installBindGroupCache(backend: object, maxEntries = 32768): BindGroupCache {
   const device = (backend as { device?: object }).device;
-  if (!device) throw new Error('installBindGroupCache: the backend has no WebGPU device');
+  if (!device) throw new TypeError('installBindGroupCache: the backend has no WebGPU device');
   const existing = installed.get(device);
   if (existing) return existing;
   const dev = device as DeviceLike;

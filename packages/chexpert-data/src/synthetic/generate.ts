@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@cihmlc/internal/node';
 import { CHEXPERT_LABELS } from '@cihmlc/taxonomy';
-import { writeFileAtomic } from '../atomic.js';
 import { WorkerPool, workerScriptAvailable } from '../decode-pool.js';
 import { hashSeed, Random } from '../random.js';
 import { encodeGrayscaleJpeg } from './jpeg-gray.js';

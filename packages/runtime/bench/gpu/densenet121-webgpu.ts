@@ -23,7 +23,6 @@ import {
   releaseWebGpu,
   selectBackend,
 } from '../../src/index.js';
-import { filterGradientOptions } from '../../src/kernels/conv2d-backprop-filter.js';
 import { loadModule } from '../../src/module-loader.js';
 import { adamTrajectory } from '../../src/testing/adam-reference.js';
 import { BATCH_NORM_OUTPUTS, batchNormOutputs } from '../../src/testing/batch-norm-reference.js';
@@ -430,9 +429,9 @@ async function main() {
   });
   emit({ adapterName: selection.adapterName });
   const mode = positionals[0] ?? 'bench';
-  if (mode === 'numerics' || !values.stock) registerTrainingKernels('webgpu');
-  if (values['splitk-rows'] !== '')
-    filterGradientOptions.webgpuSplitKRows = Number(values['splitk-rows']);
+  const kernelOptions =
+    values['splitk-rows'] !== '' ? { webgpuSplitKRows: Number(values['splitk-rows']) } : {};
+  if (mode === 'numerics' || !values.stock) registerTrainingKernels('webgpu', kernelOptions);
   if (values.flags)
     tf.env().setFlags(
       JSON.parse(values.flags) as Parameters<ReturnType<typeof tf.env>['setFlags']>[0],

@@ -115,7 +115,7 @@ function gradsOf(
 }
 
 const fused = (c: Case) => (x: tf.Tensor, g: tf.Tensor1D, b: tf.Tensor1D) =>
-  batchNormTraining(x, g, b, c.epsilon).y;
+  batchNormTraining({ x, gamma: g, beta: b, epsilon: c.epsilon }).y;
 
 /** tfjs-layers' stock training path: tf.moments + tf.batchNorm and tfjs-core's gradients. */
 const stock = (c: Case) => (x: tf.Tensor, g: tf.Tensor1D, b: tf.Tensor1D) => {
@@ -179,15 +179,16 @@ describe.each(['cpu', 'wasm'] as const)('fused batch-norm kernels on %s', (backe
       const want = moving.map((m, i) => f(m - f(f(m - (value[i] as number)) * f(decay))));
       expect(Array.from(got)).toEqual(Array.from(want));
     }
-    expect(() =>
+    const mismatched = () =>
       tf.engine().runKernel(
         MOVING_AVERAGE_KERNEL,
         { moving: tf.zeros([3]), value: tf.zeros([4]) },
         {
           decay: 0.1,
         },
-      ),
-    ).toThrow(/CihmlcMovingAverage: value has shape \[4\], moving has \[3\]/);
+      );
+    expect(mismatched).toThrow(RangeError);
+    expect(mismatched).toThrow(/CihmlcMovingAverage: value has shape \[4\], moving has \[3\]/);
     // movingAverageUpdate (densenet) takes the kernel; same values as its composite fallback.
     const composite = tf.tidy(() =>
       tf
@@ -195,7 +196,11 @@ describe.each(['cpu', 'wasm'] as const)('fused batch-norm kernels on %s', (backe
         .dataSync(),
     );
     const viaKernel = tf.tidy(() =>
-      movingAverageUpdate(tf.tensor1d(moving), tf.tensor1d(value), 0.01).dataSync(),
+      movingAverageUpdate({
+        moving: tf.tensor1d(moving),
+        value: tf.tensor1d(value),
+        decay: 0.01,
+      }).dataSync(),
     );
     expect(Array.from(viaKernel)).toEqual(Array.from(composite));
   });

@@ -1,26 +1,27 @@
+import { CUSTOM_KERNEL_NAMES } from '@cihmlc/internal';
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendOps } from './backend-ops.js';
 
 /**
  * Kernel names of the fused training-mode batch normalisation that @cihmlc/densenet's
  * `batchNormTraining` runs when the active backend registers them (its
- * BATCH_NORM_TRAINING_KERNELS; this package's tests check that the names agree). Inputs,
+ * BATCH_NORM_TRAINING_KERNELS: both packages take the names from one shared declaration). Inputs,
  * attributes and outputs are documented there; in short, over every axis but the last:
  * forward `{x, gamma, beta}, {epsilon}` → `[y, mean, variance (biased)]`, and grad
  * `{dy, x, mean, variance, gamma}, {epsilon}` → `[dx, dgamma, dbeta]`.
  */
-export const BATCH_NORM_FORWARD_KERNEL = 'CihmlcBatchNormForward';
-export const BATCH_NORM_GRAD_KERNEL = 'CihmlcBatchNormGrad';
+export const BATCH_NORM_FORWARD_KERNEL = CUSTOM_KERNEL_NAMES.batchNormForward;
+export const BATCH_NORM_GRAD_KERNEL = CUSTOM_KERNEL_NAMES.batchNormGrad;
 /**
  * The moving-statistics update `{moving, value}, {decay}` → `moving − (moving − value)·decay`
  * (densenet's `movingAverageUpdate`): one kernel without a gradient instead of three tape-recorded
  * ops and, on webgpu, a scalar upload for `decay`.
  */
-export const MOVING_AVERAGE_KERNEL = 'CihmlcMovingAverage';
+export const MOVING_AVERAGE_KERNEL = CUSTOM_KERNEL_NAMES.movingAverage;
 
 function channelsAndRows(x: tf.TensorInfo, kernel: string): [channels: number, rows: number] {
-  if (x.shape.length < 2) throw new Error(`${kernel}: x must have rank >= 2`);
-  if (x.dtype !== 'float32') throw new Error(`${kernel}: x must be float32, got ${x.dtype}`);
+  if (x.shape.length < 2) throw new RangeError(`${kernel}: x must have rank >= 2`);
+  if (x.dtype !== 'float32') throw new TypeError(`${kernel}: x must be float32, got ${x.dtype}`);
   const channels = x.shape[x.shape.length - 1] as number;
   const size = x.shape.reduce((a, b) => a * b, 1);
   return [channels, channels === 0 ? 0 : size / channels];
@@ -28,7 +29,7 @@ function channelsAndRows(x: tf.TensorInfo, kernel: string): [channels: number, r
 
 function assertChannelVector(t: tf.TensorInfo, name: string, channels: number, kernel: string) {
   if (t.dtype !== 'float32' || t.shape.length !== 1 || t.shape[0] !== channels) {
-    throw new Error(
+    throw new (t.dtype !== 'float32' ? TypeError : RangeError)(
       `${kernel}: ${name} must be float32 [${channels}], got ${t.dtype} [${t.shape}]`,
     );
   }
@@ -57,16 +58,19 @@ export interface MovingAverageInputs {
 export function checkMovingAverageInputs(inputs: MovingAverageInputs, decay: number): number {
   const kernel = MOVING_AVERAGE_KERNEL;
   const { moving, value } = inputs;
-  if (!moving || !value) throw new Error(`${kernel}: inputs 'moving' and 'value' are required`);
+  if (!moving || !value) throw new TypeError(`${kernel}: inputs 'moving' and 'value' are required`);
   if (moving.dtype !== 'float32' || value.dtype !== 'float32') {
-    throw new Error(
+    throw new TypeError(
       `${kernel}: moving and value must be float32, got ${moving.dtype}, ${value.dtype}`,
     );
   }
   if (moving.shape.join() !== value.shape.join()) {
-    throw new Error(`${kernel}: value has shape [${value.shape}], moving has [${moving.shape}]`);
+    throw new RangeError(
+      `${kernel}: value has shape [${value.shape}], moving has [${moving.shape}]`,
+    );
   }
-  if (!Number.isFinite(decay)) throw new Error(`${kernel}: decay must be finite, got ${decay}`);
+  if (!Number.isFinite(decay))
+    throw new RangeError(`${kernel}: decay must be finite, got ${decay}`);
   return moving.shape.reduce((a, b) => a * b, 1);
 }
 
@@ -104,7 +108,9 @@ export function checkGradInputs(inputs: BatchNormGradInputs): [number, number] {
   const { dy, x } = inputs;
   const [C, rows] = channelsAndRows(x, kernel);
   if (dy.dtype !== 'float32' || dy.shape.join() !== x.shape.join()) {
-    throw new Error(`${kernel}: dy must be float32 [${x.shape}], got ${dy.dtype} [${dy.shape}]`);
+    throw new (dy.dtype !== 'float32' ? TypeError : RangeError)(
+      `${kernel}: dy must be float32 [${x.shape}], got ${dy.dtype} [${dy.shape}]`,
+    );
   }
   assertChannelVector(inputs.mean, 'mean', C, kernel);
   assertChannelVector(inputs.variance, 'variance', C, kernel);

@@ -1,5 +1,6 @@
-import type * as tf from '@tensorflow/tfjs';
-import type { BackendOps } from './backend-ops.js';
+import * as tf from '@tensorflow/tfjs';
+import { BackendOps } from './backend-ops.js';
+import type { KernelContext, TrainingKernelConfigs } from './training-kernel.js';
 
 /**
  * Concat of float32 tensors on cpu / wasm memory by plain copy loops. tfjs-backend-wasm's own
@@ -85,3 +86,51 @@ export function splitOnHost(
   });
   return outs;
 }
+
+/** Concat on wasm (falls back to the stock kernel for the cases it does not handle). */
+export const CONCAT_KERNELS: TrainingKernelConfigs = {
+  kernelName: 'Concat',
+  backends: {
+    wasm: {
+      why: "DenseNet's channel concatenations: stock kernel makes a subarray and a set() call per pixel; plain copy loops",
+      needsStock: true,
+      kernelFunc:
+        ({ backend, stock }: KernelContext): tf.KernelFunc =>
+        (args) => {
+          const ops = new BackendOps(backend, args.backend as tf.KernelBackend);
+          const inputs = args.inputs as unknown as tf.TensorInfo[];
+          const { axis } = args.attrs as unknown as { axis: number | number[] };
+          const a = Array.isArray(axis) ? axis[0] : axis;
+          return (
+            (a === undefined ? undefined : concatOnHost(ops, inputs, a)) ??
+            (stock as tf.KernelFunc)(args)
+          );
+        },
+    },
+  },
+};
+
+/** SplitV (Concat's gradient) on wasm. */
+export const SPLIT_V_KERNELS: TrainingKernelConfigs = {
+  kernelName: 'SplitV',
+  backends: {
+    wasm: {
+      why: "Concat's gradient: stock kernel runs a strided Slice per output; plain copy loops",
+      needsStock: true,
+      kernelFunc:
+        ({ backend, stock }: KernelContext): tf.KernelFunc =>
+        (args) => {
+          const ops = new BackendOps(backend, args.backend as tf.KernelBackend);
+          const { x } = args.inputs as { x: tf.TensorInfo };
+          const { numOrSizeSplits, axis } = args.attrs as unknown as {
+            numOrSizeSplits: number | number[];
+            axis: number | number[];
+          };
+          const a = Array.isArray(axis) ? (axis[0] as number) : axis;
+          const ax = a < 0 ? a + x.shape.length : a;
+          const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, ax);
+          return splitOnHost(ops, x, sizes, ax) ?? (stock as tf.KernelFunc)(args);
+        },
+    },
+  },
+};

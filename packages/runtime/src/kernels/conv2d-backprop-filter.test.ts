@@ -4,11 +4,7 @@ import { CONV_CASES, describeCase } from '../testing/conv-cases.js';
 import { naiveConv2dFilterGrad, outputSize } from '../testing/naive-conv.js';
 import { relativeError, runKernelValues, seededValues, useBackend } from '../testing/numerics.js';
 import { BackendOps } from './backend-ops.js';
-import {
-  conv2dBackpropFilterViaMatMul,
-  filterGradientOptions,
-  splitCount,
-} from './conv2d-backprop-filter.js';
+import { conv2dBackpropFilterViaMatMul, splitCount } from './conv2d-backprop-filter.js';
 import { type RegisteredKernels, registerTrainingKernels } from './register-training-kernels.js';
 
 const TOLERANCE = 1e-5;
@@ -59,15 +55,11 @@ describe.each([
       tf.dispose(Object.values(inputs));
       prepared.push({ x, dy, naive: naiveConv2dFilterGrad(x, dy, g), stockCpu });
     });
-    registration = registerTrainingKernels(backend);
-    filterGradientOptions.convolutionOnWasm = convolution;
+    registration = registerTrainingKernels(backend, { convolutionOnWasm: convolution });
     await useBackend(backend);
   });
 
-  afterAll(() => {
-    registration.restore();
-    filterGradientOptions.convolutionOnWasm = true;
-  });
+  afterAll(() => registration.restore());
 
   it.each(CONV_CASES.map((g, i) => [describeCase(g), i] as const))('%s', (_name, i) => {
     const g = CONV_CASES[i]!;
@@ -101,7 +93,7 @@ describe.each([
         dataFormat: 'NHWC',
         filterShape: [g.kh, g.kw, g.inC, g.outC],
       },
-      cap,
+      { maxColumnElements: cap, convolutionOnWasm: convolution },
     );
     const out = tf.engine().makeTensorFromTensorInfo(info);
     expect(relativeError(out.dataSync(), p.naive)).toBeLessThan(TOLERANCE);

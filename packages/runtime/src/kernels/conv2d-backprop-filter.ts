@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import type { BackendOps } from './backend-ops.js';
+import { BackendOps } from './backend-ops.js';
 import { im2col, im2colTransposedOnHost, type PatchGeometry } from './im2col.js';
+import {
+  DEFAULT_TRAINING_KERNEL_OPTIONS,
+  type KernelContext,
+  type TrainingKernelConfigs,
+  type TrainingKernelOptions,
+} from './training-kernel.js';
 
 type TensorInfo = tf.TensorInfo;
 
@@ -13,6 +19,12 @@ export interface Conv2DBackpropFilterAttrs {
   dataFormat: 'NHWC' | 'NCHW';
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
   filterShape: [number, number, number, number];
+}
+
+/** How `conv2dBackpropFilterViaMatMul` computes (the training kernels' switches, and a size cap). */
+export interface FilterGradientOptions extends TrainingKernelOptions {
+  /** Largest im2col matrix (elements) built at once (default DEFAULT_MAX_COLUMN_ELEMENTS). */
+  maxColumnElements?: number;
 }
 
 /**
@@ -29,8 +41,10 @@ export function conv2dBackpropFilterViaMatMul(
   xIn: TensorInfo,
   dyIn: TensorInfo,
   attrs: Conv2DBackpropFilterAttrs,
-  maxColumnElements = DEFAULT_MAX_COLUMN_ELEMENTS,
+  options: FilterGradientOptions = {},
 ): TensorInfo {
+  const maxColumnElements = options.maxColumnElements ?? DEFAULT_MAX_COLUMN_ELEMENTS;
+  const switches = { ...DEFAULT_TRAINING_KERNEL_OPTIONS, ...options };
   const owned: TensorInfo[] = [];
   try {
     let x = xIn;
@@ -59,7 +73,7 @@ export function conv2dBackpropFilterViaMatMul(
       dy.shape[2] !== outW ||
       dy.shape[3] !== outC
     ) {
-      throw new Error(
+      throw new RangeError(
         `Conv2DBackpropFilter: dy shape [${dy.shape}] does not match the convolution output [${batch},${outH},${outW},${outC}]`,
       );
     }
@@ -77,7 +91,7 @@ export function conv2dBackpropFilterViaMatMul(
       outH,
       outW,
     };
-    if (preferConvolution(ops, g)) {
+    if (switches.convolutionOnWasm && preferConvolution(ops, g)) {
       const viaConv = filterGradientAsConvolution(ops, x, dy, g, outC);
       if (viaConv) return viaConv;
     }
@@ -96,7 +110,7 @@ export function conv2dBackpropFilterViaMatMul(
     let sum: TensorInfo | undefined;
     for (let b0 = 0; b0 < batch; b0 += imagesPerChunk) {
       const nb = Math.min(imagesPerChunk, batch - b0);
-      const part = patchesTimesDy(ops, source, dy, g, b0, nb, onHost);
+      const part = patchesTimesDy(ops, source, dy, g, b0, nb, onHost, switches);
       if (sum === undefined) {
         sum = part;
       } else {
@@ -122,6 +136,7 @@ function patchesTimesDy(
   b0: number,
   nb: number,
   onHost: boolean,
+  switches: Readonly<Required<TrainingKernelOptions>>,
 ): TensorInfo {
   const owned: TensorInfo[] = [];
   try {
@@ -153,13 +168,13 @@ function patchesTimesDy(
       owned.push(a);
       return ops.matMul(a, d);
     }
-    const cols = im2col(ops, source, g, b0, nb);
+    const cols = im2col(ops, source, g, b0, nb, switches.webgpuIm2colProgram);
     owned.push(cols);
     // Split-K: the product has a small output (K x Cout) and a very long reduction over rows,
     // which a GPU matmul tiled over the output runs on a few workgroups. Splitting the rows into
     // S contiguous groups (a batched matmul, then a sum over the S partial products) gives S
     // times the parallelism.
-    const splits = splitCount(rows, filterGradientOptions.webgpuSplitKRows);
+    const splits = splitCount(rows, switches.webgpuSplitKRows);
     if (splits > 1) {
       const a = ops.reshape(cols, [splits, rows / splits, patchLen]);
       owned.push(a);
@@ -178,14 +193,6 @@ function patchesTimesDy(
 }
 
 /**
- * Switches for measurements and tests. convolutionOnWasm: false forces the im2col path on wasm.
- * webgpuSplitKRows: rows per group of the split-K product on webgpu (0 = no split). On an H100
- * (DenseNet-121, batch 16, 320x320) 512 halved this kernel's GPU time (484 -> 234 ms per step);
- * the step's wall time, bound by host-side dispatch overhead, stayed within run-to-run noise.
- */
-export const filterGradientOptions = { convolutionOnWasm: true, webgpuSplitKRows: 512 };
-
-/**
  * Number of equal contiguous groups to split `rows` into so that each has about `target` rows:
  * the smallest divisor of rows that is at least rows/target, if it is not much more; else 1.
  */
@@ -197,13 +204,7 @@ export function splitCount(rows: number, target: number): number {
 }
 
 function preferConvolution(ops: BackendOps, g: PatchGeometry): boolean {
-  return (
-    filterGradientOptions.convolutionOnWasm &&
-    ops.backendName === 'wasm' &&
-    g.sh === 1 &&
-    g.sw === 1 &&
-    g.kh * g.kw > 1
-  );
+  return ops.backendName === 'wasm' && g.sh === 1 && g.sw === 1 && g.kh * g.kw > 1;
 }
 
 /**
@@ -238,3 +239,49 @@ function filterGradientAsConvolution(
     ops.release(...owned);
   }
 }
+
+/**
+ * On webgpu the patch matrix may be as large as one storage binding allows (up to 2^27 floats,
+ * 512 MB): fewer, larger chunks mean fewer dispatches, the step's bottleneck (DenseNet-121 at
+ * batch 16, 320x320 would otherwise split its first block's 3x3 gradients into 16 chunks).
+ */
+function webGpuMaxColumnElements(backend: unknown): number | undefined {
+  const limits = (backend as { device?: { limits?: Record<string, number> } }).device?.limits;
+  const bytes = Math.min(limits?.maxStorageBufferBindingSize ?? 0, limits?.maxBufferSize ?? 0);
+  if (!(bytes > 0)) return undefined;
+  return Math.max(DEFAULT_MAX_COLUMN_ELEMENTS, Math.min(2 ** 27, Math.floor(bytes / 4)));
+}
+
+const filterGradientKernel =
+  ({ backend, options }: KernelContext): tf.KernelFunc =>
+  ({ inputs, backend: be, attrs }) => {
+    const ops = new BackendOps(backend, be as tf.KernelBackend);
+    const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+    const maxColumnElements = backend === 'webgpu' ? webGpuMaxColumnElements(be) : undefined;
+    return conv2dBackpropFilterViaMatMul(
+      ops,
+      x,
+      dy,
+      attrs as unknown as Conv2DBackpropFilterAttrs,
+      maxColumnElements === undefined ? options : { ...options, maxColumnElements },
+    );
+  };
+
+/** Conv2DBackpropFilter on every backend (missing or slow in the stock ones). */
+export const CONV2D_BACKPROP_FILTER_KERNELS: TrainingKernelConfigs = {
+  kernelName: 'Conv2DBackpropFilter',
+  backends: {
+    wasm: {
+      why: 'missing in tfjs-backend-wasm 4.22; im2col (Transpose/Slice/Concat) + XNNPACK BatchMatMul',
+      kernelFunc: filterGradientKernel,
+    },
+    cpu: {
+      why: 'stock kernel is a naive 7-deep loop; im2col + blocked BatchMatMul',
+      kernelFunc: filterGradientKernel,
+    },
+    webgpu: {
+      why: 'stock kernel is one thread per filter element looping over batch and image; im2col + tiled BatchMatMul',
+      kernelFunc: filterGradientKernel,
+    },
+  },
+};

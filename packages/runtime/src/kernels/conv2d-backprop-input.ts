@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { BackendOps } from './backend-ops.js';
+import { BackendOps } from './backend-ops.js';
 import { col2imOnHost } from './im2col.js';
+import type { KernelContext, TrainingKernelConfigs } from './training-kernel.js';
 
 type TensorInfo = tf.TensorInfo;
 
@@ -53,7 +54,7 @@ export function conv2dBackpropInputViaConv(
     const { strideHeight: sh, strideWidth: sw, outChannels: outC } = info;
     const { top, left } = info.padInfo;
     if (dy.shape[0] !== batch || dy.shape[1] !== oh || dy.shape[2] !== ow || dy.shape[3] !== outC) {
-      throw new Error(
+      throw new RangeError(
         `Conv2DBackpropInput: dy shape [${dy.shape}] does not match the convolution output [${batch},${oh},${ow},${outC}]`,
       );
     }
@@ -154,3 +155,35 @@ function flipAndSwapFilter(ops: BackendOps, filter: TensorInfo): TensorInfo {
   }
   return out;
 }
+
+const inputGradientKernel =
+  ({ backend, stock }: KernelContext): tf.KernelFunc =>
+  (args) => {
+    const ops = new BackendOps(backend, args.backend as tf.KernelBackend);
+    const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
+    const out = conv2dBackpropInputViaConv(
+      ops,
+      dy,
+      filter,
+      args.attrs as unknown as Conv2DBackpropInputAttrs,
+    );
+    if (out !== undefined) return out;
+    if (!stock) throw new Error(`Conv2DBackpropInput: unsupported padding on ${backend}`);
+    return stock(args);
+  };
+
+/** Conv2DBackpropInput: a forward convolution on host backends, a stock flag on webgpu. */
+export const CONV2D_BACKPROP_INPUT_KERNELS: TrainingKernelConfigs = {
+  kernelName: 'Conv2DBackpropInput',
+  backends: {
+    wasm: {
+      why: "stock kernel is a scalar loop; recast as a forward Conv2D on the backend's XNNPACK convolution",
+      kernelFunc: inputGradientKernel,
+    },
+    cpu: { why: 'recast as a forward Conv2D', kernelFunc: inputGradientKernel },
+    webgpu: {
+      why: "not replaced: the stock flag WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE is set to false, selecting the backend's own matmul-based kernel",
+      envFlag: { name: 'WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE', value: false },
+    },
+  },
+};

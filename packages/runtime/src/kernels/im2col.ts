@@ -24,6 +24,7 @@ export interface PatchGeometry {
 /**
  * im2col of images [b0, b0+nb) of NHWC `x`: a [nb*outH*outW, kh*kw*inC] matrix whose row
  * (b,oy,ox) holds the patch under output pixel (oy,ox), ordered (i, j, ci) like an HWIO filter.
+ * On webgpu one WGSL program builds it, or with `webgpuProgram: false` pad/slice/concat kernels.
  */
 export function im2col(
   ops: BackendOps,
@@ -31,15 +32,12 @@ export function im2col(
   g: PatchGeometry,
   b0: number,
   nb: number,
+  webgpuProgram = true,
 ): TensorInfo {
   if (ops.hasHostMemory) return im2colOnHost(ops, x, g, b0, nb);
-  if (ops.backendName === 'webgpu' && im2colOptions.webgpuProgram)
-    return im2colWebGpu(ops.backend, x, g, b0, nb);
+  if (ops.backendName === 'webgpu' && webgpuProgram) return im2colWebGpu(ops.backend, x, g, b0, nb);
   return im2colWithSlices(ops, x, g, b0, nb);
 }
-
-/** webgpuProgram: false builds webgpu patches from pad/slice/concat kernels (measurements, tests). */
-export const im2colOptions = { webgpuProgram: true };
 
 /**
  * Transposed im2col on cpu / wasm memory from the channel-major input xT = [inC, batch, inH, inW]:

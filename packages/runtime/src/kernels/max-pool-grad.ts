@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { BackendOps } from './backend-ops.js';
+import { BackendOps } from './backend-ops.js';
+import type { KernelContext, TrainingKernelConfigs } from './training-kernel.js';
 
 export interface MaxPoolGradAttrs {
   filterSize: number | [number, number];
@@ -79,3 +80,31 @@ export function maxPoolGradOnHost(
   }
   return dxInfo;
 }
+
+const maxPoolGradKernel =
+  ({ backend, stock }: KernelContext): tf.KernelFunc =>
+  (args) => {
+    const ops = new BackendOps(backend, args.backend as tf.KernelBackend);
+    const inputs = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
+    return (
+      maxPoolGradOnHost(ops, inputs, args.attrs as unknown as MaxPoolGradAttrs) ??
+      (stock as tf.KernelFunc)(args)
+    );
+  };
+
+/** MaxPoolGrad on host backends (falls back to the stock kernel for other cases). */
+export const MAX_POOL_GRAD_KERNELS: TrainingKernelConfigs = {
+  kernelName: 'MaxPoolGrad',
+  backends: {
+    wasm: {
+      why: 'stock kernel asks, for every input pixel, which windows it won (re-scanning each window); one scan per window, scattering dy',
+      needsStock: true,
+      kernelFunc: maxPoolGradKernel,
+    },
+    cpu: {
+      why: 'stock kernel re-scans every window for every input pixel; one scan per window',
+      needsStock: true,
+      kernelFunc: maxPoolGradKernel,
+    },
+  },
+};

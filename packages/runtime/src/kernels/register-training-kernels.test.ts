@@ -7,7 +7,11 @@ import {
   SMALL_DENSENET,
 } from '../testing/densenet-like.js';
 import { relativeError, seededValues, useBackend } from '../testing/numerics.js';
-import { registerTrainingKernels } from './register-training-kernels.js';
+import {
+  registerTrainingKernels,
+  TRAINING_KERNEL_CONFIGS,
+  TRAINING_KERNELS,
+} from './register-training-kernels.js';
 
 // A reduced DenseNet-like model: every layer type of the real one (7x7/2 stem, max pool,
 // bottlenecks + concat, transitions with avg pool, 3x3 head, BN, GAP, dense, dropout).
@@ -150,4 +154,62 @@ describe('training a DenseNet-like model with the registered kernels', () => {
       trainable.dispose();
     },
   );
+});
+
+describe('the kernel table', () => {
+  it.each(['cpu', 'wasm'] as const)(
+    'TRAINING_KERNELS.%s lists exactly the kernels a registration installs, each with a reason',
+    async (backend) => {
+      await useBackend(backend);
+      const registration = registerTrainingKernels(backend);
+      try {
+        expect(Object.keys(TRAINING_KERNELS[backend])).toEqual(registration.kernels);
+        for (const why of Object.values(TRAINING_KERNELS[backend])) expect(why).toMatch(/\w{3}/);
+      } finally {
+        registration.restore();
+      }
+    },
+  );
+
+  it('webgpu gets every configured kernel, the input gradient as a stock flag', () => {
+    const webgpu = TRAINING_KERNEL_CONFIGS.filter((c) => c.backends.webgpu).map(
+      (c) => c.kernelName,
+    );
+    expect(Object.keys(TRAINING_KERNELS.webgpu)).toEqual(webgpu);
+    expect(TRAINING_KERNELS.webgpu.Conv2DBackpropInput).toMatch(
+      /WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE/,
+    );
+    expect(TRAINING_KERNELS.webgpu.Tile).toBeUndefined();
+  });
+
+  it('checks its options and backend, naming the field', () => {
+    expect(() => registerTrainingKernels('cpu', { webgpuSplitKRows: -1 })).toThrow(RangeError);
+    expect(() => registerTrainingKernels('cpu', { webgpuSplitKRows: 1.5 })).toThrow(
+      /options\.webgpuSplitKRows/,
+    );
+    expect(() =>
+      registerTrainingKernels('cpu', { convolutionOnWasm: 'yes' as unknown as boolean }),
+    ).toThrow(TypeError);
+    expect(() =>
+      registerTrainingKernels('cpu', { fast: true } as unknown as { convolutionOnWasm: boolean }),
+    ).toThrow(/unknown option "fast"/);
+    expect(() => registerTrainingKernels('webgl' as 'cpu')).toThrow(RangeError);
+  });
+
+  it('returns the same registration for the same options, refuses other options until restore()', () => {
+    const first = registerTrainingKernels('cpu', { webgpuSplitKRows: 256 });
+    try {
+      expect(first.options).toEqual({
+        convolutionOnWasm: true,
+        webgpuSplitKRows: 256,
+        webgpuIm2colProgram: true,
+      });
+      expect(Object.isFrozen(first.options)).toBe(true);
+      expect(registerTrainingKernels('cpu', { webgpuSplitKRows: 256 })).toBe(first);
+      expect(() => registerTrainingKernels('cpu')).toThrow(/restore\(\) first/);
+    } finally {
+      first.restore();
+    }
+    registerTrainingKernels('cpu').restore();
+  });
 });

@@ -1,5 +1,7 @@
+import { CUSTOM_KERNEL_NAMES } from '@cihmlc/internal';
 import * as tf from '@tensorflow/tfjs';
-import type { BackendOps } from './backend-ops.js';
+import { BackendOps } from './backend-ops.js';
+import type { KernelContext, TrainingKernelConfigs } from './training-kernel.js';
 import { flatProgram, runFlat } from './webgpu-program.js';
 
 /**
@@ -8,7 +10,7 @@ import { flatProgram, runFlat } from './webgpu-program.js';
  * shape); output dy · s with s = 1 where x > 0, 0 where x ≤ 0 and NaN where x is NaN, exactly as
  * tfjs's Step (so dy · 0 is −0 for negative dy, NaN for infinite dy).
  */
-export const RELU_GRAD_KERNEL = 'CihmlcReluGrad';
+export const RELU_GRAD_KERNEL = CUSTOM_KERNEL_NAMES.reluGrad;
 
 export const RELU_GRADIENT: Record<string, string> = {
   Relu: `dy·step(x) as one kernel (${RELU_GRAD_KERNEL}) where the backend registers it, instead of Step, Cast and Multiply`,
@@ -20,12 +22,14 @@ export interface ReluGradInputs {
 }
 
 function checkInputs({ dy, x }: ReluGradInputs): number {
-  if (!dy || !x) throw new Error(`${RELU_GRAD_KERNEL}: inputs 'dy' and 'x' are required`);
+  if (!dy || !x) throw new TypeError(`${RELU_GRAD_KERNEL}: inputs 'dy' and 'x' are required`);
   if (dy.dtype !== 'float32' || x.dtype !== 'float32') {
-    throw new Error(`${RELU_GRAD_KERNEL}: dy and x must be float32, got ${dy.dtype}, ${x.dtype}`);
+    throw new TypeError(
+      `${RELU_GRAD_KERNEL}: dy and x must be float32, got ${dy.dtype}, ${x.dtype}`,
+    );
   }
   if (dy.shape.join() !== x.shape.join()) {
-    throw new Error(`${RELU_GRAD_KERNEL}: dy has shape [${dy.shape}], x has [${x.shape}]`);
+    throw new RangeError(`${RELU_GRAD_KERNEL}: dy has shape [${dy.shape}], x has [${x.shape}]`);
   }
   return x.shape.reduce((a, b) => a * b, 1);
 }
@@ -96,3 +100,25 @@ export function reluGradient(): tf.GradConfig {
     },
   };
 }
+
+const RELU_GRAD_WHY =
+  "new: Relu's gradient dy·step(x) as one loop (stock: Step, Cast and Multiply)";
+
+const reluGradKernel =
+  (reluGrad: (ops: BackendOps, inputs: ReluGradInputs) => tf.TensorInfo) =>
+  ({ backend }: KernelContext): tf.KernelFunc =>
+  ({ inputs, backend: be }) =>
+    reluGrad(new BackendOps(backend, be as tf.KernelBackend), inputs as unknown as ReluGradInputs);
+
+/** The Relu-gradient kernel on every backend. */
+export const RELU_GRAD_KERNELS: TrainingKernelConfigs = {
+  kernelName: RELU_GRAD_KERNEL,
+  backends: {
+    wasm: { why: RELU_GRAD_WHY, kernelFunc: reluGradKernel(reluGradWithBackendKernels) },
+    cpu: { why: RELU_GRAD_WHY, kernelFunc: reluGradKernel(reluGradOnHost) },
+    webgpu: {
+      why: "new: Relu's gradient dy·step(x) as 1 dispatch instead of Step and Multiply (2 dispatches)",
+      kernelFunc: reluGradKernel(reluGradWebGpu),
+    },
+  },
+};

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { BackendOps } from './backend-ops.js';
+import { BackendOps } from './backend-ops.js';
+import type { KernelContext, TrainingKernelConfigs } from './training-kernel.js';
 
 /**
  * Tile where the output is `x` repeated whole (every tiled axis comes before the first axis of
@@ -32,3 +33,24 @@ export function tileByRepeatingOnHost(
   }
   return out;
 }
+
+const tileKernel =
+  ({ backend, stock }: KernelContext): tf.KernelFunc =>
+  (args) => {
+    const ops = new BackendOps(backend, args.backend as tf.KernelBackend);
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { reps } = args.attrs as unknown as { reps: number[] };
+    return tileByRepeatingOnHost(ops, x, reps) ?? (stock as tf.KernelFunc)(args);
+  };
+
+const TILE_WHY =
+  'batch-norm gradients tile [1,1,1,C] to the activation shape; done as a doubling memcpy';
+
+/** Tile on host backends (falls back to the stock kernel for the cases it does not handle). */
+export const TILE_KERNELS: TrainingKernelConfigs = {
+  kernelName: 'Tile',
+  backends: {
+    wasm: { why: TILE_WHY, needsStock: true, kernelFunc: tileKernel },
+    cpu: { why: TILE_WHY, needsStock: true, kernelFunc: tileKernel },
+  },
+};

@@ -11,8 +11,7 @@ import { relativeError, seededValues } from '../testing/numerics.js';
 import { initWebGpuBackend, probeWebGpuAdapter, releaseWebGpu } from '../webgpu-backend.js';
 import { bindGroupCacheOf } from '../webgpu-bind-group-cache.js';
 import { ADAM_UPDATE_KERNEL, type AdamUpdateAttrs, adamUpdateOnHost } from './adam-update.js';
-import { filterGradientOptions, splitCount } from './conv2d-backprop-filter.js';
-import { im2colOptions } from './im2col.js';
+import { splitCount } from './conv2d-backprop-filter.js';
 import { registerTrainingKernels } from './register-training-kernels.js';
 
 // Runs wherever Dawn finds an adapter: a GPU, or lavapipe on CPU-only machines
@@ -119,10 +118,7 @@ describe.skipIf(skipReason !== '')('webgpu kernels', () => {
       inPlace: true,
     };
     const want = adamUpdateOnHost(
-      pv as Float32Array,
-      mv as Float32Array,
-      vPositive,
-      gv as Float32Array,
+      { param: pv as Float32Array, m: mv as Float32Array, v: vPositive, grad: gv as Float32Array },
       attrs,
     );
     const fresh = () => ({
@@ -197,15 +193,18 @@ describe.skipIf(skipReason !== '')('webgpu kernels', () => {
     const x = seededValues(g.batch * g.inH * g.inW * g.inC, 21);
     const dy = seededValues(g.batch * outH * outW * g.outC, 22);
     const want = naiveConv2dFilterGrad(x, dy, g);
-    const saved = filterGradientOptions.webgpuSplitKRows;
-    try {
-      for (const [rowsPerGroup, program] of [
-        [512, true],
-        [0, true],
-        [512, false],
-      ] as const) {
-        filterGradientOptions.webgpuSplitKRows = rowsPerGroup;
-        im2colOptions.webgpuProgram = program;
+    for (const [rowsPerGroup, program] of [
+      [512, true],
+      [0, true],
+      [512, false],
+    ] as const) {
+      // Re-register with these options (the suite registered the defaults).
+      registerTrainingKernels('webgpu').restore();
+      const registration = registerTrainingKernels('webgpu', {
+        webgpuSplitKRows: rowsPerGroup,
+        webgpuIm2colProgram: program,
+      });
+      try {
         const xt = tf.tensor4d(x, [g.batch, g.inH, g.inW, g.inC]);
         const dyt = tf.tensor4d(dy, [g.batch, outH, outW, g.outC]);
         const dw = await runKernelAsync(
@@ -215,10 +214,10 @@ describe.skipIf(skipReason !== '')('webgpu kernels', () => {
         );
         tf.dispose([xt, dyt]);
         expect(relativeError(dw.values, want)).toBeLessThan(1e-4);
+      } finally {
+        registration.restore();
+        registerTrainingKernels('webgpu');
       }
-    } finally {
-      filterGradientOptions.webgpuSplitKRows = saved;
-      im2colOptions.webgpuProgram = true;
     }
   });
 
@@ -249,7 +248,11 @@ describe.skipIf(skipReason !== '')('webgpu kernels', () => {
     const moving = seededValues(300, 41).map((v) => v * 5);
     const value = seededValues(300, 42).map((v) => v * 5 + 1);
     const run = () =>
-      movingAverageUpdate(tf.tensor2d(moving, [3, 100]), tf.tensor2d(value, [3, 100]), 0.01);
+      movingAverageUpdate({
+        moving: tf.tensor2d(moving, [3, 100]),
+        value: tf.tensor2d(value, [3, 100]),
+        decay: 0.01,
+      });
     await tf.setBackend('cpu');
     const want = (await run().data()) as Float32Array;
     await tf.setBackend('webgpu');

@@ -96,7 +96,7 @@ describe('FusedAdamOptimizer', () => {
     registerTrainingKernels('cpu');
     const p = tf.zeros([3]);
     const g = tf.zeros([4]);
-    expect(() =>
+    const mismatched = () =>
       tf.engine().runKernel(ADAM_UPDATE_KERNEL, { param: p, m: p, v: p, grad: g }, {
         beta1: 0.9,
         beta2: 0.999,
@@ -104,8 +104,9 @@ describe('FusedAdamOptimizer', () => {
         learningRate: 0.001,
         oneMinusAccBeta1: 0.1,
         oneMinusAccBeta2: 0.001,
-      } as unknown as tf.NamedAttrMap),
-    ).toThrow(/input 'grad' has shape \[4\], param has \[3\]/);
+      } as unknown as tf.NamedAttrMap);
+    expect(mismatched).toThrow(RangeError);
+    expect(mismatched).toThrow(/input 'grad' has shape \[4\], param has \[3\]/);
     tf.dispose([p, g]);
   });
 });

@@ -55,7 +55,7 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     tf.tidy(() => {
       names.forEach((name, i) => {
         const value = tf.engine().registeredVariables[name];
-        if (!value) throw new Error(`FusedAdamOptimizer: no variable named '${name}'`);
+        if (!value) throw new RangeError(`FusedAdamOptimizer: no variable named '${name}'`);
         s.accumulatedFirstMoment[i] ??= {
           originalName: `${name}/m`,
           variable: tf.tidy(() => tf.zerosLike(value).variable(false)),

@@ -30,7 +30,13 @@ export async function batchNormOutputs(
     const g = tf.tensor1d(seededValues(C, 33).map((v) => v + 1.5));
     const b = tf.tensor1d(seededValues(C, 34));
     const forward = (xt: tf.Tensor, gt: tf.Tensor, bt: tf.Tensor) => {
-      if (fused) return batchNormTraining(xt, gt as tf.Tensor1D, bt as tf.Tensor1D, eps);
+      if (fused)
+        return batchNormTraining({
+          x: xt,
+          gamma: gt as tf.Tensor1D,
+          beta: bt as tf.Tensor1D,
+          epsilon: eps,
+        });
       const { mean, variance } = tf.moments(xt, [0, 1, 2]);
       return { y: tf.batchNorm(xt, mean, variance, bt, gt, eps), mean, variance };
     };
@@ -44,7 +50,7 @@ export async function batchNormOutputs(
       const ones = tf.onesLike(stats.variance);
       out.push(
         fused
-          ? movingAverageUpdate(ones, stats.variance, 0.01)
+          ? movingAverageUpdate({ moving: ones, value: stats.variance, decay: 0.01 })
           : tf.sub(ones, tf.mul(tf.sub(ones, stats.variance), 0.01)),
       );
     }

@@ -1,20 +1,11 @@
+import { seededValues } from '@cihmlc/internal';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { wasmBinaryDirectory } from '../wasm-backend.js';
 
 /** Deterministic uniform values in [-scale, scale) (mulberry32). */
-export function seededValues(n: number, seed: number, scale = 1): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * scale;
-  }
-  return out;
-}
+export { seededValues };
 
 /**
  * max |got - want| / max |want| (absolute when want is all zeros); with `minScale`, the scale is
