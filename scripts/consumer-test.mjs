@@ -49,7 +49,13 @@ fs.writeFileSync(
 console.log(`installing into ${project}`);
 run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], project);
 
-const names = packages.map((p) => p.json.name);
+// Every entry: the main one and subpaths such as `@cihmlc/densenet/node`.
+const names = packages.flatMap((p) => [
+  p.json.name,
+  ...Object.keys(p.json.exports ?? {})
+    .filter((key) => key !== '.' && key !== './package.json')
+    .map((key) => `${p.json.name}${key.slice(1)}`),
+]);
 const esm = `
 const names = ${JSON.stringify(names)};
 const out = {};

@@ -19,16 +19,21 @@ export {
   type ImageShape,
 } from './densenet.js';
 export {
-  type FileSystemHandlerOptions,
-  fileSystemHandler,
-  MODEL_JSON,
-} from './file-system-handler.js';
-export {
   type BatchNormalizationArgs,
   FusedBatchNormalization,
   fusedBatchNormalization,
 } from './fused-batch-normalization.js';
-export { type LoadModelOptions, loadModel, saveModel } from './model-files.js';
+export {
+  type LoadModelOptions,
+  loadModelFrom,
+  MODEL_JSON,
+  type ModelInMemory,
+  type ModelSource,
+  type ModelSourceOptions,
+  modelArtifactsFromMemory,
+  modelHandler,
+  saveModelTo,
+} from './model-sources.js';
 export { movingAverageUpdate } from './moving-average.js';
 export { countParams, type ParamCounts } from './params.js';
 export {
@@ -41,11 +46,15 @@ export {
   resolveVariant,
 } from './variants.js';
 export {
+  assignWeights,
+  type EncodedWeights,
+  encodeWeights,
   type LoadWeightsOptions,
   type LoadWeightsReport,
-  loadWeights,
+  loadWeightsFromMemory,
+  loadWeightsFromUrl,
   type SaveWeightsOptions,
-  saveWeights,
   WEIGHTS_FORMAT,
   WEIGHTS_JSON,
 } from './weight-checkpoints.js';
+export type { WeightShards } from './weights-manifest.js';
