@@ -1,14 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Cache } from '@cihmlc/chexpert-data';
-import {
-  gradCam,
-  gradCamPanels,
-  type McDropoutResult,
-  mcDropout,
-  writeGradCamGridPng,
-  writeGradCamPng,
-} from '@cihmlc/explain';
+import { gradCam, gradCamPanels, type McDropoutResult, mcDropout } from '@cihmlc/explain';
+import { writeGradCamGridPng, writeGradCamPng } from '@cihmlc/explain/node';
 import { type Evaluation, evaluate, rocPlotCurves, writeReport } from '@cihmlc/metrics';
 import type { LabelMatrix, Taxonomy } from '@cihmlc/taxonomy';
 import * as tf from '@tensorflow/tfjs';
