@@ -10,7 +10,15 @@ import { build } from 'esbuild';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 /** Packages whose import from a browser entry is an error (Node-only or Node builds). */
-export const NODE_ONLY_PACKAGES = ['fast-csv', 'jimp', '@jimp', 'tsx', 'webgpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+export const NODE_ONLY_PACKAGES = [
+  'fast-csv',
+  'jimp',
+  '@jimp',
+  'tsx',
+  'webgpu',
+  '@tensorflow/tfjs-node',
+  '@tensorflow/tfjs-node-gpu',
+];
 
 function isNodeOnly(specifier) {
   if (NODE_BUILTINS.has(specifier) || NODE_BUILTINS.has(specifier.split('/')[0])) return true;
@@ -39,7 +47,10 @@ export async function checkBrowserBundle(entry) {
           b.onResolve({ filter: /.*/ }, (args) => {
             if (args.kind === 'entry-point') return undefined;
             if (isNodeOnly(args.path)) {
-              violations.push({ specifier: args.path, importer: path.relative(root, args.importer) });
+              violations.push({
+                specifier: args.path,
+                importer: path.relative(root, args.importer),
+              });
               return { path: args.path, external: true };
             }
             const workspace = /^@cihmlc\/([a-z-]+)(\/node)?$/.exec(args.path);
