@@ -74,6 +74,7 @@ export {
   openCache,
   type TensorBatch,
 } from './open-cache.js';
+export { preprocessRgba } from './preprocess.js';
 export { hashSeed, permutation, Random } from './random.js';
 export {
   CHEXPERT_HEADER,
