@@ -5,6 +5,7 @@ import { parseArgs, takeFlags } from './args.js';
 import { readJson } from './atomic.js';
 import { CONFIG_FLAGS, type RunConfig, resolveConfig } from './config.js';
 import type { Log } from './data.js';
+import { exportRun } from './export.js';
 import { PAPER_GRID, parseShard, shardRuns } from './grid.js';
 import { writeGridReport } from './report.js';
 import { type RunSummary, runOne } from './run.js';
@@ -23,6 +24,7 @@ Commands
   evaluate    a run's checkpoint on a split: --run DIR [--checkpoint best-loss|best-auroc|DIR] [--split test|valid]
   explain     Grad-CAM grid and MC-dropout mean±std: --run DIR IMAGE...
   predict     images → JSON probabilities with uncertainty: --run DIR IMAGE... [--consistent]
+  export      the run's model for browsers (apps/viewer): --run DIR --out DIR [--checkpoint …]
 
 Common options
   --out DIR            run directory (train, default job) or grid directory (grid, report)
@@ -180,6 +182,17 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
     case 'report': {
       const out = path.resolve(baseDir(), String(common.out ?? 'runs/grid'));
       log(`report: ${await writeGridReport(out, log)}`);
+      return;
+    }
+    case 'export': {
+      if (!common.run || !common.out) throw new Error('export needs --run DIR and --out DIR');
+      const resolve = (p: unknown) => path.resolve(baseDir(), String(p));
+      await exportRun({
+        runDir: resolve(common.run),
+        out: resolve(common.out),
+        log,
+        ...(common.checkpoint ? { checkpoint: String(common.checkpoint) } : {}),
+      });
       return;
     }
     case 'evaluate':
