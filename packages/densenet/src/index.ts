@@ -24,6 +24,7 @@ export {
   fusedBatchNormalization,
 } from './fused-batch-normalization.js';
 export {
+  bufferedFetch,
   type LoadModelOptions,
   loadModelFrom,
   MODEL_JSON,

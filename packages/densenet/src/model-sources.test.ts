@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClassifier } from './classifier.js';
 import { FusedBatchNormalization } from './fused-batch-normalization.js';
 import { saveModel } from './model-files.js';
-import { loadModelFrom, MODEL_JSON } from './model-sources.js';
+import { bufferedFetch, loadModelFrom, MODEL_JSON } from './model-sources.js';
 import { useCpuBackend } from './test-backend.js';
 import { saveWeights } from './weight-checkpoint-files.js';
 import { loadWeightsFromMemory, loadWeightsFromUrl, WEIGHTS_JSON } from './weight-checkpoints.js';
@@ -140,5 +140,27 @@ describe('loadWeightsFromMemory / loadWeightsFromUrl', () => {
       /holds 8 bytes but the manifest's weights need/,
     );
     for (const m of [source, target, other]) m.dispose();
+  });
+});
+
+describe('bufferedFetch', () => {
+  it('resolves only once the body is read, keeping status and headers', async () => {
+    let pulled = 0;
+    const stub = (async () =>
+      new Response(
+        new ReadableStream({
+          pull(controller) {
+            pulled++;
+            if (pulled <= 3) controller.enqueue(new Uint8Array([pulled]));
+            else controller.close();
+          },
+        }),
+        { status: 200, headers: { 'x-shard': '1' } },
+      )) as unknown as typeof fetch;
+    const response = await bufferedFetch(stub)('http://test/shard.bin');
+    // The whole stream was consumed before the promise resolved (a connection is free again).
+    expect(pulled).toBe(4);
+    expect(response.headers.get('x-shard')).toBe('1');
+    expect(Array.from(new Uint8Array(await response.arrayBuffer()))).toEqual([1, 2, 3]);
   });
 });

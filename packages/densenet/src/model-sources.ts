@@ -104,6 +104,25 @@ function filesOf(source: unknown): File[] | undefined {
   return files.every((f) => f instanceof File) ? (files as File[]) : undefined;
 }
 
+/**
+ * `fetchFunc` whose responses come with their bodies already read. tf.io.http starts every shard's
+ * request, waits for all responses, and only then reads the bodies: a browser keeps 6 connections
+ * per HTTP/1.1 server, so with more than 6 shards bigger than its buffers the first 6 never finish
+ * and the rest never start (DenseNet-121 stalled at 25% in Chromium). Reading each body as soon as
+ * its response arrives frees the connection.
+ */
+export function bufferedFetch(fetchFunc: typeof fetch = (...args) => fetch(...args)): typeof fetch {
+  return (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+    const response = await fetchFunc(input, init);
+    const body = await response.arrayBuffer();
+    return new Response(body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  }) as typeof fetch;
+}
+
 /** The tf.io.IOHandler that reads (or writes) `source`. */
 export function modelHandler(
   source: ModelSource,
@@ -118,7 +137,7 @@ export function modelHandler(
     const url = source.endsWith('/') ? `${source}${MODEL_JSON}` : source;
     return tf.io.http(url, {
       onProgress: options.onProgress,
-      fetchFunc: options.fetchFunc,
+      fetchFunc: bufferedFetch(options.fetchFunc),
       requestInit: options.requestInit,
     });
   }
