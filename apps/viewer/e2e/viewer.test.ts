@@ -97,6 +97,12 @@ describe.skipIf(!browserFound.path)('the viewer in headless Chromium (wasm)', ()
     model.dispose();
 
     expect(browserRows.size).toBe(21);
+    const worst = Math.max(
+      ...chexpertTaxonomy.outputLabels.map((label, i) =>
+        Math.abs(browserRows.get(label)! - node[i]!),
+      ),
+    );
+    console.info(`browser (wasm) vs Node (wasm): largest probability difference ${worst}`);
     chexpertTaxonomy.outputLabels.forEach((label, i) => {
       expect(Math.abs(browserRows.get(label)! - node[i]!)).toBeLessThanOrEqual(1e-4);
     });

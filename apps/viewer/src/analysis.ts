@@ -11,9 +11,10 @@ export interface Analysis {
   /** The model input as RGBA bytes, to draw and to overlay. */
   inputRgba: Rgba;
   probabilities: number[];
-  mean: number[];
-  std: number[];
-  seconds: { preprocess: number; predict: number; mcDropout: number };
+  /** MC-dropout statistics, once `addMcDropout` has run. */
+  mean?: number[];
+  std?: number[];
+  seconds: { preprocess: number; predict: number; mcDropout?: number };
 }
 
 /** The model input of a decoded image, exactly as training prepares it (see chexpert-data). */
@@ -31,8 +32,8 @@ function inputToRgba(values: Float32Array, size: number): Rgba {
   return { width: size, height: size, data };
 }
 
-/** Predicts one image (inference mode) and runs MC dropout (the run's samples and seed). */
-export async function analyse(
+/** Predicts one image (inference mode). */
+export async function predictImage(
   model: tf.LayersModel,
   image: Rgba,
   info: ModelInfo,
@@ -47,20 +48,29 @@ export async function analyse(
   const probabilities = Array.from(await output.data());
   output.dispose();
   const predict = (performance.now() - t) / 1000;
-  t = performance.now();
-  const mc = await mcDropout(model, input, {
-    samples: info.mcDropout.samples,
-    seed: info.mcDropout.seed,
-    labelNames: info.labels,
-  });
   return {
     input,
     inputRgba: inputToRgba(values, size),
     probabilities,
-    mean: mc.mean[0]!,
-    std: mc.std[0]!,
-    seconds: { preprocess, predict, mcDropout: (performance.now() - t) / 1000 },
+    seconds: { preprocess, predict },
   };
+}
+
+/** Adds MC-dropout mean and std (the run's number of passes and seed) to an analysis. */
+export async function addMcDropout(
+  model: tf.LayersModel,
+  analysis: Analysis,
+  info: ModelInfo,
+): Promise<void> {
+  const t = performance.now();
+  const mc = await mcDropout(model, analysis.input, {
+    samples: info.mcDropout.samples,
+    seed: info.mcDropout.seed,
+    labelNames: info.labels,
+  });
+  analysis.mean = mc.mean[0]!;
+  analysis.std = mc.std[0]!;
+  analysis.seconds.mcDropout = (performance.now() - t) / 1000;
 }
 
 /** The Grad-CAM map of one label, unclipped (the page clips it with its slider). */

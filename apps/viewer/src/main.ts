@@ -1,7 +1,7 @@
 import { GRADCAM_COLORMAP, type GradCamResult, overlayRgba } from '@cihmlc/explain';
 import { enforceConsistency } from '@cihmlc/taxonomy';
 import type * as tf from '@tensorflow/tfjs';
-import { type Analysis, analyse, camOf } from './analysis.js';
+import { type Analysis, addMcDropout, camOf, predictImage } from './analysis.js';
 import { chooseBackend } from './backend.js';
 import { decodeImageFile, type Rgba } from './image-file.js';
 import { loadModelFolder, type ModelInfo, ViewerError } from './model-folder.js';
@@ -93,8 +93,12 @@ function drawOverlay(): void {
   }
   drawRgba(overlayRgba(analysis.inputRgba, cam.heatmap, { clip: clip() }));
   const at = state.info!.labels.indexOf(cam.name ?? '');
+  const mc =
+    analysis.mean && analysis.std
+      ? `, MC dropout ${analysis.mean[at]!.toFixed(3)} ± ${analysis.std[at]!.toFixed(3)}`
+      : '';
   $('cam-label').textContent =
-    `Grad-CAM of ${cam.name}: probability ${analysis.probabilities[at]!.toFixed(3)}, MC dropout ${analysis.mean[at]!.toFixed(3)} ± ${analysis.std[at]!.toFixed(3)}${cam.peak ? `; peak at (${cam.peak.x}, ${cam.peak.y})` : '; empty map'}`;
+    `Grad-CAM of ${cam.name}: probability ${analysis.probabilities[at]!.toFixed(3)}${mc}${cam.peak ? `; peak at (${cam.peak.x}, ${cam.peak.y})` : '; empty map'}`;
 }
 
 function renderTree(): void {
@@ -104,7 +108,10 @@ function renderTree(): void {
   const shown = consistent
     ? enforceConsistency([analysis.probabilities], info.taxonomy)[0]!
     : analysis.probabilities;
-  const mean = consistent ? enforceConsistency([analysis.mean], info.taxonomy)[0]! : analysis.mean;
+  const mean =
+    analysis.mean && consistent
+      ? enforceConsistency([analysis.mean], info.taxonomy)[0]!
+      : analysis.mean;
   const flags = inconsistentParents(shown, info.taxonomy);
   const body = $('tree').querySelector('tbody')!;
   body.replaceChildren(
@@ -114,8 +121,10 @@ function renderTree(): void {
       tr.dataset.label = row.label;
       tr.dataset.probability = String(p);
       tr.dataset.raw = String(analysis.probabilities[row.index]);
-      tr.dataset.mean = String(analysis.mean[row.index]);
-      tr.dataset.std = String(analysis.std[row.index]);
+      if (mean && analysis.std) {
+        tr.dataset.mean = String(mean[row.index]);
+        tr.dataset.std = String(analysis.std[row.index]);
+      }
       const against = flags.get(row.label);
       if (against) tr.classList.add('inconsistent');
       if (row.label === state.selected) tr.classList.add('selected');
@@ -145,7 +154,10 @@ function renderTree(): void {
       prob.textContent = p.toFixed(3);
       const mc = document.createElement('td');
       mc.className = 'mc';
-      mc.textContent = `${mean[row.index]!.toFixed(3)} ± ${analysis.std[row.index]!.toFixed(3)}`;
+      mc.textContent =
+        mean && analysis.std
+          ? `${mean[row.index]!.toFixed(3)} ± ${analysis.std[row.index]!.toFixed(3)}`
+          : '…';
       tr.append(name, bar, prob, mc);
       tr.addEventListener('click', () => void selectLabel(row.label));
       return tr;
@@ -186,22 +198,30 @@ async function handleFile(file: File): Promise<void> {
     const started = performance.now();
     const image = await decodeImageFile(file, info.inputShape[0]);
     const decodeMs = performance.now() - started;
-    const analysis = await analyse(model, image, info);
+    const analysis = await predictImage(model, image, info);
     const s = analysis.seconds;
     // File given → probabilities known (decode, preprocess, predict); MC dropout comes after.
     const predictionMs = decodeMs + (s.preprocess + s.predict) * 1000;
     timings.firstPredictionMs ??= predictionMs;
     timings.lastPredictionMs = predictionMs;
-    timings.lastMcDropoutMs = s.mcDropout * 1000;
-    timings.lastAnalysisMs = performance.now() - started;
     state.analysis?.input.dispose();
     state.analysis = analysis;
     state.cams.clear();
     state.selected = undefined;
+    const generation = state.generation;
     $('cam-label').textContent =
       `${file.name}: ${image.width}×${image.height} px, shown as the model sees it (${info.inputShape[0]}×${info.inputShape[1]}). Click a label for its Grad-CAM.`;
-    $('timing').textContent =
-      `decode ${decodeMs.toFixed(0)} ms · preprocess ${(s.preprocess * 1000).toFixed(0)} ms · predict ${(s.predict * 1000).toFixed(0)} ms · MC dropout (${info.mcDropout.samples} passes) ${(s.mcDropout * 1000).toFixed(0)} ms`;
+    const timing = () =>
+      `decode ${decodeMs.toFixed(0)} ms · preprocess ${(s.preprocess * 1000).toFixed(0)} ms · predict ${(s.predict * 1000).toFixed(0)} ms · MC dropout (${info.mcDropout.samples} passes) ${s.mcDropout === undefined ? '…' : `${(s.mcDropout * 1000).toFixed(0)} ms`}`;
+    $('timing').textContent = timing();
+    renderTree();
+    drawOverlay();
+    setState('predicted');
+    await addMcDropout(model, analysis, info);
+    if (generation !== state.generation) return;
+    timings.lastMcDropoutMs = (s.mcDropout ?? 0) * 1000;
+    timings.lastAnalysisMs = performance.now() - started;
+    $('timing').textContent = timing();
     renderTree();
     drawOverlay();
     setState('analysed');
