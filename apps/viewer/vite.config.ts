@@ -6,5 +6,14 @@ export default defineConfig({
   base: './',
   build: { outDir: 'dist', target: 'es2022', chunkSizeWarningLimit: 4096 },
   server: { port: 5173 },
-  optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
+  // One copy of tfjs-core for tfjs and the wasm/webgpu backends in dev (linked workspace packages
+  // import them too).
+  optimizeDeps: {
+    include: [
+      '@tensorflow/tfjs',
+      '@tensorflow/tfjs-core',
+      '@tensorflow/tfjs-backend-wasm',
+      '@tensorflow/tfjs-backend-webgpu',
+    ],
+  },
 });
