@@ -94,7 +94,7 @@ export function checkModelFits(model: tf.LayersModel, info: ModelInfo, url: stri
   if (model.inputs.length !== 1 || input[1] !== h || input[2] !== w || input[3] !== 3) {
     throw mismatch(
       url,
-      `model.json takes [${input.join(', ')}] but ${EXPORT_MANIFEST} says [${h}, ${w}, 3]`,
+      `model.json takes [${input.map((d) => d ?? 'batch').join(', ')}] but ${EXPORT_MANIFEST} says [${h}, ${w}, 3]`,
     );
   }
   const output = model.outputs[0]?.shape ?? [];
