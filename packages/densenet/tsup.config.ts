@@ -6,5 +6,7 @@ export default defineConfig({
   dts: true,
   sourcemap: true,
   clean: true,
+  // CJS too: index and node share one copy of the classes (FusedBatchNormalization).
+  splitting: true,
   target: 'node20',
 });

@@ -6,5 +6,7 @@ export default defineConfig({
   dts: true,
   sourcemap: true,
   clean: true,
+  // CJS too: the main and ./node entries share one copy of the shared modules.
+  splitting: true,
   target: 'node20',
 });
