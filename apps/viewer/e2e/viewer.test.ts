@@ -32,6 +32,8 @@ describe.skipIf(!browserFound.path)('the viewer in headless Chromium (wasm)', ()
   let page: Page;
   let radiograph: Buffer;
   const consoleErrors: string[] = [];
+  /** The probabilities of the radiograph with the model loaded by URL. */
+  let byUrl: Map<string, number> | undefined;
 
   beforeAll(async () => {
     appDir = await buildApp();
@@ -85,6 +87,7 @@ describe.skipIf(!browserFound.path)('the viewer in headless Chromium (wasm)', ()
     await upload('synthetic-radiograph.png', 'image/png', radiograph);
     expect(await page.getAttribute('body', 'data-state')).toBe('analysed');
     const browserRows = new Map(await rowValues('raw'));
+    byUrl = browserRows;
 
     await tf.setBackend('wasm');
     await tf.ready();
@@ -158,6 +161,25 @@ describe.skipIf(!browserFound.path)('the viewer in headless Chromium (wasm)', ()
     // A good image afterwards clears the message.
     await upload('again.png', 'image/png', await syntheticRadiograph(64, 64, { rgb: true }));
     expect(await page.isHidden('#error')).toBe(true);
+  });
+
+  it('loads the same model from local files (tf.io.browserFiles): same probabilities', async () => {
+    const files = fs.readdirSync(fixture).map((f) => path.join(fixture, f));
+    await page.setInputFiles('#model-files', files);
+    await page.waitForSelector('body[data-state="ready"], body[data-state="error"]');
+    expect(await page.getAttribute('body', 'data-state')).toBe('ready');
+    expect(await page.textContent('#progress-text')).toMatch(/model loaded in/);
+    await upload('synthetic-radiograph.png', 'image/png', radiograph);
+    expect(new Map(await rowValues('raw'))).toEqual(byUrl);
+    // Files without the export manifest are refused, the loaded model stays.
+    await page.setInputFiles(
+      '#model-files',
+      files.filter((f) => !f.endsWith('cihmlc-model.json')),
+    );
+    await page.waitForSelector('#error:not([hidden])');
+    expect(await page.textContent('#error')).toMatch(
+      /No cihmlc-model\.json among the chosen model files/,
+    );
   });
 
   it('says so when the model folder is not an exported model', async () => {

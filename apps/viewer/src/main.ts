@@ -4,7 +4,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { type Analysis, addMcDropout, camOf, predictImage } from './analysis.js';
 import { chooseBackend } from './backend.js';
 import { decodeImageFile, type Rgba } from './image-file.js';
-import { loadModelFolder, type ModelInfo, ViewerError } from './model-folder.js';
+import { loadModelFiles, loadModelFolder, type ModelInfo, ViewerError } from './model-folder.js';
 import { hierarchyRows, inconsistentParents, type TreeRow } from './tree.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -233,7 +233,6 @@ async function handleFile(file: File): Promise<void> {
 
 function wireInputs(): void {
   const input = $('file') as HTMLInputElement;
-  input.disabled = false;
   input.addEventListener('change', () => {
     const file = input.files?.[0];
     if (file) void handleFile(file);
@@ -261,8 +260,52 @@ function wireInputs(): void {
   $('consistent').addEventListener('change', renderTree);
 }
 
+/** Makes a loaded model the page's model (a previous one is disposed). */
+function useModel(model: tf.LayersModel, info: ModelInfo, loadMs: number): void {
+  state.model?.dispose();
+  state.analysis?.input.dispose();
+  state.analysis = undefined;
+  state.cams.clear();
+  state.selected = undefined;
+  state.generation++;
+  state.model = model;
+  state.info = info;
+  state.rows = hierarchyRows(info.taxonomy);
+  timings.modelLoadMs = loadMs;
+  $('tree').querySelector('tbody')!.replaceChildren();
+  const auroc = info.metrics.test?.weightedAuroc;
+  $('model-info').textContent =
+    `${info.run.name} (${info.run.checkpoint}): ${info.variant} at ${info.inputShape[0]}×${info.inputShape[1]} px, ${info.labels.length} labels${typeof auroc === 'number' ? `, test weighted AUROC ${auroc.toFixed(3)}` : ''}`;
+  progress(1, `model loaded in ${(loadMs / 1000).toFixed(2)} s`);
+  ($('file') as HTMLInputElement).disabled = false;
+  setState('ready');
+}
+
+/** A model folder from disk (every file of a `trainer export` folder), loaded with browserFiles. */
+function wireModelFiles(): void {
+  const input = $('model-files') as HTMLInputElement;
+  input.disabled = false;
+  input.addEventListener('change', async () => {
+    const files = Array.from(input.files ?? []);
+    input.value = '';
+    if (files.length === 0) return;
+    clearError();
+    setState('loading');
+    progress(0, 'loading the model from the chosen files…');
+    try {
+      const started = performance.now();
+      const { model, info } = await loadModelFiles(files);
+      useModel(model, info, performance.now() - started);
+    } catch (error) {
+      showError(error);
+      setState(state.model ? 'ready' : 'error');
+    }
+  });
+}
+
 async function start(): Promise<void> {
   drawLegend();
+  wireInputs();
   ($('model-url') as HTMLInputElement).value = modelUrl;
   $('model-form').addEventListener('submit', (e) => {
     e.preventDefault();
@@ -279,26 +322,24 @@ async function start(): Promise<void> {
       ? `skipped: ${choice.skipped.map((s) => `${s.backend} (${s.reason})`).join('; ')}`
       : 'the fastest backend';
     document.body.dataset.backend = choice.backend;
+  } catch (error) {
+    showError(error);
+    setState('error');
+    return;
+  }
+  wireModelFiles();
+  try {
     const started = performance.now();
     progress(0, `loading the model from ${modelUrl}…`);
     const { model, info } = await loadModelFolder(modelUrl, (f) =>
       progress(f, `loading the model weights… ${(f * 100).toFixed(0)}%`),
     );
-    timings.modelLoadMs = performance.now() - started;
-    state.model = model;
-    state.info = info;
-    state.rows = hierarchyRows(info.taxonomy);
-    const auroc = info.metrics.test?.weightedAuroc;
-    $('model-info').textContent =
-      `${info.run.name} (${info.run.checkpoint}): ${info.variant} at ${info.inputShape[0]}×${info.inputShape[1]} px, ${info.labels.length} labels${typeof auroc === 'number' ? `, test weighted AUROC ${auroc.toFixed(3)}` : ''}`;
-    progress(1, `model loaded in ${(timings.modelLoadMs / 1000).toFixed(2)} s`);
-    wireInputs();
-    setState('ready');
+    useModel(model, info, performance.now() - started);
   } catch (error) {
     showError(
       error instanceof ViewerError
         ? new ViewerError(
-            `${error.message}. Export a run into the app's model folder with \`pnpm --filter trainer start export --run runs/default --out apps/viewer/public/model\`, or give ?model=URL.`,
+            `${error.message}. Export a run into the app's model folder with \`pnpm --filter trainer start export --run runs/default --out apps/viewer/public/model\`, give ?model=URL, or open the folder's files below.`,
           )
         : error,
     );

@@ -157,3 +157,45 @@ export async function loadModelFolder(
   }
   return { model, info };
 }
+
+/**
+ * Loads an exported model folder from local files (a folder picked or dropped: cihmlc-model.json,
+ * model.json and its shards), through TF.js's browserFiles handler: nothing is uploaded.
+ */
+export async function loadModelFiles(
+  files: readonly File[],
+): Promise<{ model: tf.LayersModel; info: ModelInfo }> {
+  const where = 'the chosen model files';
+  const manifestFile = files.find((f) => f.name === EXPORT_MANIFEST);
+  if (!manifestFile) {
+    throw new ViewerError(
+      `No ${EXPORT_MANIFEST} among ${where} (${files.map((f) => f.name).join(', ')}): choose every file of a folder made by \`trainer export\``,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(await manifestFile.text());
+  } catch {
+    throw mismatch(where, `${EXPORT_MANIFEST} is not valid JSON`);
+  }
+  const info = parseModelInfo(json, where);
+  const rest = files.filter((f) => f !== manifestFile);
+  if (!rest.some((f) => f.name === 'model.json')) {
+    throw mismatch(where, 'model.json is missing');
+  }
+  let model: tf.LayersModel;
+  try {
+    model = await loadModelFrom(
+      rest.filter((f) => f.name === 'model.json' || f.name.endsWith('.bin')),
+    );
+  } catch (error) {
+    throw mismatch(where, `model.json cannot be loaded (${(error as Error).message})`);
+  }
+  try {
+    checkModelFits(model, info, where);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return { model, info };
+}
