@@ -61,3 +61,26 @@ if (tfWhy) {
       : `ci-prepare: tensorflow-cpu install failed (exit ${r.status}); the link-tensorflow end-to-end test will be skipped`,
   );
 }
+
+// The web viewer's browser tests (apps/viewer) drive Debian's Chromium; best effort as well.
+const chromiumWhy = (() => {
+  if (process.env.CIHMLC_SKIP_CHROMIUM) return 'CIHMLC_SKIP_CHROMIUM is set';
+  if (process.platform !== 'linux') return `not Linux (${process.platform})`;
+  if (spawnSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).status === 0)
+    return 'already installed';
+  if (process.getuid?.() !== 0) return 'not root (run scripts/install-chromium.sh as root)';
+  if (spawnSync('sh', ['-c', 'command -v apt-get']).status !== 0) return 'no apt-get';
+  return null;
+})();
+if (chromiumWhy) {
+  console.log(`ci-prepare: chromium install skipped: ${chromiumWhy}`);
+} else {
+  const r = spawnSync('timeout', ['600', 'sh', 'scripts/install-chromium.sh'], {
+    stdio: 'inherit',
+  });
+  console.log(
+    r.status === 0
+      ? 'ci-prepare: chromium installed; the viewer browser tests will run'
+      : `ci-prepare: chromium install failed (exit ${r.status}); the viewer browser tests will be skipped`,
+  );
+}

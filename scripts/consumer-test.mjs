@@ -72,15 +72,13 @@ for (const p of packages) {
     throw new Error(`${p.json.name} refers to @cihmlc/internal: ${leaks.join(', ')}`);
 }
 
-// Subpath exports are checked like packages.
-const names = [
-  ...packages.map((p) => p.json.name),
-  ...packages.flatMap((p) =>
-    Object.keys(p.json.exports ?? {})
-      .filter((k) => k !== '.' && k !== './package.json')
-      .map((k) => `${p.json.name}/${k.slice(2)}`),
-  ),
-];
+// Every entry: the main one and subpaths such as `@cihmlc/densenet/node`.
+const names = packages.flatMap((p) => [
+  p.json.name,
+  ...Object.keys(p.json.exports ?? {})
+    .filter((key) => key !== '.' && key !== './package.json')
+    .map((key) => `${p.json.name}${key.slice(1)}`),
+]);
 const esm = `
 const names = ${JSON.stringify(names)};
 const out = {};

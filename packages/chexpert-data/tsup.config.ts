@@ -2,16 +2,21 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig({
   // The decode worker is its own entry so worker_threads can load it from dist (ESM and CJS);
-  // the synthetic generator is the `./synthetic` subpath.
+  // the synthetic generator is the `./synthetic` subpath, `./preprocess` the browser-safe one.
   entry: {
     index: 'src/index.ts',
+    preprocess: 'src/preprocess.ts',
     cli: 'src/cli.ts',
     'pool-worker': 'src/pool-worker.ts',
     synthetic: 'src/synthetic/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: {
-    entry: { index: 'src/index.ts', synthetic: 'src/synthetic/index.ts' },
+    entry: {
+      index: 'src/index.ts',
+      preprocess: 'src/preprocess.ts',
+      synthetic: 'src/synthetic/index.ts',
+    },
     resolve: [/^@cihmlc\/internal/],
   },
   // @cihmlc/internal is private: bundle it (code and types) so the package installs on its own.

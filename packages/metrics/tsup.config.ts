@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/cli.ts'],
+  entry: ['src/index.ts', 'src/node.ts', 'src/cli.ts'],
   format: ['esm', 'cjs'],
   dts: { resolve: [/^@cihmlc\/internal/] },
   // @cihmlc/internal is private: bundle it (code and types) so the package installs on its own.
@@ -9,5 +9,7 @@ export default defineConfig({
   // No source maps: they would point at src/, which the tarball does not ship (root README, "Releasing").
   sourcemap: false,
   clean: true,
+  // CJS too: the main and ./node entries share one copy of the shared modules.
+  splitting: true,
   target: 'node20',
 });

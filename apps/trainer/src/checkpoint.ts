@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadWeights, saveWeights } from '@cihmlc/densenet';
+import { loadWeights, saveWeights } from '@cihmlc/densenet/node';
 import * as tf from '@tensorflow/tfjs';
 import { describeWriteError, readJson, writeFileAtomic, writeJsonAtomic } from './atomic.js';
 

@@ -6,6 +6,7 @@ import { readJson } from './atomic.js';
 import { PROFILES, type RunConfig, resolveConfig } from './config.js';
 import { configHelp } from './config-fields.js';
 import type { Log } from './data.js';
+import { exportRun } from './export.js';
 import { PAPER_GRID, parseShard, shardRuns } from './grid.js';
 import { exportKerasCommand, importKerasCommand } from './keras-commands.js';
 import { writeGridReport } from './report.js';
@@ -27,7 +28,8 @@ Commands
   predict     images → JSON probabilities with uncertainty: --run DIR IMAGE... [--consistent]
   import-keras  a run folder from a Keras DenseNet classifier: FILE.keras --out RUN (a .weights.h5
               or Keras 2 .h5 also needs --variant, --image-size, --label-set)
-  export      a run's checkpoint as Keras 3 weights: --keras --run DIR --out FILE.weights.h5
+  export      a run's model for browsers (apps/viewer): --run DIR --out DIR [--checkpoint …];
+              with --keras, its weights as Keras 3 weights: --run DIR --out FILE.weights.h5
 
 Common options
   --out DIR            run directory (train, default job) or grid directory (grid, report)
@@ -179,6 +181,28 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
       log(`report: ${await writeGridReport(out, log)}`);
       return;
     }
+    case 'export': {
+      if (takeFlags(flags, ['keras']).keras) {
+        if (!common.run || !common.out)
+          throw new Error('export --keras needs --run DIR and --out FILE.weights.h5');
+        await exportKerasCommand({
+          runDir: path.resolve(baseDir(), String(common.run)),
+          out: path.resolve(baseDir(), String(common.out)),
+          checkpoint: String(common.checkpoint ?? 'best-loss'),
+          log,
+        });
+        return;
+      }
+      if (!common.run || !common.out) throw new Error('export needs --run DIR and --out DIR');
+      const resolve = (p: unknown) => path.resolve(baseDir(), String(p));
+      await exportRun({
+        runDir: resolve(common.run),
+        out: resolve(common.out),
+        log,
+        ...(common.checkpoint ? { checkpoint: String(common.checkpoint) } : {}),
+      });
+      return;
+    }
     case 'evaluate':
     case 'explain':
     case 'predict': {
@@ -215,19 +239,6 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
         out: path.resolve(baseDir(), String(common.out)),
         flags,
         configFrom: (f) => configFrom(f, cacheRoot),
-        log,
-      });
-      return;
-    }
-    case 'export': {
-      if (!takeFlags(flags, ['keras']).keras)
-        throw new Error('export needs --keras (the format to write)');
-      if (!common.run || !common.out)
-        throw new Error('export --keras needs --run DIR and --out FILE.weights.h5');
-      await exportKerasCommand({
-        runDir: path.resolve(baseDir(), String(common.run)),
-        out: path.resolve(baseDir(), String(common.out)),
-        checkpoint: String(common.checkpoint ?? 'best-loss'),
         log,
       });
       return;

@@ -5,14 +5,16 @@ import {
   createClassifier,
   type KerasClassifierArchitecture,
   kerasClassifierArchitecture,
+  resolveVariant,
+  variantName,
+} from '@cihmlc/densenet';
+import {
   loadKerasWeightsFile,
   loadWeights,
   readKerasArchiveFile,
-  resolveVariant,
   saveKerasWeights,
   saveWeights,
-  variantName,
-} from '@cihmlc/densenet';
+} from '@cihmlc/densenet/node';
 import { chexpertTaxonomy, type LabelSet, taxonomyForLabelSet } from '@cihmlc/taxonomy';
 import type * as tf from '@tensorflow/tfjs';
 import { readJson, writeJsonAtomic } from './atomic.js';

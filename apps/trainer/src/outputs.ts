@@ -1,21 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Cache } from '@cihmlc/chexpert-data';
-import {
-  gradCam,
-  gradCamPanels,
-  type McDropoutResult,
-  mcDropout,
-  writeGradCamGridPng,
-  writeGradCamPng,
-} from '@cihmlc/explain';
-import {
-  type Evaluation,
-  evaluate,
-  type ReportOptions,
-  rocPlotCurves,
-  writeReport,
-} from '@cihmlc/metrics';
+import { gradCam, gradCamPanels, type McDropoutResult, mcDropout } from '@cihmlc/explain';
+import { writeGradCamGridPng, writeGradCamPng } from '@cihmlc/explain/node';
+import { type Evaluation, evaluate, type ReportOptions, rocPlotCurves } from '@cihmlc/metrics';
+import { writeReport } from '@cihmlc/metrics/node';
 import type { LabelMatrix, Taxonomy } from '@cihmlc/taxonomy';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic, writeJsonAtomic } from './atomic.js';

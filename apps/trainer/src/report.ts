@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Evaluation, pairedTTest, type RunResult, writeReport } from '@cihmlc/metrics';
+import { type Evaluation, pairedTTest, type RunResult } from '@cihmlc/metrics';
+import { writeReport } from '@cihmlc/metrics/node';
 import { readJson, writeFileAtomic } from './atomic.js';
 import { type GridRun, PAPER_GRID } from './grid.js';
 import { reportOptions } from './outputs.js';

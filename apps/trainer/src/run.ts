@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { loadWeights } from '@cihmlc/densenet';
+import { loadWeights } from '@cihmlc/densenet/node';
 import * as tf from '@tensorflow/tfjs';
 import { readJson, writeJsonAtomic } from './atomic.js';
 import type { RunConfig } from './config.js';

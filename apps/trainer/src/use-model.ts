@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadImage, toFloatRgb } from '@cihmlc/chexpert-data';
-import { loadWeights } from '@cihmlc/densenet';
+import { loadWeights } from '@cihmlc/densenet/node';
 import { mcDropout } from '@cihmlc/explain';
 import {
   chexpertTaxonomy,

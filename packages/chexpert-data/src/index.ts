@@ -80,6 +80,7 @@ export {
   openCache,
   type TensorBatch,
 } from './open-cache.js';
+export { preprocessRgba } from './preprocess.js';
 // The synthetic CheXpert-format generator lives in `@cihmlc/chexpert-data/synthetic`.
 /**
  * @deprecated Import it from `@cihmlc/chexpert-data/synthetic`; this re-export goes in the next

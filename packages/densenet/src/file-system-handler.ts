@@ -1,13 +1,11 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { MODEL_JSON } from './model-sources.js';
 import {
   DEFAULT_SHARD_BYTES,
   readManifestWithWeights,
   writeManifestWithWeights,
 } from './weights-manifest-files.js';
-
-/** The model file of the TF.js layers format. */
-export const MODEL_JSON = 'model.json';
 
 /** model.json fields other than weightsManifest that a save carries over from the artifacts. */
 const ARTIFACT_FIELDS = [

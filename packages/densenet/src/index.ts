@@ -20,11 +20,6 @@ export {
   type ImageShape,
 } from './densenet.js';
 export {
-  type FileSystemHandlerOptions,
-  fileSystemHandler,
-  MODEL_JSON,
-} from './file-system-handler.js';
-export {
   type BatchNormalizationArgs,
   FusedBatchNormalization,
   fusedBatchNormalization,
@@ -43,14 +38,19 @@ export {
   loadKerasWeights,
   readKerasArchive,
 } from './keras-weights.js';
-// Node-only (node:fs): Keras weight files on disk. Belong under the ./node subpath (issue 15).
-export {
-  loadKerasWeightsFile,
-  readKerasArchiveFile,
-  saveKerasWeights,
-} from './keras-weights-files.js';
 export { LEGACY_HEAD_LAYER_NAMES, layerNameAliases } from './layer-names.js';
-export { type LoadModelOptions, loadModel, saveModel } from './model-files.js';
+export {
+  bufferedFetch,
+  type LoadModelOptions,
+  loadModelFrom,
+  MODEL_JSON,
+  type ModelInMemory,
+  type ModelSource,
+  type ModelSourceOptions,
+  modelArtifactsFromMemory,
+  modelHandler,
+  saveModelTo,
+} from './model-sources.js';
 export { type MovingAverageUpdateInputs, movingAverageUpdate } from './moving-average.js';
 export { countParams, type ParamCounts } from './params.js';
 export {
@@ -65,11 +65,15 @@ export {
   variantName,
 } from './variants.js';
 export {
+  assignWeights,
+  type EncodedWeights,
+  encodeWeights,
   type LoadWeightsOptions,
   type LoadWeightsReport,
-  loadWeights,
+  loadWeightsFromMemory,
+  loadWeightsFromUrl,
   type SaveWeightsOptions,
-  saveWeights,
   WEIGHTS_FORMAT,
   WEIGHTS_JSON,
 } from './weight-checkpoints.js';
+export type { WeightShards } from './weights-manifest.js';

@@ -5,9 +5,10 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClassifier } from './classifier.js';
-import { fileSystemHandler, MODEL_JSON } from './file-system-handler.js';
+import { fileSystemHandler } from './file-system-handler.js';
 import { FusedBatchNormalization } from './fused-batch-normalization.js';
 import { loadModel, saveModel } from './model-files.js';
+import { MODEL_JSON } from './model-sources.js';
 import { useCpuBackend } from './test-backend.js';
 
 let root: string;

@@ -6,7 +6,7 @@ import { createClassifier } from './classifier.js';
 import { createDenseNet, type ImageShape } from './densenet.js';
 import { useCpuBackend } from './test-backend.js';
 import type { DenseNetConfig } from './variants.js';
-import { loadWeights } from './weight-checkpoints.js';
+import { loadWeights } from './weight-checkpoint-files.js';
 
 /**
  * fixtures/torch-reference holds a small DenseNet + head computed independently in PyTorch

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClassifier } from './classifier.js';
 import { createDenseNet } from './densenet.js';
 import { useCpuBackend } from './test-backend.js';
-import { loadWeights, saveWeights, WEIGHTS_FORMAT, WEIGHTS_JSON } from './weight-checkpoints.js';
+import { loadWeights, saveWeights } from './weight-checkpoint-files.js';
+import { WEIGHTS_FORMAT, WEIGHTS_JSON } from './weight-checkpoints.js';
 
 let root: string;
 beforeAll(async () => {

@@ -1,12 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { MODEL_JSON } from './file-system-handler.js';
 import { weightNameAliases } from './layer-names.js';
-import {
-  DEFAULT_SHARD_BYTES,
-  findManifestFile,
-  readManifestWithWeights,
-  writeManifestWithWeights,
-} from './weights-manifest-files.js';
+import { joinShards, parseWeightsManifest, type WeightShards } from './weights-manifest.js';
 
 /** The manifest file of a weights-only checkpoint. */
 export const WEIGHTS_JSON = 'weights.json';
@@ -37,25 +31,26 @@ export interface LoadWeightsReport {
   unused: string[];
 }
 
+/** A weights-only checkpoint in memory: the weights.json fields (without weightsManifest) and data. */
+export interface EncodedWeights {
+  fields: { format: string; generatedBy: string; modelName: string };
+  specs: tf.io.WeightsManifestEntry[];
+  data: ArrayBuffer;
+}
+
 /**
- * Writes every weight of `model` (trainable and BatchNormalization statistics) to `dir` as
- * weights.json + .bin shards, named by layer and weight (`conv1/conv/kernel`), atomically.
+ * Encodes every weight of `model` (trainable and BatchNormalization statistics), named by layer and
+ * weight (`conv1/conv/kernel`), as a weights-only checkpoint in memory. Browser-safe; `saveWeights`
+ * (`@cihmlc/densenet/node`) writes it to files.
  */
-export async function saveWeights(
-  model: tf.LayersModel,
-  dir: string,
-  options: SaveWeightsOptions = {},
-): Promise<void> {
+export async function encodeWeights(model: tf.LayersModel): Promise<EncodedWeights> {
   const named = model.weights.map((w) => ({ name: w.originalName, tensor: w.read() }));
   const { data, specs } = await tf.io.encodeWeights(named);
-  await writeManifestWithWeights(
-    dir,
-    WEIGHTS_JSON,
-    { format: WEIGHTS_FORMAT, generatedBy: '@cihmlc/densenet', modelName: model.name },
+  return {
+    fields: { format: WEIGHTS_FORMAT, generatedBy: '@cihmlc/densenet', modelName: model.name },
     specs,
     data,
-    options.shardBytes ?? DEFAULT_SHARD_BYTES,
-  );
+  };
 }
 
 /**
@@ -117,20 +112,18 @@ function matchFileWeight(
 }
 
 /**
- * Loads weights into `model` by layer/weight name from a weights-only checkpoint, a saved model, or
- * tensorflowjs_converter output. `location` is a directory (weights.json or model.json inside) or a
- * manifest file. Every shape is checked before anything is assigned, so a failed load changes
- * nothing.
+ * Assigns the weights `specs` + `data` (one buffer, in spec order) to `model` by layer/weight name;
+ * `file` names the source in errors. Every shape and dtype is checked before anything is assigned,
+ * so a failed load changes nothing. The core of every weights loader (files, URLs, memory).
  */
-export async function loadWeights(
+export function assignWeights(
   model: tf.LayersModel,
-  location: string,
+  specs: tf.io.WeightsManifestEntry[],
+  data: ArrayBuffer,
+  file: string,
   options: LoadWeightsOptions = {},
-): Promise<LoadWeightsReport> {
+): LoadWeightsReport {
   const strict = options.strict ?? true;
-  const file = await findManifestFile(location, [WEIGHTS_JSON, MODEL_JSON]);
-  const { specs, data } = await readManifestWithWeights(file);
-
   const fileNames = specs.map((s) => s.name);
   const duplicate = fileNames.find((n, i) => fileNames.indexOf(n) !== i);
   if (duplicate !== undefined) {
@@ -199,4 +192,59 @@ export async function loadWeights(
     tf.dispose(values);
   }
   return { loaded: assignments.map((a) => a.variable.originalName), missing, unused };
+}
+
+/**
+ * Loads a weights-only checkpoint (weights.json + shards, as `saveWeights` writes it) or a
+ * model.json's weights from memory — e.g. `File`s a user dropped, or buffers fetched by the app.
+ * `manifest` is the parsed JSON (or its text); `shards` the .bin contents. Browser-safe.
+ */
+export function loadWeightsFromMemory(
+  model: tf.LayersModel,
+  manifest: unknown,
+  shards: WeightShards,
+  options: LoadWeightsOptions & { name?: string } = {},
+): LoadWeightsReport {
+  const where = options.name ?? WEIGHTS_JSON;
+  let json = manifest;
+  if (typeof manifest === 'string') {
+    try {
+      json = JSON.parse(manifest);
+    } catch (error) {
+      throw new Error(`${where}: not valid JSON (${(error as Error).message})`);
+    }
+  }
+  const groups = parseWeightsManifest(json, where);
+  const data = joinShards(groups, shards, where);
+  return assignWeights(
+    model,
+    groups.flatMap((g) => g.specs),
+    data,
+    where,
+    options,
+  );
+}
+
+/**
+ * Fetches a weights manifest (weights.json or model.json) from `url` and its shards from beside it,
+ * then loads them as `loadWeightsFromMemory` does. Browser-safe (uses `fetch`).
+ */
+export async function loadWeightsFromUrl(
+  model: tf.LayersModel,
+  url: string,
+  options: LoadWeightsOptions & { fetch?: typeof fetch } = {},
+): Promise<LoadWeightsReport> {
+  const fetchFn = options.fetch ?? fetch;
+  const get = async (target: string): Promise<Response> => {
+    const response = await fetchFn(target);
+    if (!response.ok) throw new Error(`${target}: HTTP ${response.status} ${response.statusText}`);
+    return response;
+  };
+  const json: unknown = await (await get(url)).json();
+  const groups = parseWeightsManifest(json, url);
+  const base = url.slice(0, url.lastIndexOf('/') + 1);
+  const shards = await Promise.all(
+    groups.flatMap((g) => g.paths).map(async (p) => (await get(`${base}${p}`)).arrayBuffer()),
+  );
+  return loadWeightsFromMemory(model, json, shards, { ...options, name: url });
 }

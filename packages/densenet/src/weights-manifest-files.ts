@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '@cihmlc/internal/node';
 import * as tf from '@tensorflow/tfjs';
+import { checkGroupBytes, isRecord, parseWeightsManifest } from './weights-manifest.js';
 
 /**
  * Reading and writing a TF.js manifest file (model.json or a weights-only manifest) together with
@@ -17,16 +18,6 @@ import * as tf from '@tensorflow/tfjs';
 /** Default shard size, as tensorflowjs_converter writes them. */
 export const DEFAULT_SHARD_BYTES = 4 * 1024 * 1024;
 
-type Dtype = tf.io.WeightsManifestEntry['dtype'];
-
-const DTYPE_BYTES: Record<string, number> = {
-  float32: 4,
-  int32: 4,
-  bool: 1,
-  complex64: 8,
-};
-const QUANTIZED_BYTES: Record<string, number> = { uint8: 1, uint16: 2, float16: 2 };
-
 /** A parsed manifest file with its weights read from disk. */
 export interface ManifestWithWeights {
   /** Absolute path of the manifest file (for error messages). */
@@ -35,10 +26,6 @@ export interface ManifestWithWeights {
   json: Record<string, unknown>;
   specs: tf.io.WeightsManifestEntry[];
   data: ArrayBuffer;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Shard paths a manifest file lists, or none if it is absent or unreadable. */
@@ -113,40 +100,6 @@ export async function writeManifestWithWeights(
   }
 }
 
-function validateSpec(entry: unknown, where: string): tf.io.WeightsManifestEntry {
-  if (!isRecord(entry)) throw new Error(`${where}: expected an object`);
-  if (typeof entry.name !== 'string' || entry.name === '') {
-    throw new Error(`${where}.name: expected a non-empty string`);
-  }
-  const at = `${where} ("${entry.name}")`;
-  if (
-    !Array.isArray(entry.shape) ||
-    !entry.shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0)
-  ) {
-    throw new Error(`${at}.shape: expected an array of non-negative integers`);
-  }
-  if (typeof entry.dtype !== 'string' || !(entry.dtype in DTYPE_BYTES)) {
-    throw new Error(
-      `${at}.dtype: expected one of ${Object.keys(DTYPE_BYTES).join(', ')}, got ${JSON.stringify(entry.dtype)}`,
-    );
-  }
-  if (entry.quantization !== undefined) {
-    const q = entry.quantization;
-    if (!isRecord(q) || typeof q.dtype !== 'string' || !(q.dtype in QUANTIZED_BYTES)) {
-      throw new Error(`${at}.quantization.dtype: expected one of uint8, uint16, float16`);
-    }
-  }
-  return entry as unknown as tf.io.WeightsManifestEntry;
-}
-
-function byteSize(spec: tf.io.WeightsManifestEntry): number {
-  const elements = spec.shape.reduce((n, d) => n * d, 1);
-  const perElement = spec.quantization
-    ? (QUANTIZED_BYTES[spec.quantization.dtype] ?? 0)
-    : (DTYPE_BYTES[spec.dtype as Dtype] ?? 0);
-  return elements * perElement;
-}
-
 /** Resolves a manifest location: a .json file, or a directory holding one of `names`. */
 export async function findManifestFile(
   location: string,
@@ -185,27 +138,14 @@ export async function readManifestWithWeights(file: string): Promise<ManifestWit
   } catch (error) {
     throw new Error(`${file}: not valid JSON (${(error as Error).message})`);
   }
-  if (!isRecord(json)) throw new Error(`${file}: expected a JSON object at the top level`);
-  const manifest = json.weightsManifest;
-  if (!Array.isArray(manifest)) {
-    throw new Error(`${file}: field weightsManifest is missing or not an array`);
-  }
-
+  const groups = parseWeightsManifest(json, file);
   const dir = path.dirname(file);
   const specs: tf.io.WeightsManifestEntry[] = [];
   const buffers: ArrayBuffer[] = [];
-  for (const [g, group] of manifest.entries()) {
+  for (const [g, group] of groups.entries()) {
     const where = `${file}: weightsManifest[${g}]`;
-    if (!isRecord(group)) throw new Error(`${where}: expected an object`);
-    if (!Array.isArray(group.paths) || !group.paths.every((p) => typeof p === 'string')) {
-      throw new Error(`${where}.paths: expected an array of file names`);
-    }
-    if (!Array.isArray(group.weights)) {
-      throw new Error(`${where}.weights: expected an array`);
-    }
-    const groupSpecs = group.weights.map((w, i) => validateSpec(w, `${where}.weights[${i}]`));
     let groupBytes = 0;
-    for (const [p, shardPath] of (group.paths as string[]).entries()) {
+    for (const [p, shardPath] of group.paths.entries()) {
       const shardFile = path.resolve(dir, shardPath);
       if (!isInside(dir, shardFile)) {
         throw new Error(`${where}.paths[${p}]: "${shardPath}" points outside ${dir}`);
@@ -223,13 +163,13 @@ export async function readManifestWithWeights(file: string): Promise<ManifestWit
         bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
       );
     }
-    const expected = groupSpecs.reduce((sum, spec) => sum + byteSize(spec), 0);
-    if (groupBytes !== expected) {
-      throw new Error(
-        `${where}: shards ${(group.paths as string[]).join(', ')} hold ${groupBytes} bytes but its weights need ${expected}`,
-      );
-    }
-    specs.push(...groupSpecs);
+    checkGroupBytes(group, groupBytes, where);
+    specs.push(...group.specs);
   }
-  return { file, json, specs, data: tf.io.CompositeArrayBuffer.join(buffers) };
+  return {
+    file,
+    json: json as Record<string, unknown>,
+    specs,
+    data: tf.io.CompositeArrayBuffer.join(buffers),
+  };
 }

@@ -1,7 +1,8 @@
 // Times gradCam (all labels of one image), mcDropout (10 passes over a batch) and the renderers
 // on the cpu backend, for a small conv classifier with the project's head.
 import * as tf from '@tensorflow/tfjs';
-import { gradCam, gradCamPanels, mcDropout, renderGradCamGrid } from '../dist/index.js';
+import { gradCam, gradCamPanels, mcDropout } from '../dist/index.js';
+import { renderGradCamGrid } from '../dist/node.js';
 
 await tf.setBackend('cpu');
 await tf.ready();

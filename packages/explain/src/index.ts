@@ -23,16 +23,19 @@ export {
 } from './localisation.js';
 export { type McDropoutOptions, type McDropoutResult, mcDropout } from './mc-dropout.js';
 export {
+  clipHeatmap,
   formatTitle,
   type GradCamPanel,
   type GridOptions,
   gradCamPanels,
+  type HeatmapColourOptions,
+  heatmapRgba,
   overlayPixels,
+  overlayRgba,
   type PlainImage,
+  plainImageToRgba,
   type RenderImage,
   type RenderOptions,
-  renderGradCam,
-  renderGradCamGrid,
-  writeGradCamGridPng,
-  writeGradCamPng,
-} from './render.js';
+  type RgbaImage,
+  toPlainImage,
+} from './overlay.js';

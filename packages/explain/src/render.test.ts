@@ -5,13 +5,10 @@ import * as tf from '@tensorflow/tfjs';
 import { Jimp } from 'jimp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GradCamResult } from './grad-cam.js';
+import { formatTitle, gradCamPanels, overlayPixels, type PlainImage } from './overlay.js';
 import {
-  formatTitle,
-  gradCamPanels,
   layoutGrid,
   layoutPanel,
-  overlayPixels,
-  type PlainImage,
   renderGradCam,
   renderGradCamGrid,
   writeGradCamGridPng,

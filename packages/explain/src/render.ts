@@ -1,160 +1,17 @@
 import { writeFileAtomic } from '@cihmlc/internal/node';
-import type * as tf from '@tensorflow/tfjs';
 import { Jimp, loadFont, measureText } from 'jimp';
 import { SANS_10_BLACK, SANS_16_BLACK } from 'jimp/fonts';
 import { type DiscreteColormap, GRADCAM_COLORMAP } from './colormap.js';
-import type { GradCamResult } from './grad-cam.js';
-import type { McDropoutResult } from './mc-dropout.js';
+import {
+  type GradCamPanel,
+  type GridOptions,
+  overlayPixels,
+  type RenderOptions,
+  titleOf,
+  toPlainImage,
+} from './overlay.js';
 
-/** A plain image: row-major, `channels` values per pixel, each in [0, 1]. */
-export interface PlainImage {
-  width: number;
-  height: number;
-  channels: 1 | 3;
-  data: ArrayLike<number>;
-}
-
-/** The radiograph under a heatmap: a plain image or a float tensor [H, W], [H, W, C] or [1, H, W, C]. */
-export type RenderImage = PlainImage | tf.Tensor;
-
-export interface GradCamPanel {
-  /** The image the heatmap was computed for (same width and height). */
-  image: RenderImage;
-  cam: GradCamResult;
-  /** MC-dropout statistics of this label on this image: the title becomes `name: mean±std`. */
-  uncertainty?: { mean: number; std: number };
-  /** Overrides the title. */
-  title?: string;
-}
-
-export interface RenderOptions {
-  /** Integer magnification of image and heatmap (nearest neighbour; default 1). */
-  scale?: number;
-  /** Opacity of the colours where the heatmap is non-zero (default 0.7). */
-  alpha?: number;
-  /** Palette (default: reversed `hot` in 5 bands). */
-  colormap?: DiscreteColormap;
-  /** Decimals in the title (default 2). */
-  digits?: number;
-}
-
-export interface GridOptions extends RenderOptions {
-  /** Panels per row (default ⌈√n⌉). */
-  columns?: number;
-}
-
-/** `label: mean±std`, the paper's title. */
-export function formatTitle(name: string, mean: number, std: number, digits = 2): string {
-  return `${name}: ${mean.toFixed(digits)}±${std.toFixed(digits)}`;
-}
-
-/**
- * Panels for a set of Grad-CAM results of one image, titled with the MC-dropout statistics of
- * `imageIndex` when given.
- */
-export function gradCamPanels(
-  image: RenderImage,
-  cams: readonly GradCamResult[],
-  options: { uncertainty?: McDropoutResult; imageIndex?: number } = {},
-): GradCamPanel[] {
-  const { uncertainty, imageIndex = 0 } = options;
-  if (uncertainty != null && uncertainty.mean[imageIndex] == null) {
-    throw new Error(
-      `gradCamPanels: imageIndex ${imageIndex} is outside the ${uncertainty.mean.length} image(s) of uncertainty`,
-    );
-  }
-  return cams.map((cam) => {
-    const panel: GradCamPanel = { image, cam };
-    if (uncertainty != null) {
-      const mean = uncertainty.mean[imageIndex]![cam.label];
-      const std = uncertainty.std[imageIndex]![cam.label];
-      if (mean == null || std == null) {
-        throw new Error(`gradCamPanels: uncertainty has no output ${cam.label}`);
-      }
-      panel.uncertainty = { mean, std };
-    }
-    return panel;
-  });
-}
-
-function titleOf(panel: GradCamPanel, digits: number): string {
-  if (panel.title != null) return panel.title;
-  const name = panel.cam.name ?? `label ${panel.cam.label}`;
-  if (panel.uncertainty != null) {
-    return formatTitle(name, panel.uncertainty.mean, panel.uncertainty.std, digits);
-  }
-  return `${name}: ${panel.cam.probability.toFixed(digits)}`;
-}
-
-/** Checked by shape rather than `instanceof tf.Tensor`: two copies of TF.js may be loaded. */
-function isTensor(image: RenderImage): image is tf.Tensor {
-  return typeof (image as Partial<tf.Tensor>).dataSync === 'function';
-}
-
-/** Reads a render image into a plain one, checking its shape. */
-export function toPlainImage(image: RenderImage, field = 'image'): PlainImage {
-  if (isTensor(image)) {
-    const shape = image.shape[0] === 1 && image.rank === 4 ? image.shape.slice(1) : image.shape;
-    const [height, width, channels = 1] = shape;
-    if (
-      (shape.length !== 2 && shape.length !== 3) ||
-      height == null ||
-      width == null ||
-      (channels !== 1 && channels !== 3)
-    ) {
-      throw new Error(
-        `${field} must be [H, W], [H, W, 1|3] or [1, H, W, 1|3], got [${image.shape.join(', ')}]`,
-      );
-    }
-    return { width, height, channels, data: image.dataSync() };
-  }
-  const { width, height, channels, data } = image;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new Error(`${field}: width and height must be positive integers, got ${width}×${height}`);
-  }
-  if (channels !== 1 && channels !== 3) {
-    throw new Error(`${field}.channels must be 1 or 3, got ${channels}`);
-  }
-  if (data.length !== width * height * channels) {
-    throw new Error(
-      `${field}.data has ${data.length} values, expected ${width}×${height}×${channels}`,
-    );
-  }
-  return image;
-}
-
-/**
- * The overlay as RGBA bytes (`width × height × 4`): the image in grey or colour, and where the
- * heatmap is non-zero its band colour blended in with opacity `alpha`.
- */
-export function overlayPixels(
-  image: PlainImage,
-  heatmap: ArrayLike<number>,
-  colormap: DiscreteColormap = GRADCAM_COLORMAP,
-  alpha = 0.7,
-): Uint8ClampedArray {
-  const { width, height, channels, data } = image;
-  if (heatmap.length !== width * height) {
-    throw new Error(
-      `overlay: heatmap has ${heatmap.length} values but the image is ${width}×${height}`,
-    );
-  }
-  const out = new Uint8ClampedArray(width * height * 4);
-  for (let p = 0; p < width * height; p++) {
-    const value = heatmap[p]!;
-    const colour = value > 0 ? colormap.colorOf(value) : null;
-    for (let c = 0; c < 3; c++) {
-      const raw = data[p * channels + (channels === 3 ? c : 0)]!;
-      if (!(raw >= 0 && raw <= 1)) {
-        throw new Error(`overlay: image value ${raw} at pixel ${p} is outside [0, 1]`);
-      }
-      const blended = colour == null ? raw : (1 - alpha) * raw + alpha * colour[c]!;
-      out[p * 4 + c] = Math.round(blended * 255);
-    }
-    out[p * 4 + 3] = 255;
-  }
-  return out;
-}
+// PNG rendering with jimp (Node-only: `@cihmlc/explain/node`). The pixel work is in overlay.ts.
 
 type Font = Awaited<ReturnType<typeof loadFont>>;
 let fontsPromise: Promise<{ title: Font; tick: Font }> | undefined;

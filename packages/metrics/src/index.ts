@@ -1,3 +1,5 @@
+// Browser-safe entry: AUROC, averages, statistics, tables, violations, SVG plots. Reading CSV
+// files, report files, PNG plots and the CLI are in `@cihmlc/metrics/node`.
 // AUROC and ROC curves
 export {
   binaryAuroc,
@@ -18,7 +20,6 @@ export {
   compareConfigurations,
   delongPerLabel,
 } from './compare.js';
-export { CsvError } from './csv.js';
 export {
   type DeLongTest,
   type DeLongVariance,
@@ -50,16 +51,8 @@ export { patientIdFromPath, patientIdsFromPaths } from './patients.js';
 
 // Tables
 export { PAPER_OURS_TABLE_III, PUBLISHED_TABLE_III, type PublishedRow } from './published.js';
-// Reading predictions
-export {
-  type GroundTruthReport,
-  type Predictions,
-  type ReadOptions,
-  readLabelsAndScores,
-  readPredictionsFile,
-} from './read-predictions.js';
 export { comparisonsMarkdown, type ReportOptions, reportMarkdown } from './report.js';
-// Figures and files
+// Figures (SVG strings; PNG files are in ./node)
 export {
   legendText,
   ROC_PALETTE,
@@ -67,9 +60,7 @@ export {
   type RocPlotOptions,
   rocPlotCurves,
 } from './roc-plot.js';
-export { renderRocPng } from './roc-png.js';
 export { rocCurvesToSvg } from './roc-svg.js';
-export { runCli } from './run-cli.js';
 export {
   normalQuantile,
   normalTwoSided,
@@ -108,4 +99,3 @@ export {
   type ViolationRates,
   violationRates,
 } from './violations.js';
-export { type ReportRun, writeReport } from './write-report.js';
