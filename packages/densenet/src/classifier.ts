@@ -7,6 +7,7 @@ import {
   validateInputShape,
 } from './densenet.js';
 import { fusedBatchNormalization } from './fused-batch-normalization.js';
+import { scopedSeedDropout } from './seeded-dropout.js';
 import { type DenseNetVariant, kerasModelName, resolveVariant } from './variants.js';
 
 /** Name of the head's 3×3 convolution: the last spatial layer, the Grad-CAM target. */
@@ -35,7 +36,7 @@ export interface ClassifierOptions {
   denseUnits?: number;
   /**
    * Seed for every Glorot-uniform kernel, making initialisation reproducible; omit for unseeded
-   * random initialisation. Dropout masks stay unseeded.
+   * random initialisation. Dropout masks are seeded per call by `withDropoutSeed`.
    */
   seed?: number;
   /** BatchNormalization momentum of backbone and head (default 0.99, Keras's). */
@@ -97,13 +98,11 @@ export function createClassifier(options: ClassifierOptions): tf.LayersModel {
       name: HEAD_LAYER_NAMES.dense,
     })
     .apply(x) as tf.SymbolicTensor;
-  x = tf.layers
-    .dropout({
-      rate: dropoutRate,
-      // No seed here: a seeded TF.js dropout draws the same mask on every call.
-      name: HEAD_LAYER_NAMES.dropout,
-    })
-    .apply(x) as tf.SymbolicTensor;
+  // No fixed seed (a seeded TF.js dropout draws the same mask on every call): masks follow the
+  // caller's withDropoutSeed scope, per training step.
+  x = scopedSeedDropout({ rate: dropoutRate, name: HEAD_LAYER_NAMES.dropout }).apply(
+    x,
+  ) as tf.SymbolicTensor;
   const output = tf.layers
     .dense({
       units: numOutputs,

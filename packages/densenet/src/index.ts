@@ -31,6 +31,7 @@ export {
 export { type LoadModelOptions, loadModel, saveModel } from './model-files.js';
 export { movingAverageUpdate } from './moving-average.js';
 export { countParams, type ParamCounts } from './params.js';
+export { mixSeed, scopedSeedDropout, seededDropout, withDropoutSeed } from './seeded-dropout.js';
 export {
   DENSENET_PRESET_NAMES,
   DENSENET_PRESETS,
