@@ -47,10 +47,16 @@ describe('scoped seeded dropout', () => {
   it('repeats for the same seed, differs for another, keeps Math.random untouched', () => {
     const layer = scopedSeedDropout({ rate: 0.3 });
     const random = Math.random;
-    const a = withDropoutSeed(1, () => (layer.apply(x, { training: true }) as tf.Tensor).dataSync());
+    const a = withDropoutSeed(1, () =>
+      (layer.apply(x, { training: true }) as tf.Tensor).dataSync(),
+    );
     expect(Math.random).toBe(random);
-    const b = withDropoutSeed(1, () => (layer.apply(x, { training: true }) as tf.Tensor).dataSync());
-    const c = withDropoutSeed(2, () => (layer.apply(x, { training: true }) as tf.Tensor).dataSync());
+    const b = withDropoutSeed(1, () =>
+      (layer.apply(x, { training: true }) as tf.Tensor).dataSync(),
+    );
+    const c = withDropoutSeed(2, () =>
+      (layer.apply(x, { training: true }) as tf.Tensor).dataSync(),
+    );
     expect(Array.from(b)).toEqual(Array.from(a));
     expect(Array.from(c)).not.toEqual(Array.from(a));
     // Kept units are scaled by 1 / (1 − rate), dropped ones are 0.
