@@ -99,7 +99,8 @@ class ScopedSeedDropout extends DropoutBase {
     }
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     const seed = activeStream();
-    return tf.tidy(() => seededDropout(x, rate, seed, this.getNoiseShape(x)));
+    const noiseShape = this.getNoiseShape(x) as number[] | undefined;
+    return tf.tidy(() => seededDropout(x, rate, seed, noiseShape));
   }
 }
 
