@@ -131,11 +131,11 @@ export async function train(
     ...(config.maxBatchesPerEpoch ? { maxStepsPerEpoch: config.maxBatchesPerEpoch } : {}),
     ...(hooks.signal ? { signal: hooks.signal } : {}),
     onResume: (s) => log(`resuming from ${resumeFrom} after epoch ${s.epochs}`),
+    onEpochStart: (epoch) => {
+      bar = new ProgressBar(`epoch ${epoch + 1}/${config.epochs}`, steps);
+    },
     onStep: ({ epoch, step, images, meanLoss }) => {
-      if (step === 1) {
-        bar = new ProgressBar(`epoch ${epoch + 1}/${config.epochs}`, steps);
-        firstStepDone = Date.now();
-      }
+      if (step === 1) firstStepDone = Date.now();
       bar!.tick(images, meanLoss === null ? 'loss …' : `loss ${meanLoss.toFixed(4)}`);
       // The first step pays for kernel set-up: time the next few for the estimate.
       if (!estimated && (step === Math.min(5, steps) || step === steps)) {

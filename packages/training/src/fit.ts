@@ -57,6 +57,8 @@ export interface FitOptions {
   readEvery?: number;
   /** Called after each epoch's checkpoints are written. */
   onEpoch?: (record: EpochRecord, state: TrainingState) => void | Promise<void>;
+  /** Called when an epoch's training starts (0-based epoch). */
+  onEpochStart?: (epoch: number) => void;
   /** Called after each training step. */
   onStep?: (progress: StepProgress) => void;
   /** Called once with the state a resumed run starts from (not for a fresh run). */
@@ -144,6 +146,7 @@ export async function fit(input: FitOptions): Promise<FitResult> {
     if (o.signal?.aborted) throw new FitAbortedError(state.epochs);
     const epoch = state.epochs;
     optimizer.setLearningRate(state.schedule.learningRate);
+    o.onEpochStart?.(epoch);
     const started = Date.now();
     const values = new StepValues(epoch, readEvery);
     let step = 0;
