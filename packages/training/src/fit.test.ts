@@ -199,9 +199,16 @@ describe('fit', () => {
       },
     }));
     const counts: number[] = [];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cihmlc-fit-flat-'));
     const result = await fit(
       options({
         train: () => fixed,
+        // Folder checkpoints too: saving the optimizer must not leave tensors behind.
+        checkpoints: folderCheckpoints({
+          last: path.join(dir, 'last'),
+          bestLoss: path.join(dir, 'best-loss'),
+          bestAuroc: path.join(dir, 'best-auroc'),
+        }),
         onEpoch: () => {
           counts.push(tf.memory().numTensors);
         },
@@ -211,6 +218,7 @@ describe('fit', () => {
     expect(released).toBe(8);
     expect(fixed[0]!.x.isDisposed).toBe(false);
     expect(new Set(counts.slice(1)).size).toBe(1);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('an aborted signal stops before any step; a NaN loss names its epoch and step', async () => {

@@ -33,6 +33,8 @@ export async function writeCheckpoint<T>(
     if (optimizer) {
       const named = await optimizer.getWeights();
       const { data, specs } = await tf.io.encodeWeights(named);
+      // getWeights makes a fresh scalar of the step count (the moments are the optimizer's own).
+      named.find((w) => w.name === 'iter')?.tensor.dispose();
       writeFileAtomic(path.join(tmp, OPTIMIZER_BIN), new Uint8Array(data));
       writeJsonAtomic(path.join(tmp, OPTIMIZER_JSON), { specs });
     }
