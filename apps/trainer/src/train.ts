@@ -135,7 +135,12 @@ export async function train(
       bar = new ProgressBar(`epoch ${epoch + 1}/${config.epochs}`, steps);
     },
     onStep: ({ epoch, step, images, meanLoss }) => {
-      if (step === 1) firstStepDone = Date.now();
+      if (step === 1) {
+        firstStepDone = Date.now();
+        // Kernel compilation happens here (the GPU device check reads this line).
+        if (!estimated)
+          log(`first step ${bar!.elapsedSeconds.toFixed(2)} s (kernel set-up included)`);
+      }
       bar!.tick(images, meanLoss === null ? 'loss …' : `loss ${meanLoss.toFixed(4)}`);
       // The first step pays for kernel set-up: time the next few for the estimate.
       if (!estimated && (step === Math.min(5, steps) || step === steps)) {
