@@ -63,14 +63,14 @@ describe('validate', () => {
     ]);
     let sum = 0;
     let count = 0;
-    preds.forEach((row, i) =>
-      row.forEach((p, c) => {
-        if (mask[i]![c] === 0) return;
+    for (const [i, row] of preds.entries()) {
+      for (const [c, p] of row.entries()) {
+        if (mask[i]![c] === 0) continue;
         const y = truth[i]![c]!;
         sum += -(y * Math.log(p) + (1 - y) * Math.log(1 - p));
         count++;
-      }),
-    );
+      }
+    }
     expect(result.bce).toBeCloseTo(sum / count, 6);
     expect(result.penalty).toBe(0);
     // AUROC of the unmasked labels: column a is separated perfectly (1); column b ranks its
