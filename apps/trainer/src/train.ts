@@ -118,7 +118,14 @@ export async function train(
         shuffle: false,
         augment: false,
       }),
-    schedule: config,
+    schedule: {
+      learningRate: config.learningRate,
+      lrFactor: config.lrFactor,
+      lrPatience: config.lrPatience,
+      minLearningRate: config.minLearningRate,
+      earlyStoppingPatience: config.earlyStoppingPatience,
+      epochs: config.epochs,
+    },
     seed: config.seed,
     labels,
     checkpoints: folderCheckpoints({
