@@ -28,6 +28,8 @@ interface Pending {
   last: number;
   sizes: number[];
   values: Promise<Float32Array>;
+  /** The read has completed (settling it then waits for nothing). */
+  done: boolean;
 }
 
 /**
@@ -67,6 +69,8 @@ export class StepValues {
     this.queued.push(values);
     this.sizes.push(n);
     if (this.queued.length >= this.readEvery) await this.startRead();
+    // A read that has already arrived is taken in at once (fresher progress, no waiting).
+    else if (this.pending?.done) await this.settle();
   }
 
   /** Reads everything still queued; the epoch's sums are then complete. */
@@ -89,12 +93,19 @@ export class StepValues {
     const stacked = tf.stack(this.queued);
     tf.dispose(this.queued);
     const values = stacked.data() as Promise<Float32Array>;
-    this.pending = {
+    const pending: Pending = {
       first: this.firstQueued,
       last: this.firstQueued + this.queued.length - 1,
       sizes: this.sizes,
-      values: values.finally(() => stacked.dispose()),
+      values: values.finally(() => {
+        stacked.dispose();
+        pending.done = true;
+      }),
+      done: false,
     };
+    // Awaited later (settle): mark a failed read handled now so Node does not abort on it.
+    pending.values.catch(() => {});
+    this.pending = pending;
     this.queued = [];
     this.sizes = [];
   }
