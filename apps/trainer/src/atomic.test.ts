@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeWriteError, readJson, writeJsonAtomic } from './atomic.js';
-import { findCheckpoint } from './checkpoint.js';
 
 describe('atomic writes', () => {
   it('leaves the old file intact when a write fails, and names the file on a full disk', () => {
@@ -24,21 +23,6 @@ describe('atomic writes', () => {
     expect(() => readJson(path.join(dir, 'missing.json'))).toThrow(/cannot read .*missing\.json/);
     fs.writeFileSync(path.join(dir, 'bad.json'), '{');
     expect(() => readJson(path.join(dir, 'bad.json'))).toThrow(/bad\.json: not valid JSON/);
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  it('finds the previous checkpoint when a swap was interrupted', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cihmlc-ckpt-'));
-    const last = path.join(dir, 'last');
-    expect(findCheckpoint(last)).toBeNull();
-    // Killed between "rename last → last.old" and "rename tmp → last".
-    fs.mkdirSync(`${last}.old`);
-    fs.writeFileSync(path.join(`${last}.old`, 'checkpoint.json'), '{"state":{}}');
-    fs.mkdirSync(`${last}.tmp-123`);
-    expect(findCheckpoint(last)).toBe(`${last}.old`);
-    // A folder without checkpoint.json (written last) is never taken for complete.
-    fs.mkdirSync(last);
-    expect(findCheckpoint(last)).toBe(`${last}.old`);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PUBLISHED_TABLE_III } from '@cihmlc/metrics';
+import type { EpochRecord } from '@cihmlc/training';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './commands.js';
-import type { EpochRecord } from './schedule.js';
 
 // Every command on a small synthetic dataset: 40 patients, 32×32 images, the tiny DenseNet,
 // 2 epochs of at most 3 batches. Shared folders so the dataset and cache are built once.

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { selectBackend } from '@cihmlc/runtime';
+import type { EpochRecord } from '@cihmlc/training';
 import { parseArgs, takeFlags } from './args.js';
 import { readJson } from './atomic.js';
 import { PROFILES, type RunConfig, resolveConfig } from './config.js';
@@ -103,6 +104,8 @@ export interface CliIo {
   cwd?: string;
   /** Stops training after the current batch (the CLI wires Ctrl-C to it). */
   signal?: AbortSignal;
+  /** Called after each training epoch's checkpoints are written (tests, embedding tools). */
+  onEpochEnd?: (record: EpochRecord) => void;
 }
 
 /** Runs one command line; throws on errors (the bin turns them into a message and exit 1). */
@@ -151,6 +154,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
         log,
         stealLock,
         ...(io.signal ? { signal: io.signal } : {}),
+        ...(io.onEpochEnd ? { onEpochEnd: io.onEpochEnd } : {}),
       });
       printSummary(summary, log);
       return;

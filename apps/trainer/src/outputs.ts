@@ -114,7 +114,7 @@ export async function explainImages(
   options: { samples: number; seed: number; perLabelPngs?: boolean },
 ): Promise<ExplainOutput> {
   fs.mkdirSync(outDir, { recursive: true });
-  const mc: McDropoutResult = mcDropout(model, images, {
+  const mc: McDropoutResult = await mcDropout(model, images, {
     samples: options.samples,
     seed: options.seed,
     labelNames: labels,
@@ -122,8 +122,16 @@ export async function explainImages(
   const out: ExplainOutput = { images: [] };
   for (let i = 0; i < paths.length; i++) {
     const image = tf.tidy(() => images.slice([i, 0, 0, 0], [1, -1, -1, -1]));
-    const cams = gradCam(model, image, { labelNames: labels });
-    const panels = gradCamPanels(image, cams, { uncertainty: mc, imageIndex: i });
+    const cams = await gradCam(model, image, { labelNames: labels });
+    // A plain image for the panels: read asynchronously (webgpu in Node has no sync read).
+    const [, height, width, channels] = image.shape;
+    const pixels = {
+      width: width!,
+      height: height!,
+      channels: channels === 1 ? (1 as const) : (3 as const),
+      data: await image.data(),
+    };
+    const panels = gradCamPanels(pixels, cams, { uncertainty: mc, imageIndex: i });
     const stem = `image-${String(i + 1).padStart(2, '0')}`;
     const grid = path.join(outDir, `${stem}-gradcam-grid.png`);
     await writeGradCamGridPng(grid, panels, {

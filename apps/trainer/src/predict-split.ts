@@ -24,10 +24,3 @@ export async function predictSplit(
   }
   return { rows: info.count, cols, data: out };
 }
-
-/** Ground truth with masked (U-Ignore) entries marked by -1, the HBCE loss's mask value. */
-export function maskedTruth(labels: LabelMatrix, mask?: LabelMatrix): LabelMatrix {
-  if (!mask) return labels;
-  const data = Float32Array.from(labels.data, (v, i) => (mask.data[i] === 0 ? -1 : v));
-  return { rows: labels.rows, cols: labels.cols, data };
-}

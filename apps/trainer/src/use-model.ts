@@ -128,10 +128,14 @@ export async function predictCommand(
   const images = await readImages(cmd.images, cmd.config.imageSize);
   const labels = taxonomy.outputLabels;
   const probs = tf.tidy(() => model.predict(images) as tf.Tensor);
-  let rows = probs.arraySync() as number[][];
+  // Asynchronous read: webgpu in Node has no synchronous one.
+  const flat = await probs.data();
   probs.dispose();
+  let rows = Array.from({ length: images.shape[0] }, (_, i) =>
+    Array.from(flat.subarray(i * labels.length, (i + 1) * labels.length)),
+  );
   if (cmd.consistent && taxonomy.edges.length) rows = enforceConsistency(rows, taxonomy);
-  const mc = mcDropout(model, images, {
+  const mc = await mcDropout(model, images, {
     samples: cmd.config.mcSamples,
     seed: cmd.config.seed,
     labelNames: labels,

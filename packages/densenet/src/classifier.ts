@@ -8,6 +8,7 @@ import {
 } from './densenet.js';
 import { fusedBatchNormalization } from './fused-batch-normalization.js';
 import { GRADCAM_LAYER_NAME, HEAD_LAYER_NAMES } from './layer-names.js';
+import { scopedSeedDropout } from './seeded-dropout.js';
 import { type DenseNetVariant, kerasModelName, resolveVariant } from './variants.js';
 
 export { GRADCAM_LAYER_NAME, HEAD_LAYER_NAMES };
@@ -25,7 +26,7 @@ export interface ClassifierOptions {
   denseUnits?: number;
   /**
    * Seed for every Glorot-uniform kernel, making initialisation reproducible; omit for unseeded
-   * random initialisation. Dropout masks stay unseeded.
+   * random initialisation. Dropout masks are seeded per call by `withDropoutSeed`.
    */
   seed?: number;
   /** BatchNormalization momentum of backbone and head (default 0.99, Keras's). */
@@ -88,13 +89,11 @@ export function createClassifier(options: ClassifierOptions): tf.LayersModel {
       name: HEAD_LAYER_NAMES.dense,
     })
     .apply(x) as tf.SymbolicTensor;
-  x = tf.layers
-    .dropout({
-      rate: dropoutRate,
-      // No seed here: a seeded TF.js dropout draws the same mask on every call.
-      name: HEAD_LAYER_NAMES.dropout,
-    })
-    .apply(x) as tf.SymbolicTensor;
+  // No fixed seed (a seeded TF.js dropout draws the same mask on every call): masks follow the
+  // caller's withDropoutSeed scope, per training step.
+  x = scopedSeedDropout({ rate: dropoutRate, name: HEAD_LAYER_NAMES.dropout }).apply(
+    x,
+  ) as tf.SymbolicTensor;
   const output = tf.layers
     .dense({
       units: numOutputs,

@@ -9,7 +9,11 @@ import type {
 
 export interface LocalisationDeps {
   explain: {
-    gradCam(model: tf.LayersModel, image: tf.Tensor4D, options: GradCamOptions): GradCamResult[];
+    gradCam(
+      model: tf.LayersModel,
+      image: tf.Tensor4D,
+      options: GradCamOptions,
+    ): Promise<GradCamResult[]>;
     localisationScore(cases: readonly LocalisationCase[]): LocalisationScore;
   };
   densenet: { createClassifier(options: never): tf.LayersModel };

@@ -113,17 +113,17 @@ async function fitWithAdam(model, x, y, { epochs, batchSize, learningRate }) {
 }
 
 /** Grad-CAM peaks of every positive finding, scored per label and overall. */
-export function scoreLocalisation({ gradCam, localisationScore }, model, set, size) {
+export async function scoreLocalisation({ gradCam, localisationScore }, model, set, size) {
   const cases = [];
-  set.findings.forEach((findings, i) => {
-    if (findings.length === 0) return;
+  for (const [i, findings] of set.findings.entries()) {
+    if (findings.length === 0) continue;
     const image = set.images.slice([i, 0, 0, 0], [1, -1, -1, -1]);
-    const cams = gradCam(model, image, { labels: findings.map((f) => f.label) });
+    const cams = await gradCam(model, image, { labels: findings.map((f) => f.label) });
     image.dispose();
     findings.forEach((f, k) => {
       cases.push({ name: f.name, box: f.box, peak: cams[k].peak, width: size, height: size });
     });
-  });
+  }
   const byLabel = new Map();
   for (const c of cases) byLabel.set(c.name, [...(byLabel.get(c.name) ?? []), c]);
   return {
@@ -166,7 +166,7 @@ export async function runLocalisation(deps, options = {}) {
   });
   const train = syntheticSet(deps, trainImages, size, seed);
   const test = syntheticSet(deps, testImages, size, seed + 1000);
-  const untrained = scoreLocalisation(deps.explain, model, test, size);
+  const untrained = await scoreLocalisation(deps.explain, model, test, size);
   const started = performance.now();
   if (trainMode !== 'head' && trainMode !== 'full') {
     throw new Error(`localisation: train must be 'head' or 'full', got ${trainMode}`);
@@ -178,7 +178,7 @@ export async function runLocalisation(deps, options = {}) {
     { epochs },
   );
   const trainSeconds = (performance.now() - started) / 1000;
-  const trained = scoreLocalisation(deps.explain, model, test, size);
+  const trained = await scoreLocalisation(deps.explain, model, test, size);
   tf.dispose([train.images, train.labels, test.images, test.labels]);
   model.dispose();
   return { untrained, trained, losses, trainSeconds };

@@ -49,15 +49,15 @@ for (const size of [64]) {
   const batch = tf.randomUniform([8, size, size, 3], 0, 1, 'float32', 2);
   const predict = await time(() => tf.tidy(() => model.predict(image.expandDims(0)).dataSync()));
   const predictBatch = await time(() => tf.tidy(() => model.predict(batch).dataSync()), 2);
-  const cams = gradCam(model, image);
+  const cams = await gradCam(model, image);
   const one = await time(() => gradCam(model, image, { label: 0 }));
   const all = await time(() => gradCam(model, image));
   const mc = await time(() => mcDropout(model, batch, { samples: 10, seed: 1 }), 1);
-  const uncertainty = mcDropout(model, image, { samples: 10, seed: 1 });
+  const uncertainty = await mcDropout(model, image, { samples: 10, seed: 1 });
   const grid = await time(() => renderGradCamGrid(gradCamPanels(image, cams, { uncertainty })));
   const before = tf.memory().numTensors;
-  gradCam(model, image);
-  mcDropout(model, batch, { samples: 2, seed: 1 });
+  await gradCam(model, image);
+  await mcDropout(model, batch, { samples: 2, seed: 1 });
   rows.push({
     'image px': size,
     'predict 1 image ms': predict.toFixed(0),

@@ -94,12 +94,12 @@ function referenceGradCam(model: tf.LayersModel, image: tf.Tensor, label: number
 }
 
 describe('gradCam', () => {
-  it('matches a hand-derived Grad-CAM (BN, concat, pooling, bilinear upsampling) for every label', () => {
+  it('matches a hand-derived Grad-CAM (BN, concat, pooling, bilinear upsampling) for every label', async () => {
     const model = tinyClassifier({ size: 16, numOutputs: 3, seed: 11 });
     perturbBatchNorm(model);
     const image = randomImage(16, 5);
     for (const clip of [0, 0.5]) {
-      const results = gradCam(model, image as tf.Tensor3D, { clip });
+      const results = await gradCam(model, image as tf.Tensor3D, { clip });
       expect(results.map((r) => r.label)).toEqual([0, 1, 2]);
       for (const result of results) {
         const reference = referenceGradCam(model, image, result.label, clip);
@@ -117,11 +117,11 @@ describe('gradCam', () => {
     image.dispose();
   });
 
-  it('returns maps in [0, 1] with maximum 1, the peak at the maximum, and the probabilities of predict', () => {
+  it('returns maps in [0, 1] with maximum 1, the peak at the maximum, and the probabilities of predict', async () => {
     const model = tinyClassifier({ size: 16, numOutputs: 4, seed: 3 });
     const image = randomImage(16, 9, 1);
     const predicted = tf.tidy(() => Array.from((model.predict(image) as tf.Tensor).dataSync()));
-    const results = gradCam(model, image as tf.Tensor4D, {
+    const results = await gradCam(model, image as tf.Tensor4D, {
       labels: ['c', 0],
       labelNames: ['a', 'b', 'c', 'd'],
     });
@@ -143,12 +143,12 @@ describe('gradCam', () => {
     image.dispose();
   });
 
-  it('sets every normalised value below clip to 0 and leaves the others unchanged', () => {
+  it('sets every normalised value below clip to 0 and leaves the others unchanged', async () => {
     const model = tinyClassifier({ size: 16, seed: 21 });
     const image = randomImage(16, 4);
-    const [full] = gradCam(model, image as tf.Tensor3D, { label: 1, clip: 0 });
+    const [full] = await gradCam(model, image as tf.Tensor3D, { label: 1, clip: 0 });
     for (const clip of [0.3, 0.5, 0.8]) {
-      const [clipped] = gradCam(model, image as tf.Tensor3D, { label: 1, clip });
+      const [clipped] = await gradCam(model, image as tf.Tensor3D, { label: 1, clip });
       expect(clipped!.heatmap.some((v) => v > 0 && v < clip)).toBe(false);
       expect(clipped!.heatmap.some((v) => v === 0)).toBe(true);
       clipped!.heatmap.forEach((v, i) => {
@@ -162,7 +162,7 @@ describe('gradCam', () => {
     image.dispose();
   });
 
-  it('gives an all-zero map (no NaN) and a null peak when the label ignores the activations', () => {
+  it('gives an all-zero map (no NaN) and a null peak when the label ignores the activations', async () => {
     const model = tinyClassifier({ size: 16, numOutputs: 2 });
     const predictions = model.getLayer('predictions');
     const [kernel, bias] = predictions.getWeights();
@@ -170,7 +170,7 @@ describe('gradCam', () => {
     predictions.setWeights([masked, bias!]);
     masked.dispose();
     const image = randomImage(16, 8);
-    const [zero, live] = gradCam(model, image as tf.Tensor3D, { labels: [0, 1] });
+    const [zero, live] = await gradCam(model, image as tf.Tensor3D, { labels: [0, 1] });
     expect(zero!.heatmap.every((v) => v === 0)).toBe(true);
     expect(zero!.peak).toBeNull();
     expect(zero!.probability).toBeCloseTo(sigmoid(bias!.dataSync()[0]!), 6);
@@ -179,10 +179,10 @@ describe('gradCam', () => {
     image.dispose();
   });
 
-  it('works for a single-output model', () => {
+  it('works for a single-output model', async () => {
     const model = tinyClassifier({ size: 16, numOutputs: 1, seed: 4 });
     const image = randomImage(16, 12);
-    const [result] = gradCam(model, image as tf.Tensor3D);
+    const [result] = await gradCam(model, image as tf.Tensor3D);
     const reference = referenceGradCam(model, image, 0, 0.5);
     result!.heatmap.forEach((v, i) => {
       expect(v).toBeCloseTo(reference.heatmap[i]!, 4);
@@ -191,7 +191,7 @@ describe('gradCam', () => {
     image.dispose();
   });
 
-  it('works on a tf.sequential model', () => {
+  it('works on a tf.sequential model', async () => {
     const model = tf.sequential({
       layers: [
         tf.layers.conv2d({
@@ -209,7 +209,7 @@ describe('gradCam', () => {
     const image = randomImage(8, 13);
     const { data: act } = activationsOf(model, 'top_conv2d', image);
     const [kernel] = weightsOf(model, 'predictions');
-    for (const r of gradCam(model, image as tf.Tensor3D, { clip: 0 })) {
+    for (const r of await gradCam(model, image as tf.Tensor3D, { clip: 0 })) {
       // α_c ∝ W[c, k] with a positive factor p(1 − p)/(h·w).
       const cam = Array.from({ length: 64 }, (_, p) =>
         Math.max(
@@ -225,15 +225,15 @@ describe('gradCam', () => {
     image.dispose();
   });
 
-  it('leaves the number of tensors unchanged', () => {
+  it('leaves the number of tensors unchanged', async () => {
     const model = tinyClassifier({ size: 16 });
     const image = randomImage(16, 2);
-    gradCam(model, image as tf.Tensor3D); // warm-up: lazily created kernels/constants
+    await gradCam(model, image as tf.Tensor3D); // warm-up: lazily created kernels/constants
     const before = tf.memory().numTensors;
-    gradCam(model, image as tf.Tensor3D, { labels: [0, 2], clip: 0.2 });
-    gradCam(model, image as tf.Tensor3D, { layerName: 'block_conv' });
+    await gradCam(model, image as tf.Tensor3D, { labels: [0, 2], clip: 0.2 });
+    await gradCam(model, image as tf.Tensor3D, { layerName: 'block_conv' });
     expect(tf.memory().numTensors).toBe(before);
-    expect(() => gradCam(model, image as tf.Tensor3D, { label: 7 })).toThrow(
+    await expect(gradCam(model, image as tf.Tensor3D, { label: 7 })).rejects.toThrow(
       /label must be an integer in \[0, 3\)/,
     );
     expect(tf.memory().numTensors).toBe(before);
@@ -241,7 +241,7 @@ describe('gradCam', () => {
     image.dispose();
   });
 
-  it('handles skip connections around the target layer', () => {
+  it('handles skip connections around the target layer', async () => {
     // input → conv a → target conv → add(target, a) → GAP → Dense sigmoid: a is fed to the head.
     const input = tf.input({ shape: [8, 8, 3] });
     const a = tf.layers
@@ -258,7 +258,7 @@ describe('gradCam', () => {
     const model = tf.model({ inputs: input, outputs: out });
     const image = randomImage(8, 6);
     const before = tf.memory().numTensors;
-    const results = gradCam(model, image as tf.Tensor3D, { layerName: 'target', clip: 0 });
+    const results = await gradCam(model, image as tf.Tensor3D, { layerName: 'target', clip: 0 });
     expect(tf.memory().numTensors).toBe(before);
     // ∂p_k/∂T_ijc = p_k(1 − p_k) W[c,k] / (h·w): α_c ∝ W[c,k] with a positive factor.
     const { data: act } = activationsOf(model, 'target', image);
@@ -279,26 +279,30 @@ describe('gradCam', () => {
     image.dispose();
   });
 
-  it('rejects bad input with errors naming the field', () => {
+  it('rejects bad input with errors naming the field', async () => {
     const model = tinyClassifier({ size: 16 });
     const image = randomImage(16, 1);
     const wrongSize = randomImage(12, 1);
     const outOfRange = tf.fill([16, 16, 3], 2);
-    expect(() => gradCam(model, image as tf.Tensor3D, { layerName: 'nope' })).toThrow(
+    await expect(gradCam(model, image as tf.Tensor3D, { layerName: 'nope' })).rejects.toThrow(
       /layerName 'nope' is not a layer.*top_conv2d/,
     );
-    expect(() => gradCam(model, image as tf.Tensor3D, { layerName: 'top_dense' })).toThrow(
+    await expect(gradCam(model, image as tf.Tensor3D, { layerName: 'top_dense' })).rejects.toThrow(
       /\[batch, h, w, channels\]/,
     );
-    expect(() => gradCam(model, wrongSize as tf.Tensor3D)).toThrow(
+    await expect(gradCam(model, wrongSize as tf.Tensor3D)).rejects.toThrow(
       /image has shape \[1, 12, 12, 3\]/,
     );
-    expect(() => gradCam(model, outOfRange as tf.Tensor3D)).toThrow(/values must be in \[0, 1\]/);
-    expect(() => gradCam(model, image as tf.Tensor3D, { label: 'x' })).toThrow(/no labelNames/);
-    expect(() => gradCam(model, image as tf.Tensor3D, { labelNames: ['a'] })).toThrow(
+    await expect(gradCam(model, outOfRange as tf.Tensor3D)).rejects.toThrow(
+      /values must be in \[0, 1\]/,
+    );
+    await expect(gradCam(model, image as tf.Tensor3D, { label: 'x' })).rejects.toThrow(
+      /no labelNames/,
+    );
+    await expect(gradCam(model, image as tf.Tensor3D, { labelNames: ['a'] })).rejects.toThrow(
       /labelNames has 1 entries/,
     );
-    expect(() => gradCam(model, image as tf.Tensor3D, { clip: 2 })).toThrow(
+    await expect(gradCam(model, image as tf.Tensor3D, { clip: 2 })).rejects.toThrow(
       /clip must be in \[0, 1\]/,
     );
     tf.dispose([image, wrongSize, outOfRange]);
@@ -307,7 +311,7 @@ describe('gradCam', () => {
 });
 
 describe('peakOf', () => {
-  it('finds the first maximum in row-major order', () => {
+  it('finds the first maximum in row-major order', async () => {
     expect(peakOf(new Float32Array([0, 0.5, 1, 0, 1, 0]), 3)).toEqual({ x: 2, y: 0 });
     expect(peakOf(new Float32Array([0, 0, 0, 0.7]), 2)).toEqual({ x: 1, y: 1 });
     expect(peakOf(new Float32Array(4), 2)).toBeNull();

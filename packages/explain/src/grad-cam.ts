@@ -134,13 +134,16 @@ function splitAt(order: readonly tf.SymbolicTensor[], target: tf.SymbolicTensor)
  * batch holding one copy of the activations per label, and one backward pass gives every label's
  * gradient (row k of the batch only feeds label k's score).
  *
+ * Reads its results asynchronously (it works on backends without synchronous reads, such as
+ * webgpu in Node).
+ *
  * @param image float32 `[H, W, C]` or `[1, H, W, C]`, values in [0, 1].
  */
-export function gradCam(
+export async function gradCam(
   model: tf.LayersModel,
   image: tf.Tensor3D | tf.Tensor4D,
   options: GradCamOptions = {},
-): GradCamResult[] {
+): Promise<GradCamResult[]> {
   const { input, output, numOutputs } = singleInputOutput(model, 'gradCam');
   const labels = resolveLabels(options, numOutputs);
   const clip = options.clip ?? 0.5;
@@ -154,17 +157,32 @@ export function gradCam(
     throw new Error(`gradCam: the model output does not depend on layer '${layerName}'`);
   }
 
-  const { heatmaps, probabilities, height, width } = tf.tidy(() => {
-    const batch = asImageBatch(image, input, 'gradCam', 'image');
+  const batch = asImageBatch(image, input, 'gradCam', 'image');
+  // Reads are asynchronous (webgpu in Node has no synchronous read).
+  let outputs: { clipped: tf.Tensor; probabilityRow: tf.Tensor };
+  const [imageHeight, imageWidth] = [batch.shape[1], batch.shape[2]];
+  try {
     if (batch.shape[0] !== 1) {
       throw new Error(`gradCam: image must be a single image, got a batch of ${batch.shape[0]}`);
     }
-    const [minValue, maxValue] = [batch.min().dataSync()[0]!, batch.max().dataSync()[0]!];
-    if (!(minValue >= 0 && maxValue <= 1)) {
+    const range = tf.tidy(() => tf.stack([tf.min(batch), tf.max(batch)]));
+    const [minValue, maxValue] = await range.data();
+    range.dispose();
+    if (!(minValue! >= 0 && maxValue! <= 1)) {
       throw new Error(`gradCam: image values must be in [0, 1], got [${minValue}, ${maxValue}]`);
     }
-    const [, imageHeight, imageWidth] = batch.shape;
+    outputs = tf.tidy(() => camTensors(batch));
+  } finally {
+    if (batch !== image) batch.dispose();
+  }
+  const [heatmaps, probabilities] = (await Promise.all([
+    outputs.clipped.data(),
+    outputs.probabilityRow.data(),
+  ])) as [Float32Array, Float32Array];
+  tf.dispose([outputs.clipped, outputs.probabilityRow]);
+  const [height, width] = [imageHeight, imageWidth];
 
+  function camTensors(batch: tf.Tensor4D): { clipped: tf.Tensor; probabilityRow: tf.Tensor } {
     // Forward pass: activations, side inputs, probabilities.
     const fetched = runGraph([target, ...sideInputs, output], new Map([[input.id, batch]]), {
       disposeIntermediates: true,
@@ -202,13 +220,8 @@ export function gradCam(
     );
     const normalised = tf.divNoNan(upsampled, tf.max(upsampled, [1, 2, 3], true));
     const clipped = tf.where(tf.less(normalised, clip), tf.zerosLike(normalised), normalised);
-    return {
-      heatmaps: clipped.dataSync() as Float32Array,
-      probabilities: probabilityRow.dataSync() as Float32Array,
-      height: imageHeight,
-      width: imageWidth,
-    };
-  });
+    return { clipped, probabilityRow };
+  }
 
   const size = height * width;
   return labels.map((label, k) => {

@@ -32,13 +32,13 @@ describe('Grad-CAM localisation on a trained model', () => {
 
     const test = blobDataset(64, size, 4, 99);
     const cases: LocalisationCase[] = [];
-    test.boxes.forEach((box, i) => {
-      if (box == null) return;
+    for (const [i, box] of test.boxes.entries()) {
+      if (box == null) continue;
       const image = test.images.slice([i, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
-      const [cam] = gradCam(model, image, { label: 0 });
+      const [cam] = await gradCam(model, image, { label: 0 });
       image.dispose();
       cases.push({ box, peak: cam!.peak, width: size, height: size });
-    });
+    }
     tf.dispose([test.images, test.labels]);
     const score = localisationScore(cases);
     expect(score.findings).toBeGreaterThan(20);

@@ -23,16 +23,16 @@ function expectIdentical(before: Map<string, Float32Array>, after: Map<string, F
 }
 
 describe('mcDropout', () => {
-  it('is deterministic for a seed, varies with the seed, and has std > 0 with dropout', () => {
+  it('is deterministic for a seed, varies with the seed, and has std > 0 with dropout', async () => {
     const model = tinyClassifier({ size: 16, numOutputs: 3, dropoutRate: 0.5 });
     const images = randomImage(16, 2, 3);
-    const a = mcDropout(model, images as tf.Tensor4D, {
+    const a = await mcDropout(model, images as tf.Tensor4D, {
       samples: 6,
       seed: 42,
       labelNames: ['x', 'y', 'z'],
     });
-    const b = mcDropout(model, images as tf.Tensor4D, { samples: 6, seed: 42 });
-    const c = mcDropout(model, images as tf.Tensor4D, { samples: 6, seed: 43 });
+    const b = await mcDropout(model, images as tf.Tensor4D, { samples: 6, seed: 42 });
+    const c = await mcDropout(model, images as tf.Tensor4D, { samples: 6, seed: 43 });
     expect(a.labels).toEqual(['x', 'y', 'z']);
     expect(b.labels).toBeUndefined();
     expect(a.samples).toBe(6);
@@ -48,12 +48,12 @@ describe('mcDropout', () => {
     images.dispose();
   });
 
-  it('with dropout rate 0 gives std 0 and exactly the inference prediction (BN in inference mode)', () => {
+  it('with dropout rate 0 gives std 0 and exactly the inference prediction (BN in inference mode)', async () => {
     const model = tinyClassifier({ size: 16, numOutputs: 3, dropoutRate: 0 });
     perturbBatchNorm(model);
     const images = randomImage(16, 5, 2);
     const predicted = tf.tidy(() => (model.predict(images) as tf.Tensor).arraySync() as number[][]);
-    const result = mcDropout(model, images as tf.Tensor4D, { samples: 4, seed: 1 });
+    const result = await mcDropout(model, images as tf.Tensor4D, { samples: 4, seed: 1 });
     expect(result.std.flat().every((s) => s === 0)).toBe(true);
     result.mean.flat().forEach((m, i) => {
       expect(m).toBeCloseTo(predicted.flat()[i]!, 6);
@@ -69,7 +69,7 @@ describe('mcDropout', () => {
     images.dispose();
   });
 
-  it('averages to the inference output when the layers after dropout are linear', () => {
+  it('averages to the inference output when the layers after dropout are linear', async () => {
     // Inverted dropout keeps the expectation: with a linear head after dropout, the MC mean
     // converges to the deterministic prediction. Independent check of rate, scaling and masks.
     const input = tf.input({ shape: [4, 4, 3] });
@@ -90,7 +90,7 @@ describe('mcDropout', () => {
     perturbBatchNorm(model);
     const images = randomImage(4, 3, 2);
     const predicted = tf.tidy(() => (model.predict(images) as tf.Tensor).arraySync() as number[][]);
-    const result = mcDropout(model, images as tf.Tensor4D, { samples: 400, seed: 9 });
+    const result = await mcDropout(model, images as tf.Tensor4D, { samples: 400, seed: 9 });
     const spread = Math.max(...result.std.flat());
     result.mean.flat().forEach((m, i) => {
       // 400 samples: the mean's standard error is std / 20; allow 5 standard errors.
@@ -101,12 +101,12 @@ describe('mcDropout', () => {
     images.dispose();
   });
 
-  it('never changes weights or batch-norm moving statistics (model.apply with training does)', () => {
+  it('never changes weights or batch-norm moving statistics (model.apply with training does)', async () => {
     const model = tinyClassifier({ size: 16, numOutputs: 3 });
     perturbBatchNorm(model);
     const images = randomImage(16, 8, 4);
     const before = snapshotWeights(model);
-    mcDropout(model, images as tf.Tensor4D, { samples: 5, seed: 3 });
+    await mcDropout(model, images as tf.Tensor4D, { samples: 5, seed: 3 });
     expectIdentical(before, snapshotWeights(model));
 
     // The comparison above can fail: TF.js's training mode writes the moving statistics.
@@ -122,24 +122,28 @@ describe('mcDropout', () => {
     images.dispose();
   });
 
-  it('keeps memory flat, handles a single image and several chunks, and checks its options', () => {
+  it('keeps memory flat, handles a single image and several chunks, and checks its options', async () => {
     const model = tinyClassifier({ size: 16, numOutputs: 2 });
     const images = randomImage(16, 4, 5);
     const single = randomImage(16, 4);
-    mcDropout(model, images as tf.Tensor4D, { samples: 2, seed: 1 }); // warm-up
+    await mcDropout(model, images as tf.Tensor4D, { samples: 2, seed: 1 }); // warm-up
     const before = tf.memory().numTensors;
-    const chunked = mcDropout(model, images as tf.Tensor4D, { samples: 3, seed: 1, batchSize: 2 });
-    const one = mcDropout(model, single as tf.Tensor3D, { samples: 3, seed: 1 });
+    const chunked = await mcDropout(model, images as tf.Tensor4D, {
+      samples: 3,
+      seed: 1,
+      batchSize: 2,
+    });
+    const one = await mcDropout(model, single as tf.Tensor3D, { samples: 3, seed: 1 });
     expect(tf.memory().numTensors).toBe(before);
     expect(chunked.mean).toHaveLength(5);
     expect(one.mean).toHaveLength(1);
-    expect(() => mcDropout(model, images as tf.Tensor4D, { samples: 0 })).toThrow(
+    await expect(mcDropout(model, images as tf.Tensor4D, { samples: 0 })).rejects.toThrow(
       /samples must be a positive integer/,
     );
-    expect(() => mcDropout(model, images as tf.Tensor4D, { labelNames: ['a'] })).toThrow(
+    await expect(mcDropout(model, images as tf.Tensor4D, { labelNames: ['a'] })).rejects.toThrow(
       /labelNames has 1 entries/,
     );
-    expect(() => mcDropout(model, randomImage(8, 1, 1) as tf.Tensor4D)).toThrow(
+    await expect(mcDropout(model, randomImage(8, 1, 1) as tf.Tensor4D)).rejects.toThrow(
       /images has shape \[1, 8, 8, 3\]/,
     );
     model.dispose();
@@ -147,7 +151,7 @@ describe('mcDropout', () => {
     single.dispose();
   });
 
-  it('works on nested and branched models with several dropout layers', () => {
+  it('works on nested and branched models with several dropout layers', async () => {
     const inner = tinyClassifier({ size: 16, numOutputs: 2, seed: 5 });
     const input = tf.input({ shape: [16, 16, 3] });
     const left = inner.apply(input) as tf.SymbolicTensor;
@@ -160,8 +164,8 @@ describe('mcDropout', () => {
     const model = tf.model({ inputs: input, outputs: merged });
     const images = randomImage(16, 2, 2);
     const before = snapshotWeights(model);
-    const a = mcDropout(model, images as tf.Tensor4D, { samples: 5, seed: 4 });
-    const b = mcDropout(model, images as tf.Tensor4D, { samples: 5, seed: 4 });
+    const a = await mcDropout(model, images as tf.Tensor4D, { samples: 5, seed: 4 });
+    const b = await mcDropout(model, images as tf.Tensor4D, { samples: 5, seed: 4 });
     expect(a).toEqual(b);
     expect(a.std.flat().every((s) => s > 0)).toBe(true);
     expectIdentical(before, snapshotWeights(model));
@@ -187,7 +191,7 @@ describe('mcDropout', () => {
     });
     perturbBatchNorm(model);
     const images = randomImage(8, 6, 2);
-    const a = mcDropout(model, images as tf.Tensor4D, { samples: 4, seed: 11 });
+    const a = await mcDropout(model, images as tf.Tensor4D, { samples: 4, seed: 11 });
     expect(a.std.flat().every((s) => s > 0)).toBe(true);
     let saved: tf.io.ModelArtifacts | undefined;
     await model.save(
@@ -197,7 +201,7 @@ describe('mcDropout', () => {
       }),
     );
     const reloaded = await tf.loadLayersModel(tf.io.fromMemory(saved!));
-    const b = mcDropout(reloaded, images as tf.Tensor4D, { samples: 4, seed: 11 });
+    const b = await mcDropout(reloaded, images as tf.Tensor4D, { samples: 4, seed: 11 });
     expect(b.mean).toEqual(a.mean);
     expect(b.std).toEqual(a.std);
     tf.dispose([images]);
@@ -205,13 +209,13 @@ describe('mcDropout', () => {
     reloaded.dispose();
   });
 
-  it('on the project DenseNet classifier: weights untouched, rate 0 equals predict, gradCam-ready', () => {
+  it('on the project DenseNet classifier: weights untouched, rate 0 equals predict, gradCam-ready', async () => {
     const options = { variant: 'tiny', inputShape: [32, 32, 3], numOutputs: 4, seed: 2 } as const;
     const model = createClassifier(options);
     perturbBatchNorm(model);
     const images = randomImage(32, 5, 2);
     const before = snapshotWeights(model);
-    const result = mcDropout(model, images as tf.Tensor4D, { samples: 3, seed: 8 });
+    const result = await mcDropout(model, images as tf.Tensor4D, { samples: 3, seed: 8 });
     expect(result.std.flat().every((s) => s > 0)).toBe(true);
     expectIdentical(before, snapshotWeights(model));
 
@@ -220,7 +224,10 @@ describe('mcDropout', () => {
     const predicted = tf.tidy(
       () => (deterministic.predict(images) as tf.Tensor).arraySync() as number[][],
     );
-    const noDropout = mcDropout(deterministic, images as tf.Tensor4D, { samples: 2, seed: 8 });
+    const noDropout = await mcDropout(deterministic, images as tf.Tensor4D, {
+      samples: 2,
+      seed: 8,
+    });
     expect(noDropout.std.flat().every((s) => s === 0)).toBe(true);
     noDropout.mean.flat().forEach((m, i) => {
       expect(m).toBeCloseTo(predicted.flat()[i]!, 6);

@@ -1,3 +1,4 @@
+import { seededDropout } from '@cihmlc/densenet';
 import * as tf from '@tensorflow/tfjs';
 import { runGraph } from './graph.js';
 import { asImageBatch, checkLabelNames, singleInputOutput } from './model-checks.js';
@@ -42,13 +43,16 @@ function assertPositiveInteger(value: number, field: string): void {
  * layer by layer (`runGraph`) instead of calling `model.apply(x, { training: true })`, which would
  * switch BN to batch statistics and update its moving mean and variance.
  *
+ * Masks come from @cihmlc/densenet's `seededDropout` (the project's one seeded-dropout
+ * mechanism); results are read asynchronously.
+ *
  * @param images float32 `[B, H, W, C]` (or one `[H, W, C]` image), the model's preprocessing applied.
  */
-export function mcDropout(
+export async function mcDropout(
   model: tf.LayersModel,
   images: tf.Tensor3D | tf.Tensor4D,
   options: McDropoutOptions = {},
-): McDropoutResult {
+): Promise<McDropoutResult> {
   const { input, output, numOutputs } = singleInputOutput(model, 'mcDropout');
   const labelNames = checkLabelNames(options.labelNames, numOutputs, 'mcDropout');
   const samples = options.samples ?? 10;
@@ -71,7 +75,7 @@ export function mcDropout(
     for (let start = 0; start < count; start += batchSize) {
       const size = Math.min(batchSize, count - start);
       for (let pass = 0; pass < samples; pass++) {
-        const values = tf.tidy(() => {
+        const probabilities = tf.tidy(() => {
           const chunk = batch.slice([start, 0, 0, 0], [size, -1, -1, -1]);
           const [probabilities] = runGraph([output], new Map([[input.id, chunk]]), {
             disposeIntermediates: true,
@@ -83,16 +87,19 @@ export function mcDropout(
               ).getNoiseShape(x);
               // Chunks get their own seed too, or images at the same position in two chunks
               // would share masks.
-              return tf.dropout(
+              return seededDropout(
                 x,
                 rate,
-                noiseShape ?? undefined,
                 `${seed}:${pass}:${start}:${path}`,
+                noiseShape ?? undefined,
               );
             },
           });
-          return probabilities!.dataSync() as Float32Array;
+          return probabilities!;
         });
+        // Asynchronous read: webgpu in Node has no synchronous one.
+        const values = (await probabilities.data()) as Float32Array;
+        probabilities.dispose();
         passes[pass]!.set(values, start * numOutputs);
       }
     }

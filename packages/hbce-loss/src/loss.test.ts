@@ -124,6 +124,33 @@ describe('hbceLoss values (hand-computed)', () => {
     expect(masked).toBeCloseTo((m1 + m2) / 2, 6);
   });
 
+  it('takes the U-Ignore mask as a tensor (1 counted, 0 ignored) with yTrue left as 0/1', () => {
+    const loss = hbceLoss({ taxonomy: mini, penalty: 'fixed', lambda: 0.5 });
+    const yTrue = tf.tensor2d([
+      [1, 1, 0],
+      [0, 0, 1],
+    ]);
+    const mask = tf.tensor2d([
+      [1, 0, 1],
+      [1, 1, 0],
+    ]);
+    const yPred = tf.tensor2d(yPredRows);
+    const m1 = -(log(0.3) + log(1 - 0.6)) / 2;
+    const m2 = -(log(1 - 0.2) + log(1 - 0.1)) / 2;
+    // Penalty (w = λ·β = 0.5): image 1 fires g→a and g→b, image 2 fires g→b; the mask does
+    // not touch it.
+    const penalty = (0.5 * 2 + 0.5 * 1) / 2;
+    const parts = loss.components(yTrue, yPred, mask);
+    expect(value(parts.bce)).toBeCloseTo((m1 + m2) / 2, 6);
+    expect(value(parts.penalty)).toBeCloseTo(penalty, 6);
+    expect(value(loss(yTrue, yPred, mask))).toBeCloseTo((m1 + m2) / 2 + penalty, 6);
+    // Without the mask the ignored entries count (image 2's third label is a true positive).
+    const unmasked = -(log(1 - 0.2) + log(1 - 0.1) + log(0.9)) / 3;
+    expect(value(loss.components(yTrue, yPred).bce)).toBeCloseTo((bce1 + unmasked) / 2, 6);
+    expect(() => loss(yTrue, yPred, tf.ones([2, 2]))).toThrow(/mask shape/);
+    tf.dispose([yTrue, mask, yPred]);
+  });
+
   it('uses the 21 outputs and 20 edges of the CheXpert taxonomy', () => {
     const loss = hbceLoss({ taxonomy: chexpertTaxonomy, penalty: 'fixed' });
     expect(loss.weights).toHaveLength(20);

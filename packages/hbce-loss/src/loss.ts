@@ -47,15 +47,29 @@ export interface HbceOptions {
   reduction?: 'mean' | 'sum';
   /** Entries of yTrue equal to this value are excluded from the BCE (U-Ignore). Default -1. */
   maskValue?: number;
-  /** Check yTrue/yPred values (NaN, outside [0,1]) on every call; costs one small sync. Default true. */
+  /**
+   * Check yTrue/yPred values (NaN, outside [0,1]) on every call; costs one synchronous read per
+   * call (and fails on backends without synchronous reads, such as webgpu in Node). Default
+   * true; training loops turn it off and check their accumulated loss instead.
+   */
   checkValues?: boolean;
 }
 
-/** A loss usable in `model.compile({ loss })` and in custom loops. */
+/**
+ * A loss usable in `model.compile({ loss })` and in custom loops.
+ *
+ * U-Ignore entries are excluded from the BCE either way: mark them with `maskValue` (−1) inside
+ * `yTrue`, or pass `mask` (same shape as `yTrue`, 1 = counted, 0 = ignored; what
+ * @cihmlc/chexpert-data's batches carry) and leave `yTrue` as it is.
+ */
 export interface HbceLoss {
-  (yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar;
+  (yTrue: tf.Tensor, yPred: tf.Tensor, mask?: tf.Tensor): tf.Scalar;
   /** Batch means of the two terms, for logging: `loss = bce + penalty`. */
-  components(yTrue: tf.Tensor, yPred: tf.Tensor): { bce: tf.Scalar; penalty: tf.Scalar };
+  components(
+    yTrue: tf.Tensor,
+    yPred: tf.Tensor,
+    mask?: tf.Tensor,
+  ): { bce: tf.Scalar; penalty: tf.Scalar };
   /** Per-edge weights w(p, c) in `taxonomy.edges` order (empty for `none`). */
   readonly weights: readonly number[];
   readonly options: Readonly<Required<Omit<HbceOptions, 'penalties' | 'taxonomy'>>>;
@@ -93,6 +107,13 @@ function checkShapes(yTrue: tf.Tensor, yPred: tf.Tensor, labels: number): void {
   }
   if (yTrue.rank !== 2 || yTrue.shape[0] !== yPred.shape[0] || yTrue.shape[1] !== labels) {
     throw new RangeError(`yTrue shape [${yTrue.shape}] does not match yPred [${yPred.shape}]`);
+  }
+}
+
+function checkMask(mask: tf.Tensor | undefined, yTrue: tf.Tensor): void {
+  if (mask == null) return;
+  if (mask.rank !== 2 || mask.shape[0] !== yTrue.shape[0] || mask.shape[1] !== yTrue.shape[1]) {
+    throw new RangeError(`mask shape [${mask.shape}] does not match yTrue [${yTrue.shape}]`);
   }
 }
 
@@ -163,9 +184,10 @@ export function hbceLoss(options: HbceOptions): HbceLoss {
   const t = resolved.threshold;
 
   /** Per-image BCE, [batch]. */
-  const bcePerImage = (yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor1D =>
+  const bcePerImage = (yTrue: tf.Tensor, yPred: tf.Tensor, given?: tf.Tensor): tf.Tensor1D =>
     tf.tidy(() => {
-      const mask = tf.cast(tf.notEqual(yTrue, resolved.maskValue), 'float32');
+      const byValue = tf.cast(tf.notEqual(yTrue, resolved.maskValue), 'float32');
+      const mask = given == null ? byValue : tf.mul(byValue, tf.cast(given, 'float32'));
       const y = tf.mul(yTrue, mask);
       const p = tf.clipByValue(yPred, resolved.epsilon, 1 - resolved.epsilon);
       const elementwise = tf.neg(
@@ -209,19 +231,20 @@ export function hbceLoss(options: HbceOptions): HbceLoss {
     return resolved.mode === 'indicator' ? indicatorPenalty(yPred) : surrogatePenalty(yPred);
   };
 
-  const prepare = (yTrue: tf.Tensor, yPred: tf.Tensor) => {
+  const prepare = (yTrue: tf.Tensor, yPred: tf.Tensor, mask?: tf.Tensor) => {
     checkShapes(yTrue, yPred, labels);
+    checkMask(mask, yTrue);
     if (resolved.checkValues) checkValues(yTrue, yPred, resolved.maskValue);
   };
 
-  const loss = ((yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar => {
-    prepare(yTrue, yPred);
-    return tf.tidy(() => tf.mean(tf.add(bcePerImage(yTrue, yPred), penaltyPerImage(yPred))));
+  const loss = ((yTrue: tf.Tensor, yPred: tf.Tensor, mask?: tf.Tensor): tf.Scalar => {
+    prepare(yTrue, yPred, mask);
+    return tf.tidy(() => tf.mean(tf.add(bcePerImage(yTrue, yPred, mask), penaltyPerImage(yPred))));
   }) as HbceLoss;
-  loss.components = (yTrue, yPred) => {
-    prepare(yTrue, yPred);
+  loss.components = (yTrue, yPred, mask) => {
+    prepare(yTrue, yPred, mask);
     return {
-      bce: tf.tidy(() => tf.mean(bcePerImage(yTrue, yPred))),
+      bce: tf.tidy(() => tf.mean(bcePerImage(yTrue, yPred, mask))),
       penalty: tf.tidy(() => tf.mean(penaltyPerImage(yPred))),
     };
   };

@@ -91,6 +91,27 @@ describe('FusedAdamOptimizer', () => {
     for (const o of [fused, resumed, stockFirst, fusedResumed]) o.dispose();
   });
 
+  it('setLearningRate changes the next updates (first Adam step moves by lr · g / (|g| + ε))', async () => {
+    await useBackend('cpu');
+    registerTrainingKernels('cpu');
+    const opt = fusedAdam(0.01);
+    const w = tf.variable(tf.scalar(1), true, `${prefix()}/w`);
+    expect(opt.getLearningRate()).toBe(0.01);
+    opt.setLearningRate(0.2);
+    expect(opt.getLearningRate()).toBe(0.2);
+    opt.minimize(() => tf.mul(w, 3) as tf.Scalar);
+    // m̂ = g, v̂ = g², so the step is lr · g / (|g| + ε) with ε = 1e-7 (TF.js's default; float32 bias corrections).
+    expect(w.dataSync()[0]).toBeCloseTo(1 - (0.2 * 3) / (3 + 1e-7), 5);
+    opt.setLearningRate(0.05);
+    opt.minimize(() => tf.mul(w, 3) as tf.Scalar);
+    // Constant gradient: m̂ = g and v̂ = g² again, so the second step is 0.05 · g / (|g| + ε).
+    expect(w.dataSync()[0]).toBeCloseTo(1 - 0.2 - 0.05, 5);
+    expect(() => opt.setLearningRate(0)).toThrow(RangeError);
+    expect(() => opt.setLearningRate(Number.NaN)).toThrow(/learningRate/);
+    w.dispose();
+    opt.dispose();
+  });
+
   it('rejects mismatched inputs with the input named', async () => {
     await useBackend('cpu');
     registerTrainingKernels('cpu');

@@ -25,6 +25,24 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     return 'Adam';
   }
 
+  /** The step size the next update uses. */
+  getLearningRate(): number {
+    return this.learningRate;
+  }
+
+  /**
+   * Sets the step size of the following updates (a learning-rate schedule's path; the Adam
+   * moments and step count are kept). A positive finite number, else a RangeError.
+   */
+  setLearningRate(learningRate: number): void {
+    if (!(Number.isFinite(learningRate) && learningRate > 0)) {
+      throw new RangeError(
+        `FusedAdamOptimizer.setLearningRate: learningRate must be a positive finite number, got ${learningRate}`,
+      );
+    }
+    this.learningRate = learningRate;
+  }
+
   /** Whether applyGradients takes the one-kernel path on the current backend. */
   get fused(): boolean {
     return tf.getKernel(ADAM_UPDATE_KERNEL, tf.getBackend()) !== undefined;

@@ -14,7 +14,10 @@ export interface EpochRecord {
   imagesPerSecond: number;
 }
 
-/** Keras-equivalent ReduceLROnPlateau + EarlyStopping bookkeeping, as plain serialisable data. */
+/**
+ * Keras-equivalent ReduceLROnPlateau + EarlyStopping bookkeeping, as plain serialisable data
+ * (it is saved in checkpoints; `initialSchedule` and `advanceSchedule` are pure).
+ */
 export interface ScheduleState {
   learningRate: number;
   bestValLoss: number;
@@ -29,16 +32,52 @@ export interface ScheduleState {
   stopReason?: string;
 }
 
-export interface ScheduleConfig {
+/** The schedule's switches (the paper's values in brackets). */
+export interface ScheduleOptions {
+  /** Initial learning rate (1e-4). */
   learningRate: number;
+  /** ReduceLROnPlateau factor (0.9), in (0, 1]. */
   lrFactor: number;
+  /** Epochs without a validation-loss improvement before the LR is reduced (1). */
   lrPatience: number;
+  /** The LR is never reduced below this (1e-8). */
   minLearningRate: number;
+  /** Epochs without a validation-loss improvement before training stops (3). */
   earlyStoppingPatience: number;
+  /** Epoch limit (100). */
   epochs: number;
 }
 
-export function initialSchedule(config: ScheduleConfig): ScheduleState {
+function positive(value: unknown, field: string, integer: boolean): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`schedule.${field} must be a positive number, got ${String(value)}`);
+  }
+  if (integer && !Number.isInteger(value)) {
+    throw new RangeError(`schedule.${field} must be a positive integer, got ${value}`);
+  }
+  return value;
+}
+
+/** Checks schedule options once (RangeError naming the field) and returns a frozen copy. */
+export function scheduleOptions(input: ScheduleOptions): Readonly<ScheduleOptions> {
+  if (input == null || typeof input !== 'object') {
+    throw new TypeError('schedule must be an object of ScheduleOptions');
+  }
+  const out: ScheduleOptions = {
+    learningRate: positive(input.learningRate, 'learningRate', false),
+    lrFactor: positive(input.lrFactor, 'lrFactor', false),
+    lrPatience: positive(input.lrPatience, 'lrPatience', true),
+    minLearningRate: positive(input.minLearningRate, 'minLearningRate', false),
+    earlyStoppingPatience: positive(input.earlyStoppingPatience, 'earlyStoppingPatience', true),
+    epochs: positive(input.epochs, 'epochs', true),
+  };
+  if (out.lrFactor > 1) {
+    throw new RangeError(`schedule.lrFactor must be in (0, 1], got ${out.lrFactor}`);
+  }
+  return Object.freeze(out);
+}
+
+export function initialSchedule(config: ScheduleOptions): ScheduleState {
   return {
     learningRate: config.learningRate,
     bestValLoss: Number.POSITIVE_INFINITY,
@@ -68,7 +107,7 @@ const LR_MIN_DELTA = 1e-4;
  */
 export function advanceSchedule(
   previous: ScheduleState,
-  config: ScheduleConfig,
+  config: ScheduleOptions,
   record: Pick<EpochRecord, 'epoch' | 'valLoss' | 'valAuroc'>,
 ): ScheduleStep {
   const s: ScheduleState = { ...previous };

@@ -2,7 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadWeights, saveWeights } from '@cihmlc/densenet/node';
 import * as tf from '@tensorflow/tfjs';
-import { describeWriteError, readJson, writeFileAtomic, writeJsonAtomic } from './atomic.js';
+import type { CheckpointKind, CheckpointStore } from '../checkpoint-store.js';
+import type { EpochRecord } from '../schedule.js';
+import type { TrainingState } from '../training-state.js';
+import { describeWriteError, readJson, writeFileAtomic, writeJsonAtomic } from './files.js';
 
 const META = 'checkpoint.json';
 const OPTIMIZER_JSON = 'optimizer.json';
@@ -10,7 +13,7 @@ const OPTIMIZER_BIN = 'optimizer.bin';
 
 /**
  * A training checkpoint is a folder: model weights (@cihmlc/densenet format), the optimizer's
- * state (Adam moments and iteration count) and the trainer's own state as JSON. It is written
+ * state (Adam moments and iteration count) and the training state as JSON. It is written
  * into a temporary folder and swapped in with renames, so a checkpoint folder that exists is
  * always complete; `checkpoint.json` is written last inside it and is what marks it valid.
  */
@@ -30,6 +33,8 @@ export async function writeCheckpoint<T>(
     if (optimizer) {
       const named = await optimizer.getWeights();
       const { data, specs } = await tf.io.encodeWeights(named);
+      // getWeights makes a fresh scalar of the step count (the moments are the optimizer's own).
+      named.find((w) => w.name === 'iter')?.tensor.dispose();
       writeFileAtomic(path.join(tmp, OPTIMIZER_BIN), new Uint8Array(data));
       writeJsonAtomic(path.join(tmp, OPTIMIZER_JSON), { specs });
     }
@@ -74,4 +79,42 @@ export async function restoreCheckpoint<T>(
     await optimizer.setWeights(specs.map((s) => ({ name: s.name, tensor: map[s.name]! })));
   }
   return state;
+}
+
+/** The folders of a run's three checkpoints. */
+export interface CheckpointFolders {
+  /** Newest epoch, with the optimizer: what a resume reads. */
+  last: string;
+  bestLoss: string;
+  bestAuroc: string;
+  /** Also rewrite this JSON-lines file (one EpochRecord per line) after each `last` checkpoint. */
+  metricsLog?: string;
+}
+
+/**
+ * A CheckpointStore of folders (see writeCheckpoint): `fit` resumes from `last` (or `last.old`
+ * when a swap was interrupted) and writes the best checkpoints and the per-epoch metrics log.
+ */
+export function folderCheckpoints(folders: CheckpointFolders): CheckpointStore {
+  for (const key of ['last', 'bestLoss', 'bestAuroc'] as const) {
+    if (typeof folders?.[key] !== 'string' || folders[key] === '') {
+      throw new TypeError(`folderCheckpoints: ${key} must be a folder path`);
+    }
+  }
+  const dirs = Object.freeze({ ...folders });
+  return {
+    async restore(model, optimizer) {
+      const from = findCheckpoint(dirs.last);
+      return from ? restoreCheckpoint<TrainingState>(from, model, optimizer) : null;
+    },
+    async save(kind: CheckpointKind, model, state, optimizer) {
+      await writeCheckpoint(dirs[kind], model, state, optimizer);
+      if (kind === 'last' && dirs.metricsLog) writeMetricsLog(dirs.metricsLog, state.history);
+    },
+  };
+}
+
+/** The per-epoch metrics log: one JSON EpochRecord per line, written atomically. */
+export function writeMetricsLog(file: string, history: readonly EpochRecord[]): void {
+  writeFileAtomic(file, `${history.map((r) => JSON.stringify(r)).join('\n')}\n`);
 }

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { advanceSchedule, initialSchedule, type ScheduleConfig } from './schedule.js';
+import {
+  advanceSchedule,
+  initialSchedule,
+  type ScheduleOptions,
+  scheduleOptions,
+} from './schedule.js';
 
-const config: ScheduleConfig = {
+const config: ScheduleOptions = {
   learningRate: 1e-4,
   lrFactor: 0.9,
   lrPatience: 1,
@@ -68,5 +73,32 @@ describe('advanceSchedule', () => {
     expect(state.learningRate).toBe(1e-8);
     expect(state.stopped).toBe(true);
     expect(state.stopReason).toBe('reached 2 epochs');
+  });
+
+  it('is pure: the previous state is not changed and survives a JSON round trip', () => {
+    const first = initialSchedule(config);
+    const frozen = JSON.stringify(first);
+    const step = advanceSchedule(first, config, { epoch: 0, valLoss: 1, valAuroc: 0.5 });
+    expect(JSON.stringify(first)).toBe(frozen);
+    const again = advanceSchedule(JSON.parse(JSON.stringify(step.state)), config, {
+      epoch: 1,
+      valLoss: 1.5,
+      valAuroc: null,
+    });
+    expect(again.state.learningRate).toBeCloseTo(0.9e-4, 12);
+    expect(again.state.stopWait).toBe(1);
+  });
+});
+
+describe('scheduleOptions', () => {
+  it('freezes a valid copy and names the bad field', () => {
+    const checked = scheduleOptions(config);
+    expect(Object.isFrozen(checked)).toBe(true);
+    expect(checked).toEqual(config);
+    expect(() => scheduleOptions({ ...config, lrPatience: 1.5 })).toThrow(/schedule.lrPatience/);
+    expect(() => scheduleOptions({ ...config, lrFactor: 2 })).toThrow(RangeError);
+    expect(() => scheduleOptions({ ...config, learningRate: Number.NaN })).toThrow(
+      /schedule.learningRate/,
+    );
   });
 });

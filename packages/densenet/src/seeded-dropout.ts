@@ -1,0 +1,110 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Dropout with explicit seeds: the project's one mechanism for reproducible dropout masks, used by
+ * the classifier's Dropout layer during training (@cihmlc/training seeds each step) and by
+ * @cihmlc/explain's MC dropout. Nothing here replaces the global `Math.random`.
+ */
+
+/**
+ * TF.js's `tf.dropout` with the mask drawn from `seed` (the same seed gives the same mask):
+ * x · floor(u + 1 − rate) / (1 − rate), u uniform in [0, 1) from an Alea generator seeded with
+ * `String(seed)`.
+ */
+export function seededDropout(
+  x: tf.Tensor,
+  rate: number,
+  seed: number | string,
+  noiseShape?: number[],
+): tf.Tensor {
+  if (!(rate >= 0 && rate < 1)) {
+    throw new RangeError(`seededDropout: rate must be in [0, 1), got ${rate}`);
+  }
+  if (typeof seed === 'number' && !Number.isFinite(seed)) {
+    throw new RangeError(`seededDropout: seed must be a finite number or a string, got ${seed}`);
+  }
+  return tf.dropout(x, rate, noiseShape, seed);
+}
+
+/** A 32-bit seed from several integers (FNV-1a over their decimal text joined by ':'). */
+export function mixSeed(...parts: number[]): number {
+  let h = 0x811c9dc5;
+  for (const ch of parts.join(':')) {
+    h ^= ch.charCodeAt(0);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** mulberry32: successive floats in [0, 1) from a 32-bit seed (0 is replaced by 0x9e3779b9). */
+function seedStream(seed: number): () => number {
+  let state = seed >>> 0 || 0x9e3779b9;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+let activeStream: (() => number) | null = null;
+
+/**
+ * Runs `fn` with every training-mode Dropout layer of a `createClassifier` model drawing its
+ * mask seed from a stream seeded with `seed` (the k-th dropout call in `fn` takes the stream's
+ * k-th value): the same `seed` gives the same masks, so a resumed run repeats an uninterrupted
+ * one. Outside such a scope the layers behave like TF.js's Dropout (unseeded). `fn` must be
+ * synchronous (a TF.js training step is); scopes nest.
+ */
+export function withDropoutSeed<T>(seed: number, fn: () => T): T {
+  if (!Number.isFinite(seed)) {
+    throw new RangeError(`withDropoutSeed: seed must be a finite number, got ${seed}`);
+  }
+  const previous = activeStream;
+  activeStream = seedStream(seed);
+  try {
+    return fn();
+  } finally {
+    activeStream = previous;
+  }
+}
+
+type DropoutLayer = ReturnType<typeof tf.layers.dropout>;
+type DropoutArgs = Parameters<typeof tf.layers.dropout>[0];
+type Kwargs = Parameters<DropoutLayer['call']>[1];
+
+// TF.js does not export the Dropout class itself; its factory's result carries the constructor.
+const DropoutBase = tf.layers.dropout({ rate: 0 }).constructor as new (
+  args: DropoutArgs,
+) => DropoutLayer;
+
+/**
+ * TF.js's Dropout (same class name 'Dropout', same config and saved form) whose training-mode
+ * masks come from the active `withDropoutSeed` scope when there is one.
+ */
+class ScopedSeedDropout extends DropoutBase {
+  /** The base class keeps its rate private; the same clamp as its constructor. */
+  private readonly dropRate: number;
+
+  constructor(args: DropoutArgs) {
+    super(args);
+    this.dropRate = Math.max(Math.min(args.rate, 1), 0);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+    const rate = this.dropRate;
+    if (activeStream === null || kwargs?.training !== true || !(rate > 0 && rate < 1)) {
+      return super.call(inputs, kwargs);
+    }
+    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+    const seed = activeStream();
+    const noiseShape = this.getNoiseShape(x) as number[] | undefined;
+    return tf.tidy(() => seededDropout(x, rate, seed, noiseShape));
+  }
+}
+
+/** A Dropout layer that follows `withDropoutSeed` scopes (see there). */
+export function scopedSeedDropout(args: DropoutArgs): DropoutLayer {
+  return new ScopedSeedDropout(args);
+}

@@ -1,0 +1,27 @@
+// @cihmlc/training: a resumable, seeded training loop with the paper's Keras-style schedule.
+// Node's checkpoint folders and metrics log: @cihmlc/training/node.
+
+export { type Batch, type BatchContext, type BatchSource, releaseBatch } from './batch-source.js';
+export type { CheckpointKind, CheckpointStore } from './checkpoint-store.js';
+export {
+  FitAbortedError,
+  type FitOptions,
+  type FitResult,
+  fit,
+  type ScheduledOptimizer,
+  type StepProgress,
+} from './fit.js';
+export type { TrainingLoss } from './loss.js';
+export { type MemoryCheckpoints, memoryCheckpoints } from './memory-checkpoints.js';
+export {
+  advanceSchedule,
+  type EpochRecord,
+  initialSchedule,
+  type ScheduleOptions,
+  type ScheduleState,
+  type ScheduleStep,
+  scheduleOptions,
+} from './schedule.js';
+export { NonFiniteLossError, type StepSums, StepValues } from './step-values.js';
+export type { JsonValue, TrainingState } from './training-state.js';
+export { type Validation, validate } from './validate.js';
