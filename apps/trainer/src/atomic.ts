@@ -1,44 +1,7 @@
-import fs from 'node:fs';
-import { writeFileAtomicSync } from '@cihmlc/chexpert-data';
-
-/**
- * Writes a file so that readers see either the old or the new content, never a partial one
- * (@cihmlc/chexpert-data's temp file + rename), with write errors that name the file.
- */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  try {
-    writeFileAtomicSync(file, data);
-  } catch (err) {
-    throw describeWriteError(err, file);
-  }
-}
-
-export function writeJsonAtomic(file: string, value: unknown): void {
-  writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
-}
-
-export function readJson<T>(file: string): T {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new Error(`cannot read ${file}: ${(err as Error).message}`);
-  }
-  try {
-    return JSON.parse(text) as T;
-  } catch (err) {
-    throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
-  }
-}
-
-/** A full disk or a read-only folder gets a message that says so and names the file. */
-export function describeWriteError(err: unknown, file: string): Error {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOSPC') {
-    return new Error(`no space left on device while writing ${file}; earlier results are intact`);
-  }
-  if (code === 'EACCES' || code === 'EROFS') {
-    return new Error(`cannot write ${file}: permission denied or read-only file system`);
-  }
-  return err instanceof Error ? err : new Error(String(err));
-}
+// The trainer's file writes: atomic (temp file + rename), errors naming the file; one home in
+// @cihmlc/internal, bundled into the app's build.
+export {
+  readJsonFile as readJson,
+  writeFileAtomicSync as writeFileAtomic,
+  writeJsonAtomicSync as writeJsonAtomic,
+} from '@cihmlc/internal/node';

@@ -1,17 +1,25 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { selectBackend } from '@cihmlc/runtime';
+import {
+  BACKEND_NAMES,
+  type BackendRequest,
+  estimateTrainingFlops,
+  selectBackend,
+  type TrainingWorkload,
+} from '@cihmlc/runtime';
+import { chexpertTaxonomy, taxonomyForLabelSet } from '@cihmlc/taxonomy';
 import type { EpochRecord } from '@cihmlc/training';
 import { parseArgs, takeFlags } from './args.js';
 import { readJson } from './atomic.js';
 import { PROFILES, type RunConfig, resolveConfig } from './config.js';
-import { configHelp } from './config-fields.js';
+import { configHelp, parseValue } from './config-fields.js';
 import type { Log } from './data.js';
 import { exportRun } from './export.js';
 import { PAPER_GRID, parseShard, shardRuns } from './grid.js';
 import { exportKerasCommand, importKerasCommand } from './keras-commands.js';
 import { writeGridReport } from './report.js';
 import { type RunSummary, runOne } from './run.js';
+import { buildModel } from './train.js';
 import { evaluateCommand, explainCommand, predictCommand } from './use-model.js';
 
 const HELP = `cihmlc-train — CIHMLC training, experiment grid, evaluation, explanation and prediction
@@ -54,8 +62,29 @@ function defaultBaseDir(): string {
   return process.env.INIT_CWD ?? process.cwd();
 }
 
-async function chooseBackend(request: string, log: Log): Promise<string> {
-  const selection = await selectBackend({ backend: request as never });
+/**
+ * The run's training FLOPs per step, for `auto` to weigh native TensorFlow against wasm (TF.js's
+ * per-op cost through TensorFlow's C API outweighs its faster kernels on small models).
+ */
+function workloadOf(config: RunConfig): TrainingWorkload {
+  const outputs = taxonomyForLabelSet(chexpertTaxonomy, config.labelSet).outputLabels.length;
+  const model = buildModel(config, outputs);
+  try {
+    return estimateTrainingFlops(model, config.batchSize);
+  } finally {
+    model.dispose();
+  }
+}
+
+async function chooseBackend(
+  request: BackendRequest,
+  log: Log,
+  config?: RunConfig,
+): Promise<string> {
+  const selection = await selectBackend({
+    backend: request,
+    ...(request === 'auto' && config ? { workload: workloadOf(config) } : {}),
+  });
   const where = selection.adapterName ?? selection.devices?.join(', ');
   log(`backend: ${selection.backend}${where ? ` (${where})` : ''} — ${selection.reason}`);
   if (selection.kernels.length)
@@ -147,7 +176,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
       if (command === undefined && fs.existsSync(path.join(out, 'summary.json'))) {
         log(`the default run in ${out} is complete (use --out DIR for a new one)`);
       }
-      const backend = await chooseBackend(config.backend, log);
+      const backend = await chooseBackend(config.backend, log, config);
       const summary = await runOne(config, out, {
         cacheRoot,
         backend,
@@ -165,7 +194,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
       const shard = parseShard(String(common.shard ?? '0/1'));
       const runs = shardRuns(PAPER_GRID, shard);
       log(`grid shard ${shard.index}/${shard.count}: ${runs.map((r) => r.id).join(', ')}`);
-      const backend = await chooseBackend(base.backend, log);
+      const backend = await chooseBackend(base.backend, log, base);
       for (const run of runs) {
         log(`\n=== ${run.id}: ${run.label}`);
         await runOne({ ...base, ...run.patch }, path.join(out, run.id), {
@@ -213,7 +242,15 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
       if (!common.run) throw new Error(`${command} needs --run DIR (a run directory)`);
       const runDir = path.resolve(baseDir(), String(common.run));
       const config = readJson<RunConfig>(path.join(runDir, 'config.json'));
-      const backend = await chooseBackend(String(flags.backend ?? config.backend), log);
+      const backend = await chooseBackend(
+        parseValue(
+          { type: 'enum', values: ['auto', ...BACKEND_NAMES] },
+          flags.backend ?? config.backend,
+          '--backend',
+        ) as BackendRequest,
+        log,
+        config,
+      );
       const opts = {
         runDir,
         config,

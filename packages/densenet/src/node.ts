@@ -1,10 +1,10 @@
 // Node-only entry (`@cihmlc/densenet/node`): models and weights in directories, on node:fs.
 // Everything browser-safe is in the main entry (`@cihmlc/densenet`).
 export { type FileSystemHandlerOptions, fileSystemHandler } from './file-system-handler.js';
-export { loadModel, saveModel } from './model-files.js';
-export { loadWeights, saveWeights } from './weight-checkpoint-files.js';
 export {
   loadKerasWeightsFile,
   readKerasArchiveFile,
   saveKerasWeights,
 } from './keras-weights-files.js';
+export { loadModel, saveModel } from './model-files.js';
+export { loadWeights, saveWeights } from './weight-checkpoint-files.js';

@@ -1,3 +1,4 @@
+import { fnv1aSeed, mulberry32 } from '@cihmlc/internal';
 import * as tf from '@tensorflow/tfjs';
 
 /**
@@ -27,25 +28,11 @@ export function seededDropout(
 }
 
 /** A 32-bit seed from several integers (FNV-1a over their decimal text joined by ':'). */
-export function mixSeed(...parts: number[]): number {
-  let h = 0x811c9dc5;
-  for (const ch of parts.join(':')) {
-    h ^= ch.charCodeAt(0);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
+export const mixSeed: (...parts: number[]) => number = fnv1aSeed;
 
 /** mulberry32: successive floats in [0, 1) from a 32-bit seed (0 is replaced by 0x9e3779b9). */
 function seedStream(seed: number): () => number {
-  let state = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed >>> 0 || 0x9e3779b9);
 }
 
 let activeStream: (() => number) | null = null;

@@ -14,12 +14,15 @@ export function tempPathFor(path: string): string {
   );
 }
 
-/** Error wrapping a failed write: names the file, says what a full disk or read-only folder means. */
-function writeError(path: string, cause: unknown): Error {
+/**
+ * Error wrapping a failed write: names the file, says what a full disk or read-only folder means
+ * (the previous content is intact: every writer here replaces files by renames).
+ */
+export function describeWriteError(path: string, cause: unknown): Error {
   const code = (cause as NodeJS.ErrnoException).code;
   const why =
     code === 'ENOSPC'
-      ? 'no space left on device'
+      ? 'no space left on device; earlier results are intact'
       : code === 'EACCES' || code === 'EROFS'
         ? 'permission denied or read-only file system'
         : (cause as Error).message;
@@ -61,7 +64,7 @@ export async function writeFileAtomic(
     await rename(temp, path);
   } catch (e) {
     await rm(temp, { force: true }).catch(() => undefined);
-    throw writeError(path, e);
+    throw describeWriteError(path, e);
   }
 }
 
@@ -87,6 +90,6 @@ export function writeFileAtomicSync(
     try {
       rmSync(temp, { force: true });
     } catch {}
-    throw writeError(path, e);
+    throw describeWriteError(path, e);
   }
 }

@@ -2,7 +2,9 @@
 
 export {
   type AtomicWriteOptions,
+  describeWriteError,
   tempPathFor,
   writeFileAtomic,
   writeFileAtomicSync,
 } from './atomic-write.js';
+export { readJsonFile, writeJsonAtomicSync } from './json-files.js';

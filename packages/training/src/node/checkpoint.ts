@@ -1,11 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadWeights, saveWeights } from '@cihmlc/densenet/node';
+import {
+  describeWriteError,
+  readJsonFile as readJson,
+  writeFileAtomicSync as writeFileAtomic,
+  writeJsonAtomicSync as writeJsonAtomic,
+} from '@cihmlc/internal/node';
 import * as tf from '@tensorflow/tfjs';
 import type { CheckpointKind, CheckpointStore } from '../checkpoint-store.js';
 import type { EpochRecord } from '../schedule.js';
 import type { TrainingState } from '../training-state.js';
-import { describeWriteError, readJson, writeFileAtomic, writeJsonAtomic } from './files.js';
 
 const META = 'checkpoint.json';
 const OPTIMIZER_JSON = 'optimizer.json';
@@ -45,7 +50,7 @@ export async function writeCheckpoint<T>(
     fs.rmSync(old, { recursive: true, force: true });
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
-    throw describeWriteError(err, dir);
+    throw describeWriteError(dir, err);
   }
 }
 
