@@ -97,7 +97,7 @@ fs.writeFileSync(
         module: 'NodeNext',
         moduleResolution: 'NodeNext',
         moduleDetection: 'force',
-        lib: ['ES2022'],
+        lib: ['ES2022', 'DOM'],
         types: ['node'],
         typeRoots: [path.join(root, 'node_modules', '@types')],
         noEmit: true,

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -18,7 +19,14 @@ describe('cihmlc-runtime CLI', () => {
   it('prints usage for --help (exit 0) and rejects unknown commands and packages (exit 1)', async () => {
     const help = await cli(['--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/^Usage: cihmlc-runtime link-tensorflow \[--python PATH\]/);
+    expect(help.stdout).toMatch(
+      /^Usage: cihmlc-runtime --version \| --help\n\s+cihmlc-runtime link-tensorflow \[--python PATH\]/,
+    );
+    const version = await cli(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout).toBe(
+      `${JSON.parse(readFileSync(path.join(here, '../../package.json'), 'utf8')).version}\n`,
+    );
     const unknown = await cli(['link-pytorch']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/unknown command "link-pytorch"/);

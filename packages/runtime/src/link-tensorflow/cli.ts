@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { version } from '../../package.json';
 import { LINKABLE_PACKAGES, type LinkablePackage, linkTensorflow } from './link-tensorflow.js';
 
-const USAGE = `Usage: cihmlc-runtime link-tensorflow [--python PATH] [--package tfjs-node-gpu|tfjs-node]
+const USAGE = `Usage: cihmlc-runtime --version | --help
+       cihmlc-runtime link-tensorflow [--python PATH] [--package tfjs-node-gpu|tfjs-node]
                                        [--check] [--force] [--nodedir DIR] [--node-gyp FILE]
 
 Builds @tensorflow/tfjs-node(-gpu)'s native binding against the TensorFlow that PATH (default
@@ -14,6 +16,10 @@ everything is there but the binding is not linked yet.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === '--version') {
+    console.log(version);
+    return 0;
+  }
   if (command === '--help' || command === '-h' || command === undefined) {
     console.log(USAGE);
     return command === undefined ? 1 : 0;
