@@ -21,6 +21,7 @@ import { readJson, writeJsonAtomic } from './atomic.js';
 import type { RunConfig } from './config.js';
 import type { Log } from './data.js';
 import { openRunDir, runPaths } from './run-dir.js';
+import { buildModel } from './train.js';
 
 /** The label sets by output count: a Keras model's width tells which one it was trained on. */
 const LABEL_SETS: readonly LabelSet[] = ['flat14', 'flat15', 'hierarchical21'];
@@ -49,18 +50,6 @@ function labelSetFor(numOutputs: number, requested: string | undefined, file: st
     );
   }
   return matching[0]!;
-}
-
-function buildClassifier(config: RunConfig, numOutputs: number): tf.LayersModel {
-  return createClassifier({
-    variant: config.variant as never,
-    inputShape: [config.imageSize, config.imageSize, 3],
-    numOutputs,
-    headFilters: config.headFilters,
-    denseUnits: config.denseUnits,
-    batchNormMomentum: config.batchNormMomentum,
-    seed: config.seed,
-  });
 }
 
 function sha256(file: string): string {
@@ -150,7 +139,7 @@ export async function importKerasCommand(opts: ImportKerasOptions): Promise<void
   resolveVariant(config.variant as never);
   const labels = outputLabels(config.labelSet);
 
-  const model = buildClassifier(config, labels.length);
+  const model = buildModel(config, labels.length);
   try {
     const report = await loadKerasWeightsFile(model, file);
     const paths = openRunDir(out, config);
@@ -206,7 +195,7 @@ export async function exportKerasCommand(opts: ExportKerasOptions): Promise<void
           : path.resolve(opts.checkpoint);
   if (!fs.existsSync(dir)) throw new Error(`checkpoint ${dir} does not exist`);
   const labels = outputLabels(config.labelSet);
-  const model = buildClassifier(config, labels.length);
+  const model = buildModel(config, labels.length);
   try {
     await loadWeights(model, dir);
     await saveKerasWeights(model, out);
