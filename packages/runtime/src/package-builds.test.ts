@@ -40,11 +40,16 @@ describe('ESM and CJS builds', () => {
     // the entry made absolute, the output moved out of dist and the declarations skipped.
     expect(typeof packageConfig).toBe('object');
     const options = packageConfig as Options;
-    const entries = Array.isArray(options.entry) ? options.entry : [];
-    expect(entries.length).toBeGreaterThan(0);
+    // The entry is a list of files or a map of output name → file.
+    const named: Record<string, string> = Array.isArray(options.entry)
+      ? Object.fromEntries(options.entry.map((e) => [path.basename(e, '.ts'), e]))
+      : ((options.entry as Record<string, string> | undefined) ?? {});
+    expect(named.index).toBeDefined();
     await build({
       ...options,
-      entry: entries.map((e) => path.join(packageRoot, e)),
+      entry: Object.fromEntries(
+        Object.entries(named).map(([name, file]) => [name, path.join(packageRoot, file)]),
+      ),
       outDir,
       dts: false,
       silent: true,
