@@ -183,9 +183,10 @@ describe('import-keras and export --keras', () => {
       /model\.weights\.h5: weight "top_conv2d\/vars\/0" has shape \[3, 3, 17, 8\] but model weight "top_conv2d\/kernel" needs \[3, 3, 17, 512\]/,
     );
     expect(fs.existsSync(path.join(work, 'runs/y/config.json'))).toBe(false);
-    await expect(cli(['export', '--run', 'runs/keras', '--out', 'x.weights.h5'])).rejects.toThrow(
-      /export needs --keras/,
-    );
+    // Without --keras, export writes the TF.js layers folder for browsers (apps/viewer).
+    await cli(['export', '--run', 'runs/keras', '--out', 'tfjs-export']);
+    expect(fs.existsSync(path.join(work, 'tfjs-export/model.json'))).toBe(true);
+    expect(fs.existsSync(path.join(work, 'tfjs-export/cihmlc-model.json'))).toBe(true);
     await expect(
       cli(['export', '--keras', '--run', 'runs/keras', '--out', 'x.h5']),
     ).rejects.toThrow(/must end in \.weights\.h5/);
