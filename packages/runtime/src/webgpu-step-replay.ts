@@ -405,8 +405,6 @@ function record(
 
 /** Same commands in the same order, on buffers of the same sizes and usages; '' or the first difference. */
 function compareRecordings(a: Recording, b: Recording): string {
-  if (a.ops.length !== b.ops.length)
-    return `the two recorded steps issued ${a.ops.length} and ${b.ops.length} commands`;
   const sig = (r: Recording, o: Op): string => {
     switch (o.k) {
       case 'pipe':
@@ -427,6 +425,13 @@ function compareRecordings(a: Recording, b: Recording): string {
         return o.k;
     }
   };
+  if (a.ops.length !== b.ops.length) {
+    const n = Math.min(a.ops.length, b.ops.length);
+    let i = 0;
+    while (i < n && sig(a, a.ops[i] as Op) === sig(b, b.ops[i] as Op)) i++;
+    const at = (r: Recording) => (i < r.ops.length ? sig(r, r.ops[i] as Op) : 'the end');
+    return `the two recorded steps issued ${a.ops.length} and ${b.ops.length} commands (the first difference: command ${i}, ${at(a)} vs ${at(b)})`;
+  }
   for (let i = 0; i < a.ops.length; i++) {
     const oa = a.ops[i] as Op;
     const ob = b.ops[i] as Op;
