@@ -90,10 +90,13 @@ function data() {
       idx.dispose();
     }
   };
+  // Validation on the flipped labels: its loss rises as training fits, so reduce-LR-on-plateau
+  // lowers the learning rate between epochs (replayed steps must follow it).
+  const flipped = tf.tidy(() => tf.sub(1, labels));
   const valid: BatchSource = () => [
-    { x: images, y: labels, mask, indices: Array.from({ length: N }, (_, i) => i), release() {} },
+    { x: images, y: flipped, mask, indices: Array.from({ length: N }, (_, i) => i), release() {} },
   ];
-  return { train, valid, dispose: () => tf.dispose([images, labels, mask]) };
+  return { train, valid, dispose: () => tf.dispose([images, labels, flipped, mask]) };
 }
 
 interface Run {
@@ -200,6 +203,8 @@ describe('fit with replay', () => {
       const replayed = await run({ replay: { capture: captureTrainingStep } });
       // The model trained (the comparison can fail): the loss moved.
       expect(plain.history[EPOCHS - 1]?.trainLoss).not.toBe(plain.history[0]?.trainLoss);
+      // The learning rate changed between epochs (replay recomputes Adam's uniforms).
+      expect(new Set(plain.history.map((h) => h.learningRate)).size).toBeGreaterThan(1);
       expectSameRuns(plain, replayed);
       // Steps 0 (warm-up) and 3 (partial) of epoch 0, step 3 of the others: normal; the rest replayed.
       const perEpoch = [false, true, true, false];
