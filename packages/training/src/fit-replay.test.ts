@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BatchSource } from './batch-source.js';
 import { type FitOptions, fit, type ReplayNote } from './fit.js';
+import type { TrainingLoss } from './loss.js';
 import type { EpochRecord } from './schedule.js';
 
 // fit with a recorded-and-replayed training step against fit without, on webgpu wherever Dawn
@@ -220,6 +221,34 @@ describe('fit with replay', () => {
       // Nothing leaks: tensor count flat across epochs.
       expect(replayed.tensorsPerEpoch[2]).toBe(replayed.tensorsPerEpoch[1]);
       expect(plain.tensorsPerEpoch[2]).toBe(plain.tensorsPerEpoch[1]);
+      await tf.setBackend('cpu');
+    },
+    120_000,
+  );
+
+  it.skipIf(skipReason !== '')(
+    'on webgpu: a step that cannot be replayed takes the normal path, says why, and the run is unchanged',
+    async () => {
+      await tf.setBackend('webgpu');
+      // A loss that starts a read of its value inside the step: a capture cannot replay that.
+      const components = loss.components as NonNullable<TrainingLoss['components']>;
+      const reading: TrainingLoss = Object.assign(
+        (y: tf.Tensor, p: tf.Tensor, m?: tf.Tensor) => loss(y, p, m),
+        {
+          components: (y: tf.Tensor, p: tf.Tensor, m?: tf.Tensor) => {
+            const c = components(y, p, m);
+            c.bce.data().catch(() => {}); // the step disposes it before the read ends
+            return c;
+          },
+        },
+      );
+      const plain = await run({ loss: reading });
+      const fallback = await run({ loss: reading, replay: { capture: captureTrainingStep } });
+      // The two recorded steps of the failed capture left no trace.
+      expectSameRuns(plain, fallback);
+      expect(fallback.replayed.every((r) => !r)).toBe(true);
+      expect(fallback.notes[0]).toMatchObject({ epoch: 0, step: 1, event: 'normal' });
+      expect(fallback.notes[0]?.reason).toMatch(/cannot be replayed: the step reads data back/);
       await tf.setBackend('cpu');
     },
     120_000,
