@@ -53,7 +53,13 @@ export {
 } from './model-sources.js';
 export { type MovingAverageUpdateInputs, movingAverageUpdate } from './moving-average.js';
 export { countParams, type ParamCounts } from './params.js';
-export { mixSeed, scopedSeedDropout, seededDropout, withDropoutSeed } from './seeded-dropout.js';
+export {
+  dropoutDraws,
+  mixSeed,
+  scopedSeedDropout,
+  seededDropout,
+  withDropoutSeed,
+} from './seeded-dropout.js';
 export {
   DENSENET_PRESET_NAMES,
   DENSENET_PRESETS,

@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mixSeed, scopedSeedDropout, seededDropout, withDropoutSeed } from './seeded-dropout.js';
+import {
+  dropoutDraws,
+  mixSeed,
+  scopedSeedDropout,
+  seededDropout,
+  withDropoutSeed,
+} from './seeded-dropout.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -77,5 +83,42 @@ describe('scoped seeded dropout', () => {
     expect(Array.from(a)).toEqual(Array.from(b));
     expect(() => seededDropout(x, 1, 1)).toThrow(RangeError);
     expect(() => withDropoutSeed(Number.NaN, () => 0)).toThrow(/seed/);
+  });
+});
+
+describe('dropoutDraws', () => {
+  it("gives the uniform draws behind a withDropoutSeed scope's masks, call by call", () => {
+    const rate = 0.4;
+    const layers = [scopedSeedDropout({ rate }), scopedSeedDropout({ rate })];
+    const shapes = [
+      [3, 5],
+      [2, 7],
+    ];
+    for (const seed of [1, 123456, mixSeed(9, 2, 5)]) {
+      const outputs = withDropoutSeed(seed, () =>
+        layers.map((layer, k) =>
+          tf.tidy(() =>
+            Array.from(
+              (
+                layer.apply(tf.ones(shapes[k] as number[]), { training: true }) as tf.Tensor
+              ).dataSync(),
+            ),
+          ),
+        ),
+      );
+      const draws = dropoutDraws(seed, shapes);
+      expect(draws.map((d) => d.length)).toEqual([15, 14]);
+      // tf.dropout on ones: floor(u + keep) / keep, from the formula in float64.
+      const keep = 1 - rate;
+      draws.forEach((u, k) => {
+        const want = Array.from(u, (v) => Math.floor(Math.fround(v + Math.fround(keep))) / keep);
+        const got = outputs[k] as number[];
+        for (let i = 0; i < got.length; i++) {
+          expect(got[i]).toBeCloseTo(want[i] as number, 6);
+        }
+        expect(got.some((g) => g === 0)).toBe(true); // masks drop something
+      });
+    }
+    expect(() => dropoutDraws(Number.NaN, [[1]])).toThrow(RangeError);
   });
 });

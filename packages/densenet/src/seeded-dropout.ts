@@ -57,6 +57,25 @@ export function withDropoutSeed<T>(seed: number, fn: () => T): T {
   }
 }
 
+/**
+ * The uniform [0, 1) values that training-mode Dropout layers draw for their masks inside
+ * `withDropoutSeed(seed, …)`: the k-th dropout call, whose mask has `shapes[k]`, takes the k-th
+ * value of the scope's stream as its tf.dropout seed (an Alea generator). Lets a recorded
+ * training step (@cihmlc/runtime's captureTrainingStep) redraw exactly the masks of step `seed`.
+ */
+export function dropoutDraws(seed: number, shapes: readonly number[][]): Float32Array[] {
+  if (!Number.isFinite(seed)) {
+    throw new RangeError(`dropoutDraws: seed must be a finite number, got ${seed}`);
+  }
+  const stream = seedStream(seed);
+  return shapes.map((shape) => {
+    const maskSeed = stream();
+    return tf.tidy(
+      () => tf.randomUniform(shape, 0, 1, 'float32', maskSeed).dataSync() as Float32Array,
+    );
+  });
+}
+
 type DropoutLayer = ReturnType<typeof tf.layers.dropout>;
 type DropoutArgs = Parameters<typeof tf.layers.dropout>[0];
 type Kwargs = Parameters<DropoutLayer['call']>[1];

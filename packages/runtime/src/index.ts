@@ -61,6 +61,7 @@ export {
   type CaptureOptions,
   captureTrainingStep,
   type ReplayHandle,
+  type SeededDraws,
   type StepCapture,
   type StepFn,
 } from './webgpu-step-replay.js';

@@ -1,3 +1,4 @@
+import { dropoutDraws, withDropoutSeed } from '@cihmlc/densenet';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerTrainingKernels } from './kernels/register-training-kernels.js';
@@ -198,6 +199,62 @@ describe.skipIf(skipReason !== '')('captureTrainingStep on webgpu', () => {
     capture.release();
     s.dispose();
     expect(losses.slice(3)).toEqual(refLosses.slice(3));
+    expect(maxAbsDifference(refState, got)).toBe(0);
+  });
+
+  it('with seeded draws and restoreState, replayed steps equal the seeded normal path bit for bit', async () => {
+    // Dropout masks from withDropoutSeed (Alea generators seeded per step), not Math.random.
+    const keys = [11, 12, 13, 14, 15, 16];
+    const ref = setup();
+    const refLosses: number[] = [];
+    for (let i = 0; i < STEPS; i++)
+      refLosses.push(await withDropoutSeed(keys[i] as number, () => normalStep(ref, i)));
+    const refState = await state(ref);
+    ref.dispose();
+
+    const s = setup();
+    const losses = [await withDropoutSeed(keys[0] as number, () => normalStep(s, 0))];
+    const before = await state(s);
+    let key = Number.NaN;
+    const began: number[] = [];
+    const capture = await captureTrainingStep(
+      (x, y) => withDropoutSeed(key, () => s.stepFn(x, y)),
+      {
+        inputs: [s.xs[1] as tf.Tensor, s.ys[1] as tf.Tensor],
+        optimizer: s.optimizer,
+        randomUploads: {
+          recordKeys: [991, 992],
+          begin(k) {
+            key = k;
+            began.push(k);
+          },
+          draw: dropoutDraws,
+        },
+        restoreState: true,
+      },
+    );
+    expect(capture.reason).toBe('');
+    expect(capture.stats.randomUploads).toBe(1);
+    expect(began).toEqual([991, 992]);
+    // The two recorded steps left no trace: weights, moving statistics, Adam state, iterations.
+    expect(s.optimizer.iterations).toBe(1);
+    expect(maxAbsDifference(before, await state(s))).toBe(0);
+    for (let i = 1; i < STEPS; i++) {
+      if (i === 3) {
+        // One step through TF.js in between, with its own seed.
+        losses.push(await withDropoutSeed(keys[i] as number, () => normalStep(s, i)));
+        continue;
+      }
+      const handle = capture.run([s.xs[i] as tf.Tensor, s.ys[i] as tf.Tensor], keys[i]);
+      expect(handle.path).toBe('replay');
+      losses.push(((await handle.outputs())[0] as Float32Array)[0] as number);
+    }
+    expect(() => capture.run([s.xs[1] as tf.Tensor, s.ys[1] as tf.Tensor])).toThrow(/key/);
+    expect(s.optimizer.iterations).toBe(STEPS);
+    const got = await state(s);
+    capture.release();
+    s.dispose();
+    expect(losses).toEqual(refLosses);
     expect(maxAbsDifference(refState, got)).toBe(0);
   });
 

@@ -130,8 +130,35 @@ export interface CaptureOptions {
   inputs: tf.Tensor[];
   /** The optimizer stepFn applies (a FusedAdamOptimizer, i.e. in-place CihmlcAdamUpdate): its per-step uniforms are recomputed, and its iteration count advanced, at each replayed step. */
   optimizer?: tf.Optimizer;
-  /** Uploads whose values differ between steps are tf.randomUniform(shape, 0, 1) draws (tf.dropout's masks): drawn again for each replayed step. Default false (such an upload makes the capture fall back). */
-  randomUploads?: boolean;
+  /**
+   * Uploads whose values differ between steps are uniform [0, 1) draws made on the host (tf.dropout's
+   * masks). `true`: drawn again with an unseeded tf.randomUniform for each replayed step. A
+   * SeededDraws: each step has a key (e.g. its dropout seed) and the draws are the caller's, so a
+   * replayed step draws exactly what the normal path would for that key. Default false (such an
+   * upload makes the capture fall back).
+   */
+  randomUploads?: boolean | SeededDraws;
+  /**
+   * Leave the training state as it was found: the two recorded steps are real steps, so without
+   * this the model and optimizer have taken two steps on `inputs`; with it every variable
+   * (parameters, moving statistics, optimizer moments) and the optimizer's iteration count are put
+   * back, bit for bit, before captureTrainingStep returns. Default false.
+   */
+  restoreState?: boolean;
+}
+
+/** Host random draws keyed per step (see CaptureOptions.randomUploads). */
+export interface SeededDraws {
+  /** The keys of the two recorded steps (distinct, so that their draws differ). */
+  readonly recordKeys: readonly [number, number];
+  /** Called before every stepFn call the capture makes (recorded or normal path) with its step's key. */
+  begin(key: number): void;
+  /**
+   * The uniform [0, 1) values the step of `key` draws for its random uploads, one array per upload
+   * shape, in the order the step uploads them. Checked at capture: they must reproduce both
+   * recorded steps' uploads bit for bit, or the capture falls back.
+   */
+  draw(key: number, shapes: readonly number[][]): Float32Array[];
 }
 
 export interface ReplayHandle {
@@ -156,8 +183,11 @@ export interface StepCapture {
     movedVariables: number;
     ownedBuffers: number;
   };
-  /** One step: replayed, or through stepFn where it cannot be. Inputs default to the captured ones. */
-  run(inputs?: Array<tf.Tensor | Float32Array | Int32Array>): ReplayHandle;
+  /**
+   * One step: replayed, or through stepFn where it cannot be. Inputs default to the captured ones.
+   * `key`: the step's key for SeededDraws (required with them).
+   */
+  run(inputs?: Array<tf.Tensor | Float32Array | Int32Array>, key?: number): ReplayHandle;
   /** Gives the owned buffers back to the backend's pool and releases the captured tensors. */
   release(): void;
 }
@@ -375,8 +405,6 @@ function record(
 
 /** Same commands in the same order, on buffers of the same sizes and usages; '' or the first difference. */
 function compareRecordings(a: Recording, b: Recording): string {
-  if (a.ops.length !== b.ops.length)
-    return `the two recorded steps issued ${a.ops.length} and ${b.ops.length} commands`;
   const sig = (r: Recording, o: Op): string => {
     switch (o.k) {
       case 'pipe':
@@ -397,6 +425,13 @@ function compareRecordings(a: Recording, b: Recording): string {
         return o.k;
     }
   };
+  if (a.ops.length !== b.ops.length) {
+    const n = Math.min(a.ops.length, b.ops.length);
+    let i = 0;
+    while (i < n && sig(a, a.ops[i] as Op) === sig(b, b.ops[i] as Op)) i++;
+    const at = (r: Recording) => (i < r.ops.length ? sig(r, r.ops[i] as Op) : 'the end');
+    return `the two recorded steps issued ${a.ops.length} and ${b.ops.length} commands (the first difference: command ${i}, ${at(a)} vs ${at(b)})`;
+  }
   for (let i = 0; i < a.ops.length; i++) {
     const oa = a.ops[i] as Op;
     const ob = b.ops[i] as Op;
@@ -470,11 +505,67 @@ function randomKind(
   return undefined;
 }
 
-function drawRandom(shape: number[], r: RandomKind): Float32Array {
-  const u = tf.tidy(() => tf.randomUniform(shape, 0, 1, 'float32').dataSync() as Float32Array);
-  const out = new Float32Array(u.length);
-  derive(r.kind, u, r.keep, out);
+function drawRandom(shape: number[], r: RandomKind, u?: Float32Array): Float32Array {
+  const draw =
+    u ?? tf.tidy(() => tf.randomUniform(shape, 0, 1, 'float32').dataSync() as Float32Array);
+  const out = new Float32Array(draw.length);
+  derive(r.kind, draw, r.keep, out);
   return out;
+}
+
+function checkSeededDraws(s: SeededDraws): void {
+  if (s == null || typeof s !== 'object') return;
+  const keys = s.recordKeys;
+  if (
+    !Array.isArray(keys) ||
+    keys.length !== 2 ||
+    !keys.every((k) => Number.isFinite(k)) ||
+    keys[0] === keys[1]
+  )
+    throw new RangeError(
+      'captureTrainingStep: randomUploads.recordKeys must be two distinct finite numbers',
+    );
+  if (typeof s.begin !== 'function' || typeof s.draw !== 'function')
+    throw new TypeError(
+      'captureTrainingStep: randomUploads must have begin(key) and draw(key, shapes)',
+    );
+}
+
+/**
+ * Copies every registered variable and the optimizer's iteration count; the returned function
+ * puts them back (GPU-resident variables by a buffer copy into the buffer they are in now, so
+ * that they keep their buffers; host-resident ones by assign).
+ */
+function snapshotState(be: Backend, opt: AdamLike | undefined): () => void {
+  const vars = variables();
+  const copies = tf.tidy(() => vars.map(([, v]) => tf.keep(tf.mul(v, tf.scalar(1, v.dtype)))));
+  const iterations = opt?.iterations;
+  return () => {
+    flush(be);
+    const registered = tf.engine().registeredVariables;
+    const onGpu: Array<{ snap: tf.Tensor; target: Buffer; data: TensorData }> = [];
+    vars.forEach(([name], i) => {
+      const snap = copies[i] as tf.Tensor;
+      const v = registered[name];
+      if (!v) return;
+      const data = be.tensorMap.get(v.dataId);
+      const target = data?.resource as Buffer | undefined;
+      if (data && target && target.size >= snap.size * 4) {
+        be.uploadToGPU(snap.dataId);
+        onGpu.push({ snap, target, data });
+      } else v.assign(snap);
+    });
+    flush(be);
+    const encoder = be.device.createCommandEncoder();
+    for (const { snap, target } of onGpu) {
+      const source = be.tensorMap.get(snap.dataId)?.resource as Buffer;
+      encoder.copyBufferToBuffer(source, 0, target, 0, snap.size * 4);
+    }
+    be.queue.submit([encoder.finish()]);
+    for (const { data } of onGpu) data.values = null;
+    tf.dispose(copies);
+    if (opt && iterations !== undefined) (opt as { iterations_?: number }).iterations_ = iterations;
+  };
 }
 
 interface AdamSlot {
@@ -525,6 +616,16 @@ export async function captureTrainingStep(
 ): Promise<StepCapture> {
   if (!options || !Array.isArray(options.inputs))
     throw new TypeError('captureTrainingStep: options.inputs must be an array of tensors');
+  if (typeof options.randomUploads === 'object') checkSeededDraws(options.randomUploads);
+  const seededKey = (key: number | undefined) => {
+    const s = typeof options.randomUploads === 'object' ? options.randomUploads : undefined;
+    if (!s) return;
+    if (!Number.isFinite(key))
+      throw new RangeError(
+        'StepCapture.run: key must be a finite number with seeded randomUploads',
+      );
+    s.begin(key as number);
+  };
   const shapes = options.inputs.map((t) => ({ shape: [...t.shape], dtype: t.dtype }));
   const checkInputs = (ins: Array<tf.Tensor | Float32Array | Int32Array>): string => {
     if (ins.length !== shapes.length)
@@ -564,7 +665,8 @@ export async function captureTrainingStep(
       movedVariables: 0,
       ownedBuffers: 0,
     },
-    run(inputs = options.inputs) {
+    run(inputs = options.inputs, key) {
+      seededKey(key);
       const ins = toTensors(inputs);
       const handle = normalStep(stepFn, ins, reason);
       ins.forEach((t, i) => {
@@ -587,6 +689,7 @@ export async function captureTrainingStep(
   )
     return fallback('this tfjs-backend-webgpu lacks the internals the capture needs');
   const opt = options.optimizer as unknown as AdamLike | undefined;
+  const seeded = typeof options.randomUploads === 'object' ? options.randomUploads : undefined;
 
   // Private copies of the inputs, on the GPU: run() writes into their buffers.
   const privateInputs = tf.tidy(() => options.inputs.map((x) => tf.mul(x, tf.scalar(1, x.dtype))));
@@ -594,12 +697,17 @@ export async function captureTrainingStep(
   for (const [, v] of variables()) be.uploadToGPU(v.dataId);
   flush(be);
 
+  const restoreState = options.restoreState ? snapshotState(be, opt) : undefined;
+  flush(be); // the snapshot's copies are not part of the recording
+  if (seeded) seeded.begin(seeded.recordKeys[0]);
   const a = record(be, stepFn, privateInputs, options.optimizer);
   await Promise.all(a.outputs.map((t) => t.data()));
   for (const t of a.outputs) t.dispose();
+  if (seeded) seeded.begin(seeded.recordKeys[1]);
   const b = record(be, stepFn, privateInputs, options.optimizer);
   await Promise.all(b.outputs.map((t) => t.data()));
   flush(be);
+  restoreState?.();
 
   // Undoes the buffer ownership (once it is set up) and destroys the capture's own buffers.
   let teardown = () => {};
@@ -651,6 +759,34 @@ export async function captureTrainingStep(
           `upload ${i} (shape [${ob.shape}]) changed between the two recorded steps and is neither a uniform [0, 1) draw nor a tf.dropout multiplier`,
         );
       randomOps.set(i, kind);
+    }
+  }
+  // Seeded draws must reproduce both recorded steps' random uploads, bit for bit.
+  const randomShapes = [...randomOps.keys()].map((i) => (b.ops[i] as { shape: number[] }).shape);
+  if (seeded && randomOps.size > 0) {
+    for (const [rec, key] of [
+      [a, seeded.recordKeys[0]],
+      [b, seeded.recordKeys[1]],
+    ] as const) {
+      const draws = seeded.draw(key, randomShapes);
+      if (!Array.isArray(draws) || draws.length !== randomOps.size)
+        return giveUp(
+          `randomUploads.draw gave ${draws?.length} arrays for ${randomOps.size} random uploads`,
+        );
+      let k = 0;
+      for (const [i, kind] of randomOps) {
+        const want = (rec.ops[i] as { data: Uint8Array }).data;
+        const u = draws[k] as Float32Array;
+        const got =
+          u instanceof Float32Array && u.length * 4 === want.length
+            ? drawRandom([], kind, u)
+            : undefined;
+        if (!got || !sameBytes(new Uint8Array(got.buffer), want))
+          return giveUp(
+            `randomUploads.draw(${key}) does not reproduce random upload ${k} (shape [${randomShapes[k]}]) of the recorded step`,
+          );
+        k++;
+      }
     }
   }
 
@@ -846,10 +982,15 @@ export async function captureTrainingStep(
       movedVariables: movedCount,
       ownedBuffers: owned.size + created.length,
     },
-    run(inputs = privateInputs) {
+    run(inputs = privateInputs, key) {
       if (released) throw new Error('StepCapture.run: the capture was released');
+      if (seeded && !Number.isFinite(key))
+        throw new RangeError(
+          'StepCapture.run: key must be a finite number with seeded randomUploads',
+        );
       const bad = checkInputs(inputs);
       const normal = (why: string) => {
+        seededKey(key);
         const ins = toTensors(inputs);
         const h = normalStep(stepFn, ins, why);
         ins.forEach((t, i) => {
@@ -883,9 +1024,21 @@ export async function captureTrainingStep(
           adamLr = opt.learningRate;
         }
       }
-      for (const r of randomStaging) {
-        queue.writeBuffer(r.buffer, 0, drawRandom(r.shape, r.kind));
-      }
+      const draws =
+        seeded && randomStaging.length > 0 ? seeded.draw(key as number, randomShapes) : [];
+      if (
+        seeded &&
+        !randomStaging.every((r, k) => {
+          const u = draws[k];
+          return u instanceof Float32Array && u.length === r.shape.reduce((x, y) => x * y, 1);
+        })
+      )
+        throw new RangeError(
+          `StepCapture.run: randomUploads.draw(${key}) must give one Float32Array per shape of [${randomShapes.map((x) => `[${x}]`)}]`,
+        );
+      randomStaging.forEach((r, k) => {
+        queue.writeBuffer(r.buffer, 0, drawRandom(r.shape, r.kind, draws[k]));
+      });
       const encoder = device.createCommandEncoder();
       inputs.forEach((x, i) => {
         const dst = inputBuffers[i] as Buffer;

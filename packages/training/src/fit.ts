@@ -1,4 +1,4 @@
-import { mixSeed, withDropoutSeed } from '@cihmlc/densenet';
+import { dropoutDraws, mixSeed, withDropoutSeed } from '@cihmlc/densenet';
 import * as tf from '@tensorflow/tfjs';
 import { type BatchSource, releaseBatch } from './batch-source.js';
 import type { CheckpointStore } from './checkpoint-store.js';
@@ -10,7 +10,7 @@ import {
   type ScheduleOptions,
   scheduleOptions,
 } from './schedule.js';
-import { StepValues } from './step-values.js';
+import { type StepValueSource, StepValues } from './step-values.js';
 import type { JsonValue, TrainingState } from './training-state.js';
 import { validate } from './validate.js';
 
@@ -30,6 +30,53 @@ export interface StepProgress {
    * device; null before the first read).
    */
   meanLoss: number | null;
+  /** Whether the step was replayed from a capture (FitOptions.replay). */
+  replayed: boolean;
+}
+
+/** What fit needs of @cihmlc/runtime's captureTrainingStep (given as `replay.capture`). */
+export type CaptureTrainingStep = (
+  stepFn: (...inputs: tf.Tensor[]) => tf.Tensor,
+  options: {
+    inputs: tf.Tensor[];
+    optimizer?: tf.Optimizer;
+    randomUploads: {
+      recordKeys: readonly [number, number];
+      begin(key: number): void;
+      draw(key: number, shapes: readonly number[][]): Float32Array[];
+    };
+    restoreState: boolean;
+  },
+) => Promise<{
+  readonly replayable: boolean;
+  readonly reason: string;
+  run(
+    inputs: tf.Tensor[],
+    key: number,
+  ): {
+    readonly path: 'replay' | 'normal';
+    readonly reason: string;
+    outputs(): Promise<Float32Array[]>;
+  };
+  release(): void;
+}>;
+
+/** Record once, replay the training step (see FitOptions.replay). */
+export interface FitReplay {
+  /** `captureTrainingStep` from @cihmlc/runtime. */
+  capture: CaptureTrainingStep;
+  /** 'webgpu' (default): only when the active backend is webgpu; 'always': on any backend (the capture then falls back on its own, and says why). */
+  when?: 'webgpu' | 'always';
+}
+
+/** What the replay did, reported once per kind and reason. */
+export interface ReplayNote {
+  epoch: number;
+  /** 0-based step of the epoch. */
+  step: number;
+  /** 'captured': later full-size steps replay; 'normal': this step (and others like it) took TF.js's path, `reason` says why; 'released'. */
+  event: 'captured' | 'normal' | 'released';
+  reason: string;
 }
 
 export interface FitOptions {
@@ -65,6 +112,15 @@ export interface FitOptions {
   onResume?: (state: TrainingState) => void;
   /** Checked between steps and epochs: an abort ends `fit` with a FitAbortedError. */
   signal?: AbortSignal;
+  /**
+   * Record the training step once and replay it (webgpu: far less host time per step), with the
+   * same results as without: off when omitted. The first full-size step runs normally, the second
+   * is captured (two recorded steps whose effects are undone) and every later step of that batch
+   * size is replayed with its own dropout seed; other batch sizes take the normal path.
+   */
+  replay?: FitReplay;
+  /** Reports what the replay did (once per kind and reason). */
+  onReplay?: (note: ReplayNote) => void;
 }
 
 /** `fit` stopped because its signal was aborted; `epochsDone` epochs are checkpointed. */
@@ -108,6 +164,15 @@ function checkOptions(options: FitOptions): Readonly<FitOptions> {
       throw new RangeError(`fit: ${field} must be a positive integer, got ${v}`);
     }
   }
+  if (options.replay != null) {
+    if (typeof options.replay.capture !== 'function') {
+      throw new TypeError('fit: replay.capture must be captureTrainingStep from @cihmlc/runtime');
+    }
+    const when = options.replay.when;
+    if (when != null && when !== 'webgpu' && when !== 'always') {
+      throw new RangeError(`fit: replay.when must be 'webgpu' or 'always', got ${when}`);
+    }
+  }
   if (options.labels != null && !Array.isArray(options.labels)) {
     throw new TypeError('fit: labels must be an array of output names');
   }
@@ -142,80 +207,152 @@ export async function fit(input: FitOptions): Promise<FitResult> {
     state = { ...(o.extra ?? {}), epochs: 0, schedule: initialSchedule(schedule), history: [] };
   }
 
-  while (!state.schedule.stopped) {
-    if (o.signal?.aborted) throw new FitAbortedError(state.epochs);
-    const epoch = state.epochs;
-    optimizer.setLearningRate(state.schedule.learningRate);
-    o.onEpochStart?.(epoch);
-    const started = Date.now();
-    const values = new StepValues(epoch, readEvery);
-    let step = 0;
-    let aborted = false;
-    try {
-      for await (const batch of o.train({ epoch, seed: o.seed })) {
-        if ((o.maxStepsPerEpoch != null && step >= o.maxStepsPerEpoch) || o.signal?.aborted) {
-          releaseBatch(batch);
-          aborted = o.signal?.aborted === true;
-          break;
+  const replay = o.replay;
+  const replayOn =
+    replay != null && ((replay.when ?? 'webgpu') === 'always' || tf.getBackend() === 'webgpu');
+  type Capture = Awaited<ReturnType<CaptureTrainingStep>>;
+  let capture: Capture | null = null;
+  let captureTried = false;
+  let warmedUp = false;
+  let fullSize: number | undefined;
+  let replayKey = 0;
+  const noted = new Set<string>();
+  const note = (epoch: number, step: number, event: ReplayNote['event'], reason: string) => {
+    const id = `${event}:${reason}`;
+    if (noted.has(id)) return;
+    noted.add(id);
+    o.onReplay?.({ epoch, step, event, reason });
+  };
+  const replayStep = (...ins: tf.Tensor[]) =>
+    withDropoutSeed(replayKey, () =>
+      trainStep(model, o.loss, optimizer, ins[0] as tf.Tensor, ins[1] as tf.Tensor, ins[2]),
+    );
+  try {
+    while (!state.schedule.stopped) {
+      if (o.signal?.aborted) throw new FitAbortedError(state.epochs);
+      const epoch = state.epochs;
+      optimizer.setLearningRate(state.schedule.learningRate);
+      o.onEpochStart?.(epoch);
+      const started = Date.now();
+      const values = new StepValues(epoch, readEvery);
+      let step = 0;
+      let aborted = false;
+      try {
+        for await (const batch of o.train({ epoch, seed: o.seed })) {
+          if ((o.maxStepsPerEpoch != null && step >= o.maxStepsPerEpoch) || o.signal?.aborted) {
+            releaseBatch(batch);
+            aborted = o.signal?.aborted === true;
+            break;
+          }
+          const n = batch.x.shape[0] ?? 1;
+          const key = mixSeed(o.seed, epoch, step);
+          let stepValues: StepValueSource | null = null;
+          let replayed = false;
+          try {
+            if (replay && replayOn) {
+              fullSize ??= n;
+              const inputs = batch.mask ? [batch.x, batch.y, batch.mask] : [batch.x, batch.y];
+              if (n !== fullSize) {
+                note(
+                  epoch,
+                  step,
+                  'normal',
+                  `a batch of ${n} images (the replayed step's has ${fullSize})`,
+                );
+              } else if (!capture && !captureTried && warmedUp) {
+                captureTried = true;
+                const c = await replay.capture(replayStep, {
+                  inputs,
+                  optimizer,
+                  randomUploads: {
+                    recordKeys: [mixSeed(o.seed, epoch, step, 1), mixSeed(o.seed, epoch, step, 2)],
+                    begin: (k) => {
+                      replayKey = k;
+                    },
+                    draw: dropoutDraws,
+                  },
+                  restoreState: true,
+                });
+                if (c.replayable) {
+                  capture = c;
+                  note(epoch, step, 'captured', '');
+                } else {
+                  c.release();
+                  note(epoch, step, 'normal', `the step cannot be replayed: ${c.reason}`);
+                }
+              }
+              if (capture && n === fullSize) {
+                const handle = capture.run(inputs, key);
+                if (handle.path === 'normal') note(epoch, step, 'normal', handle.reason);
+                replayed = handle.path === 'replay';
+                stepValues = async () => (await handle.outputs())[0] as Float32Array;
+              }
+            }
+            if (!stepValues) {
+              stepValues = withDropoutSeed(key, () =>
+                trainStep(model, o.loss, optimizer, batch.x, batch.y, batch.mask),
+              );
+              if (n === fullSize) warmedUp = true;
+            }
+          } finally {
+            // Lets the source reuse the batch's memory (nothing made from it is kept).
+            releaseBatch(batch);
+          }
+          await values.add(step, stepValues, n);
+          step++;
+          if (o.onStep) {
+            const read = values.read;
+            o.onStep({
+              epoch,
+              step,
+              images: n,
+              meanLoss: read.images > 0 ? read.loss / read.images : null,
+              replayed,
+            });
+          }
         }
-        const n = batch.x.shape[0] ?? 1;
-        let stepValues: tf.Tensor;
-        try {
-          stepValues = withDropoutSeed(mixSeed(o.seed, epoch, step), () =>
-            trainStep(model, o.loss, optimizer, batch.x, batch.y, batch.mask),
-          );
-        } finally {
-          // Lets the source reuse the batch's memory (nothing made from it is kept).
-          releaseBatch(batch);
-        }
-        await values.add(step, stepValues, n);
-        step++;
-        if (o.onStep) {
-          const read = values.read;
-          o.onStep({
-            epoch,
-            step,
-            images: n,
-            meanLoss: read.images > 0 ? read.loss / read.images : null,
-          });
-        }
-      }
-      if (aborted || o.signal?.aborted) throw new FitAbortedError(state.epochs);
-      if (step === 0) throw new RangeError(`fit: epoch ${epoch + 1}: train yielded no batches`);
-      const sums = await values.finish();
-      const trainSeconds = (Date.now() - started) / 1000;
+        if (aborted || o.signal?.aborted) throw new FitAbortedError(state.epochs);
+        if (step === 0) throw new RangeError(`fit: epoch ${epoch + 1}: train yielded no batches`);
+        const sums = await values.finish();
+        const trainSeconds = (Date.now() - started) / 1000;
 
-      const valid = await validate(model, o.loss, o.valid, { epoch, seed: o.seed }, o.labels);
-      const record: EpochRecord = {
-        epoch,
-        trainLoss: sums.loss / sums.images,
-        trainBce: sums.bce / sums.images,
-        trainPenalty: sums.penalty / sums.images,
-        valLoss: valid.loss,
-        valBce: valid.bce,
-        valPenalty: valid.penalty,
-        valAuroc: valid.auroc,
-        learningRate: state.schedule.learningRate,
-        seconds: (Date.now() - started) / 1000,
-        imagesPerSecond: sums.images / trainSeconds,
-      };
-      const next = advanceSchedule(state.schedule, schedule, record);
-      state = {
-        ...state,
-        epochs: epoch + 1,
-        schedule: next.state,
-        history: [...state.history, record],
-      };
-      if (o.checkpoints) {
-        // Best checkpoints first, then `last` (what a resume reads): a crash in between re-runs
-        // this epoch and rewrites the same checkpoints.
-        if (next.bestLoss) await o.checkpoints.save('bestLoss', model, state);
-        if (next.bestAuroc) await o.checkpoints.save('bestAuroc', model, state);
-        await o.checkpoints.save('last', model, state, optimizer);
+        const valid = await validate(model, o.loss, o.valid, { epoch, seed: o.seed }, o.labels);
+        const record: EpochRecord = {
+          epoch,
+          trainLoss: sums.loss / sums.images,
+          trainBce: sums.bce / sums.images,
+          trainPenalty: sums.penalty / sums.images,
+          valLoss: valid.loss,
+          valBce: valid.bce,
+          valPenalty: valid.penalty,
+          valAuroc: valid.auroc,
+          learningRate: state.schedule.learningRate,
+          seconds: (Date.now() - started) / 1000,
+          imagesPerSecond: sums.images / trainSeconds,
+        };
+        const next = advanceSchedule(state.schedule, schedule, record);
+        state = {
+          ...state,
+          epochs: epoch + 1,
+          schedule: next.state,
+          history: [...state.history, record],
+        };
+        if (o.checkpoints) {
+          // Best checkpoints first, then `last` (what a resume reads): a crash in between re-runs
+          // this epoch and rewrites the same checkpoints.
+          if (next.bestLoss) await o.checkpoints.save('bestLoss', model, state);
+          if (next.bestAuroc) await o.checkpoints.save('bestAuroc', model, state);
+          await o.checkpoints.save('last', model, state, optimizer);
+        }
+        await o.onEpoch?.(record, state);
+      } finally {
+        values.dispose();
       }
-      await o.onEpoch?.(record, state);
-    } finally {
-      values.dispose();
+    }
+  } finally {
+    if (capture) {
+      capture.release();
+      note(state.epochs, 0, 'released', '');
     }
   }
   return { state, resumed: restored !== null };

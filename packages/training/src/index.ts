@@ -4,10 +4,13 @@
 export { type Batch, type BatchContext, type BatchSource, releaseBatch } from './batch-source.js';
 export type { CheckpointKind, CheckpointStore } from './checkpoint-store.js';
 export {
+  type CaptureTrainingStep,
   FitAbortedError,
   type FitOptions,
+  type FitReplay,
   type FitResult,
   fit,
+  type ReplayNote,
   type ScheduledOptimizer,
   type StepProgress,
 } from './fit.js';
@@ -22,6 +25,11 @@ export {
   type ScheduleStep,
   scheduleOptions,
 } from './schedule.js';
-export { NonFiniteLossError, type StepSums, StepValues } from './step-values.js';
+export {
+  NonFiniteLossError,
+  type StepSums,
+  type StepValueSource,
+  StepValues,
+} from './step-values.js';
 export type { JsonValue, TrainingState } from './training-state.js';
 export { type Validation, validate } from './validate.js';

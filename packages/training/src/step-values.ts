@@ -40,8 +40,11 @@ interface Pending {
  * Sums are accumulated in float64 on the host from the float32 step values, in step order, and
  * checked for NaN/∞ naming the epoch and step.
  */
+/** A step's [loss, bce, penalty]: on the device, or a read already under way (a replayed step's). */
+export type StepValueSource = tf.Tensor | (() => Promise<Float32Array>);
+
 export class StepValues {
-  private queued: tf.Tensor[] = [];
+  private queued: StepValueSource[] = [];
   private sizes: number[] = [];
   private firstQueued = 0;
   private pending: Pending | null = null;
@@ -63,8 +66,11 @@ export class StepValues {
     return this.stepsRead;
   }
 
-  /** Takes ownership of `values` (float32 [3]: loss, bce, penalty) of step `step`, batch size n. */
-  async add(step: number, values: tf.Tensor, n: number): Promise<void> {
+  /**
+   * Takes ownership of `values` (float32 [3]: loss, bce, penalty) of step `step`, batch size n:
+   * a tensor, or a function that reads them (called at the next read point).
+   */
+  async add(step: number, values: StepValueSource, n: number): Promise<void> {
     if (this.queued.length === 0) this.firstQueued = step;
     this.queued.push(values);
     this.sizes.push(n);
@@ -82,7 +88,10 @@ export class StepValues {
 
   /** Drops queued tensors without reading them (an aborted or failed epoch). */
   dispose(): void {
-    tf.dispose(this.queued);
+    for (const v of this.queued) {
+      if (v instanceof tf.Tensor) v.dispose();
+      else v().catch(() => {}); // lets a replayed step's read buffer go back to its capture
+    }
     this.queued = [];
   }
 
@@ -90,15 +99,30 @@ export class StepValues {
     // The previous read was started `readEvery` steps ago: by now it is (nearly) done.
     await this.settle();
     if (this.queued.length === 0) return;
-    const stacked = tf.stack(this.queued);
-    tf.dispose(this.queued);
-    const values = stacked.data() as Promise<Float32Array>;
+    const queued = this.queued;
+    const tensors = queued.filter((v): v is tf.Tensor => v instanceof tf.Tensor);
+    const stacked = tensors.length > 0 ? tf.stack(tensors) : null;
+    tf.dispose(tensors);
+    const tensorValues = stacked ? (stacked.data() as Promise<Float32Array>) : null;
+    const reads = queued.map((v) => (v instanceof tf.Tensor ? null : v()));
+    for (const r of reads) r?.catch(() => {}); // awaited in order below
+    const values = (async () => {
+      const fromTensors = tensorValues ? await tensorValues : new Float32Array(0);
+      const out = new Float32Array(3 * queued.length);
+      let t = 0;
+      for (let k = 0; k < queued.length; k++) {
+        const read = reads[k];
+        if (read) out.set((await read).subarray(0, 3), 3 * k);
+        else out.set(fromTensors.subarray(3 * t, 3 * ++t), 3 * k);
+      }
+      return out;
+    })();
     const pending: Pending = {
       first: this.firstQueued,
-      last: this.firstQueued + this.queued.length - 1,
+      last: this.firstQueued + queued.length - 1,
       sizes: this.sizes,
       values: values.finally(() => {
-        stacked.dispose();
+        stacked?.dispose();
         pending.done = true;
       }),
       done: false,

@@ -1,4 +1,4 @@
-import { fusedBatchNormalization } from '@cihmlc/densenet';
+import { fusedBatchNormalization, scopedSeedDropout } from '@cihmlc/densenet';
 import * as tf from '@tensorflow/tfjs';
 
 /**
@@ -124,7 +124,7 @@ export function buildDenseNetLike(c: DenseNetLikeConfig): tf.LayersModel {
   x = bnRelu(x, c, 'final');
   x = tf.layers.globalAveragePooling2d({ name: 'avg_pool' }).apply(x) as tf.SymbolicTensor;
   if (c.dropout > 0)
-    x = tf.layers.dropout({ rate: c.dropout, name: 'dropout' }).apply(x) as tf.SymbolicTensor;
+    x = scopedSeedDropout({ rate: c.dropout, name: 'dropout' }).apply(x) as tf.SymbolicTensor;
   const output = tf.layers
     .dense({ units: c.classes, activation: 'sigmoid', name: 'predictions' })
     .apply(x) as tf.SymbolicTensor;
