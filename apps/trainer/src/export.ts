@@ -3,10 +3,10 @@ import path from 'node:path';
 import { createClassifier, GRADCAM_LAYER_NAME } from '@cihmlc/densenet';
 import { loadWeights, saveModel } from '@cihmlc/densenet/node';
 import { chexpertTaxonomy, type Taxonomy, taxonomyForLabelSet } from '@cihmlc/taxonomy';
+import { runCheckpoint, runFolderPaths } from '@cihmlc/training/node';
 import { readJson, writeJsonAtomic } from './atomic.js';
 import type { RunConfig } from './config.js';
 import type { Log } from './data.js';
-import { runPaths } from './run-dir.js';
 
 /** The JSON an export writes next to model.json: what a viewer needs to use the model. */
 export const EXPORT_MANIFEST = 'cihmlc-model.json';
@@ -59,17 +59,11 @@ export interface ExportOptions {
 }
 
 function checkpointOf(runDir: string, checkpoint: string): string {
-  const p = runPaths(runDir);
-  const named: Record<string, string> = {
-    'best-loss': p.bestLoss,
-    'best-auroc': p.bestAuroc,
-    last: p.last,
-  };
-  const dir = named[checkpoint] ?? path.resolve(checkpoint);
-  if (!fs.existsSync(dir)) {
-    throw new Error(`export: checkpoint ${dir} does not exist (has the run finished an epoch?)`);
+  try {
+    return runCheckpoint(runFolderPaths(runDir), checkpoint);
+  } catch (err) {
+    throw new Error(`export: ${(err as Error).message}`);
   }
-  return dir;
 }
 
 function readOptional<T>(file: string): T | null {
@@ -115,7 +109,7 @@ export async function exportRun(options: ExportOptions): Promise<ExportManifest>
     model.dispose();
   }
 
-  const paths = runPaths(runDir);
+  const paths = runFolderPaths(runDir);
   const summary = readOptional<{
     test?: Record<string, unknown>;
     bestValLoss?: { epoch: number; value: number };

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  createClassifier,
   type KerasClassifierArchitecture,
   kerasClassifierArchitecture,
   resolveVariant,
@@ -16,11 +15,11 @@ import {
   saveWeights,
 } from '@cihmlc/densenet/node';
 import { chexpertTaxonomy, type LabelSet, taxonomyForLabelSet } from '@cihmlc/taxonomy';
-import type * as tf from '@tensorflow/tfjs';
+import { runCheckpoint, runFolderPaths } from '@cihmlc/training/node';
 import { readJson, writeJsonAtomic } from './atomic.js';
 import type { RunConfig } from './config.js';
 import type { Log } from './data.js';
-import { openRunDir, runPaths } from './run-dir.js';
+import { openRunDir } from './run-dir.js';
 import { buildModel } from './train.js';
 
 /** The label sets by output count: a Keras model's width tells which one it was trained on. */
@@ -184,16 +183,7 @@ export interface ExportKerasOptions {
 export async function exportKerasCommand(opts: ExportKerasOptions): Promise<void> {
   const { runDir, out, log } = opts;
   const config = readJson<RunConfig>(path.join(runDir, 'config.json'));
-  const p = runPaths(runDir);
-  const dir =
-    opts.checkpoint === 'best-loss'
-      ? p.bestLoss
-      : opts.checkpoint === 'best-auroc'
-        ? p.bestAuroc
-        : opts.checkpoint === 'last'
-          ? p.last
-          : path.resolve(opts.checkpoint);
-  if (!fs.existsSync(dir)) throw new Error(`checkpoint ${dir} does not exist`);
+  const dir = runCheckpoint(runFolderPaths(runDir), opts.checkpoint);
   const labels = outputLabels(config.labelSet);
   const model = buildModel(config, labels.length);
   try {

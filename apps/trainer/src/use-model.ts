@@ -3,18 +3,19 @@ import path from 'node:path';
 import { loadImage, toFloatRgb } from '@cihmlc/chexpert-data';
 import { loadWeights } from '@cihmlc/densenet/node';
 import { mcDropout } from '@cihmlc/explain';
+import { writeExplanations } from '@cihmlc/explain/node';
 import {
   chexpertTaxonomy,
   enforceConsistency,
   type Taxonomy,
   taxonomyForLabelSet,
 } from '@cihmlc/taxonomy';
+import { runCheckpoint, runFolderPaths } from '@cihmlc/training/node';
 import * as tf from '@tensorflow/tfjs';
 import { writeJsonAtomic } from './atomic.js';
 import type { RunConfig } from './config.js';
 import { type Log, prepareData } from './data.js';
-import { evaluateSplit, explainImages, writeEvaluation } from './outputs.js';
-import { runPaths } from './run-dir.js';
+import { evaluateSplit, writeEvaluation } from './outputs.js';
 import { buildModel } from './train.js';
 
 interface ModelCommand {
@@ -28,18 +29,7 @@ interface ModelCommand {
 }
 
 function checkpointDir(runDir: string, checkpoint: string): string {
-  const p = runPaths(runDir);
-  const dir =
-    checkpoint === 'best-loss'
-      ? p.bestLoss
-      : checkpoint === 'best-auroc'
-        ? p.bestAuroc
-        : checkpoint === 'last'
-          ? p.last
-          : path.resolve(checkpoint);
-  if (!fs.existsSync(dir))
-    throw new Error(`checkpoint ${dir} does not exist (has the run finished an epoch?)`);
-  return dir;
+  return runCheckpoint(runFolderPaths(runDir), checkpoint);
 }
 
 /** The run's model with a checkpoint's weights; a checkpoint of other outputs is a clear error. */
@@ -107,7 +97,9 @@ export async function explainCommand(cmd: ModelCommand & { images: string[] }): 
   const { model, taxonomy } = await loadRunModel(cmd);
   const images = await readImages(cmd.images, cmd.config.imageSize);
   const out = cmd.out ?? path.join(cmd.runDir, 'explain-images');
-  const result = await explainImages(model, images, cmd.images, taxonomy.outputLabels, out, {
+  const result = await writeExplanations(model, images, out, {
+    paths: cmd.images,
+    labels: taxonomy.outputLabels,
     samples: cmd.config.mcSamples,
     seed: cmd.config.seed,
     perLabelPngs: true,
