@@ -1,29 +1,21 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  type KerasClassifierArchitecture,
-  kerasClassifierArchitecture,
-  resolveVariant,
-  variantName,
-} from '@cihmlc/densenet';
+import { resolveVariant, variantName } from '@cihmlc/densenet';
 import {
   loadKerasWeightsFile,
   loadWeights,
-  readKerasArchiveFile,
+  readKerasClassifierFile,
   saveKerasWeights,
   saveWeights,
 } from '@cihmlc/densenet/node';
-import { chexpertTaxonomy, type LabelSet, taxonomyForLabelSet } from '@cihmlc/taxonomy';
+import { chexpertTaxonomy, LABEL_SETS, type LabelSet, taxonomyForLabelSet } from '@cihmlc/taxonomy';
 import { runCheckpoint, runFolderPaths } from '@cihmlc/training/node';
 import { readJson, writeJsonAtomic } from './atomic.js';
 import type { RunConfig } from './config.js';
 import type { Log } from './data.js';
 import { openRunDir } from './run-dir.js';
 import { buildModel } from './train.js';
-
-/** The label sets by output count: a Keras model's width tells which one it was trained on. */
-const LABEL_SETS: readonly LabelSet[] = ['flat14', 'flat15', 'hierarchical21'];
 
 function outputLabels(labelSet: LabelSet): string[] {
   return taxonomyForLabelSet(chexpertTaxonomy, labelSet).outputLabels.slice();
@@ -55,25 +47,6 @@ function sha256(file: string): string {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
 
-/** What a Keras file says about its architecture, or what the flags say for a weights-only file. */
-async function architectureOf(
-  file: string,
-): Promise<{ arch: KerasClassifierArchitecture | null; metadata: unknown }> {
-  const head = Buffer.alloc(4);
-  const fd = fs.openSync(file, 'r');
-  try {
-    fs.readSync(fd, head, 0, 4, 0);
-  } finally {
-    fs.closeSync(fd);
-  }
-  if (head.readUInt32LE(0) !== 0x04034b50) return { arch: null, metadata: null };
-  const archive = await readKerasArchiveFile(file);
-  return {
-    arch: kerasClassifierArchitecture(archive.config, `${file}: config.json`),
-    metadata: archive.metadata,
-  };
-}
-
 export interface ImportKerasOptions {
   file: string;
   out: string;
@@ -94,7 +67,8 @@ export async function importKerasCommand(opts: ImportKerasOptions): Promise<void
   const { file, out, log } = opts;
   if (!fs.existsSync(file)) throw new Error(`${file}: no such file`);
   const flags = { ...opts.flags };
-  const { arch, metadata } = await architectureOf(file);
+  const keras = await readKerasClassifierFile(file);
+  const arch = keras?.architecture ?? null;
   const requestedLabelSet =
     flags['label-set'] === undefined ? undefined : String(flags['label-set']);
   if (arch) {
@@ -148,7 +122,7 @@ export async function importKerasCommand(opts: ImportKerasOptions): Promise<void
       source: path.resolve(file),
       sha256: sha256(file),
       layout: report.layout,
-      keras: metadata,
+      keras: keras?.metadata ?? null,
       architecture: {
         variant: config.variant,
         imageSize: config.imageSize,
