@@ -3,18 +3,15 @@ import path from 'node:path';
 import {
   type Cache,
   type Dataset,
-  generateSyntheticDataset,
   loadDataset,
   openCache,
   prepareCache,
 } from '@cihmlc/chexpert-data';
+import { ensureSyntheticDataset } from '@cihmlc/chexpert-data/synthetic';
 import { chexpertTaxonomy, type Taxonomy, taxonomyForLabelSet } from '@cihmlc/taxonomy';
-import { readJson, writeJsonAtomic } from './atomic.js';
 import type { DataConfig, RunConfig } from './config.js';
 
 export type Log = (line: string) => void;
-
-const SYNTHETIC_MARKER = 'cihmlc-synthetic.json';
 
 /** The CSV files and image roots of a dataset config. */
 export interface DatasetFiles {
@@ -22,47 +19,6 @@ export interface DatasetFiles {
   train: string;
   valid: string;
   test: string;
-}
-
-/**
- * Generates the synthetic CheXpert-format dataset once (into a temporary folder renamed into
- * place when complete) and reuses it when its parameters match.
- */
-export async function ensureSyntheticDataset(
-  data: Extract<DataConfig, { kind: 'synthetic' }>,
-  log: Log,
-): Promise<string> {
-  const marker = path.join(data.dir, SYNTHETIC_MARKER);
-  const wanted = { patients: data.patients, seed: data.seed };
-  if (fs.existsSync(marker)) {
-    const found = readJson<typeof wanted>(marker);
-    if (found.patients === wanted.patients && found.seed === wanted.seed) return data.dir;
-    throw new Error(
-      `${data.dir} holds a synthetic dataset of ${found.patients} patients (seed ${found.seed}), not ${wanted.patients} (seed ${wanted.seed}); choose another --synthetic-dir or delete it`,
-    );
-  }
-  if (fs.existsSync(data.dir) && fs.readdirSync(data.dir).length > 0) {
-    throw new Error(`${data.dir} exists and is not a synthetic dataset folder of this tool`);
-  }
-  const tmp = `${data.dir}.tmp-${process.pid}`;
-  fs.rmSync(tmp, { recursive: true, force: true });
-  log(
-    `generating the synthetic CheXpert-format dataset (${data.patients} patients, seed ${data.seed}) in ${data.dir}`,
-  );
-  const started = Date.now();
-  const summary = await generateSyntheticDataset({
-    outDir: tmp,
-    patients: data.patients,
-    seed: data.seed,
-  });
-  writeJsonAtomic(path.join(tmp, SYNTHETIC_MARKER), { ...wanted, images: summary.images });
-  fs.mkdirSync(path.dirname(data.dir), { recursive: true });
-  fs.rmSync(data.dir, { recursive: true, force: true });
-  fs.renameSync(tmp, data.dir);
-  log(
-    `  ${summary.images.train} train, ${summary.images.valid} valid, ${summary.images.test} test images in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-  );
-  return data.dir;
 }
 
 /** Fails early, before a run directory is created, when a real dataset's label files are missing. */
@@ -75,13 +31,8 @@ export function assertDataAvailable(data: DataConfig): void {
 
 export async function datasetFiles(data: DataConfig, log: Log): Promise<DatasetFiles> {
   if (data.kind === 'synthetic') {
-    const dir = await ensureSyntheticDataset(data, log);
-    return {
-      roots: [dir, path.dirname(dir)],
-      train: path.join(dir, 'train.csv'),
-      valid: path.join(dir, 'valid.csv'),
-      test: path.join(dir, 'test_labels.csv'),
-    };
+    const { dir, files } = await ensureSyntheticDataset({ ...data, log });
+    return { roots: [dir, path.dirname(dir)], ...files };
   }
   assertDataAvailable(data);
   return {

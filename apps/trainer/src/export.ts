@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createClassifier, GRADCAM_LAYER_NAME } from '@cihmlc/densenet';
-import { loadWeights, saveModel } from '@cihmlc/densenet/node';
-import { chexpertTaxonomy, type Taxonomy, taxonomyForLabelSet } from '@cihmlc/taxonomy';
+import { GRADCAM_LAYER_NAME } from '@cihmlc/densenet';
+import { saveModel } from '@cihmlc/densenet/node';
+import type { Taxonomy } from '@cihmlc/taxonomy';
+import { runFolderPaths } from '@cihmlc/training/node';
 import { readJson, writeJsonAtomic } from './atomic.js';
 import type { RunConfig } from './config.js';
 import type { Log } from './data.js';
-import { runPaths } from './run-dir.js';
+import { loadRunModel } from './use-model.js';
 
 /** The JSON an export writes next to model.json: what a viewer needs to use the model. */
 export const EXPORT_MANIFEST = 'cihmlc-model.json';
@@ -58,20 +59,6 @@ export interface ExportOptions {
   log?: Log;
 }
 
-function checkpointOf(runDir: string, checkpoint: string): string {
-  const p = runPaths(runDir);
-  const named: Record<string, string> = {
-    'best-loss': p.bestLoss,
-    'best-auroc': p.bestAuroc,
-    last: p.last,
-  };
-  const dir = named[checkpoint] ?? path.resolve(checkpoint);
-  if (!fs.existsSync(dir)) {
-    throw new Error(`export: checkpoint ${dir} does not exist (has the run finished an epoch?)`);
-  }
-  return dir;
-}
-
 function readOptional<T>(file: string): T | null {
   return fs.existsSync(file) ? readJson<T>(file) : null;
 }
@@ -90,32 +77,20 @@ export async function exportRun(options: ExportOptions): Promise<ExportManifest>
     throw new Error(`export: ${runDir} is not a run directory (no config.json)`);
   }
   const config = readJson<RunConfig>(configFile);
-  const dir = checkpointOf(runDir, checkpoint);
-  const taxonomy = taxonomyForLabelSet(chexpertTaxonomy, config.labelSet);
-  // The same model as training builds (train.ts's buildModel).
-  const model = createClassifier({
-    variant: config.variant as never,
-    inputShape: [config.imageSize, config.imageSize, 3],
-    numOutputs: taxonomy.outputLabels.length,
-    headFilters: config.headFilters,
-    denseUnits: config.denseUnits,
-    batchNormMomentum: config.batchNormMomentum,
-    seed: config.seed,
-  });
+  let loaded: Awaited<ReturnType<typeof loadRunModel>>;
   try {
-    try {
-      await loadWeights(model, dir);
-    } catch (err) {
-      throw new Error(
-        `export: checkpoint ${dir} does not fit a ${config.variant} model with the ${taxonomy.outputLabels.length} outputs of label set ${config.labelSet}: ${(err as Error).message}`,
-      );
-    }
+    loaded = await loadRunModel(config, runDir, checkpoint);
+  } catch (err) {
+    throw new Error(`export: ${(err as Error).message}`);
+  }
+  const { model, taxonomy } = loaded;
+  try {
     await saveModel(model, out);
   } finally {
     model.dispose();
   }
 
-  const paths = runPaths(runDir);
+  const paths = runFolderPaths(runDir);
   const summary = readOptional<{
     test?: Record<string, unknown>;
     bestValLoss?: { epoch: number; value: number };

@@ -1,30 +1,21 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  createClassifier,
-  type KerasClassifierArchitecture,
-  kerasClassifierArchitecture,
-  resolveVariant,
-  variantName,
-} from '@cihmlc/densenet';
+import { resolveVariant, variantName } from '@cihmlc/densenet';
 import {
   loadKerasWeightsFile,
   loadWeights,
-  readKerasArchiveFile,
+  readKerasClassifierFile,
   saveKerasWeights,
   saveWeights,
 } from '@cihmlc/densenet/node';
-import { chexpertTaxonomy, type LabelSet, taxonomyForLabelSet } from '@cihmlc/taxonomy';
-import type * as tf from '@tensorflow/tfjs';
+import { chexpertTaxonomy, LABEL_SETS, type LabelSet, taxonomyForLabelSet } from '@cihmlc/taxonomy';
+import { runCheckpoint, runFolderPaths } from '@cihmlc/training/node';
 import { readJson, writeJsonAtomic } from './atomic.js';
 import type { RunConfig } from './config.js';
 import type { Log } from './data.js';
-import { openRunDir, runPaths } from './run-dir.js';
+import { openRunDir } from './run-dir.js';
 import { buildModel } from './train.js';
-
-/** The label sets by output count: a Keras model's width tells which one it was trained on. */
-const LABEL_SETS: readonly LabelSet[] = ['flat14', 'flat15', 'hierarchical21'];
 
 function outputLabels(labelSet: LabelSet): string[] {
   return taxonomyForLabelSet(chexpertTaxonomy, labelSet).outputLabels.slice();
@@ -56,25 +47,6 @@ function sha256(file: string): string {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
 
-/** What a Keras file says about its architecture, or what the flags say for a weights-only file. */
-async function architectureOf(
-  file: string,
-): Promise<{ arch: KerasClassifierArchitecture | null; metadata: unknown }> {
-  const head = Buffer.alloc(4);
-  const fd = fs.openSync(file, 'r');
-  try {
-    fs.readSync(fd, head, 0, 4, 0);
-  } finally {
-    fs.closeSync(fd);
-  }
-  if (head.readUInt32LE(0) !== 0x04034b50) return { arch: null, metadata: null };
-  const archive = await readKerasArchiveFile(file);
-  return {
-    arch: kerasClassifierArchitecture(archive.config, `${file}: config.json`),
-    metadata: archive.metadata,
-  };
-}
-
 export interface ImportKerasOptions {
   file: string;
   out: string;
@@ -95,7 +67,8 @@ export async function importKerasCommand(opts: ImportKerasOptions): Promise<void
   const { file, out, log } = opts;
   if (!fs.existsSync(file)) throw new Error(`${file}: no such file`);
   const flags = { ...opts.flags };
-  const { arch, metadata } = await architectureOf(file);
+  const keras = await readKerasClassifierFile(file);
+  const arch = keras?.architecture ?? null;
   const requestedLabelSet =
     flags['label-set'] === undefined ? undefined : String(flags['label-set']);
   if (arch) {
@@ -149,7 +122,7 @@ export async function importKerasCommand(opts: ImportKerasOptions): Promise<void
       source: path.resolve(file),
       sha256: sha256(file),
       layout: report.layout,
-      keras: metadata,
+      keras: keras?.metadata ?? null,
       architecture: {
         variant: config.variant,
         imageSize: config.imageSize,
@@ -184,16 +157,7 @@ export interface ExportKerasOptions {
 export async function exportKerasCommand(opts: ExportKerasOptions): Promise<void> {
   const { runDir, out, log } = opts;
   const config = readJson<RunConfig>(path.join(runDir, 'config.json'));
-  const p = runPaths(runDir);
-  const dir =
-    opts.checkpoint === 'best-loss'
-      ? p.bestLoss
-      : opts.checkpoint === 'best-auroc'
-        ? p.bestAuroc
-        : opts.checkpoint === 'last'
-          ? p.last
-          : path.resolve(opts.checkpoint);
-  if (!fs.existsSync(dir)) throw new Error(`checkpoint ${dir} does not exist`);
+  const dir = runCheckpoint(runFolderPaths(runDir), opts.checkpoint);
   const labels = outputLabels(config.labelSet);
   const model = buildModel(config, labels.length);
   try {

@@ -1,17 +1,14 @@
 import path from 'node:path';
 import { loadWeights } from '@cihmlc/densenet/node';
+import { writeExplanations } from '@cihmlc/explain/node';
+import { writePredictionsFile } from '@cihmlc/metrics/node';
+import { acquireRunLock, isRunComplete } from '@cihmlc/training/node';
 import * as tf from '@tensorflow/tfjs';
 import { readJson, writeJsonAtomic } from './atomic.js';
 import type { RunConfig } from './config.js';
 import { assertDataAvailable, type Log, prepareData } from './data.js';
-import {
-  evaluateSplit,
-  explainImages,
-  type SplitEvaluation,
-  writeEvaluation,
-  writePredictionsCsv,
-} from './outputs.js';
-import { acquireLock, isComplete, openRunDir, runPaths } from './run-dir.js';
+import { evaluateSplit, type SplitEvaluation, writeEvaluation } from './outputs.js';
+import { openRunDir } from './run-dir.js';
 import { type TrainHooks, train } from './train.js';
 
 export interface RunSummary {
@@ -60,11 +57,11 @@ export async function runOne(
   const log = options.log;
   assertDataAvailable(config.data);
   const paths = openRunDir(runDir, config);
-  if (isComplete(paths)) {
+  if (isRunComplete(paths)) {
     log(`${runDir}: already complete`);
     return readJson<RunSummary>(paths.summary);
   }
-  const release = acquireLock(paths, options.stealLock);
+  const release = acquireRunLock(paths, { steal: options.stealLock ?? false });
   try {
     const started = Date.now();
     const { cache, taxonomy } = await prepareData(config, options.cacheRoot, log);
@@ -108,7 +105,12 @@ export async function runOne(
     );
     writeJsonAtomic(path.join(paths.evaluation, 'evaluation.json'), byLoss.evaluation);
     const predictionsFile = path.join(paths.evaluation, 'test-predictions.csv');
-    writePredictionsCsv(predictionsFile, cache, 'test', labels, byLoss.predictions);
+    writePredictionsFile(predictionsFile, {
+      paths: cache.splits.test!.paths,
+      labels,
+      truth: cache.splits.test!.labels,
+      scores: byLoss.predictions,
+    });
     log(
       `test weighted AUROC ${byLoss.evaluation.average.weighted?.toFixed(4) ?? 'n/a'} (best-loss weights), ${byAuroc.evaluation.average.weighted?.toFixed(4) ?? 'n/a'} (best-AUROC weights)`,
     );
@@ -117,14 +119,13 @@ export async function runOne(
     const picked = pickExplainImages(truth, count);
     const arrays = await cache.loadBatch('test', picked);
     const images = tf.tensor4d(arrays.images, arrays.shape);
-    await explainImages(
-      model,
-      images,
-      picked.map((i) => cache.splits.test!.paths[i]!),
+    await writeExplanations(model, images, paths.explain, {
+      paths: picked.map((i) => cache.splits.test!.paths[i]!),
       labels,
-      paths.explain,
-      { samples: config.mcSamples, seed: config.seed, perLabelPngs: true },
-    );
+      samples: config.mcSamples,
+      seed: config.seed,
+      perLabelPngs: true,
+    });
     images.dispose();
     model.dispose();
     await cache.close();
@@ -186,5 +187,3 @@ function pickExplainImages(
   positives.sort((a, b) => b.n - a.n || a.r - b.r);
   return positives.slice(0, count).map((p) => p.r);
 }
-
-export { runPaths };

@@ -5,12 +5,16 @@ import { dataDrivenPenalties, type HbceLoss, hbceLoss } from '@cihmlc/hbce-loss'
 import { fusedAdam } from '@cihmlc/runtime';
 import type { Taxonomy } from '@cihmlc/taxonomy';
 import { type EpochRecord, fit, type TrainingState } from '@cihmlc/training';
-import { findCheckpoint, folderCheckpoints, readCheckpointState } from '@cihmlc/training/node';
+import {
+  findCheckpoint,
+  folderCheckpoints,
+  type RunFolder,
+  readCheckpointState,
+} from '@cihmlc/training/node';
 import type * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from './config.js';
 import type { Log } from './data.js';
 import { formatDuration, ProgressBar } from './progress.js';
-import type { RunPaths } from './run-dir.js';
 
 export function buildModel(config: RunConfig, numOutputs: number): tf.LayersModel {
   return createClassifier({
@@ -64,7 +68,7 @@ export interface TrainOutcome {
  */
 export async function train(
   config: RunConfig,
-  paths: RunPaths,
+  paths: RunFolder,
   cache: Cache,
   taxonomy: Taxonomy,
   log: Log,

@@ -3,18 +3,19 @@ import path from 'node:path';
 import { loadImage, toFloatRgb } from '@cihmlc/chexpert-data';
 import { loadWeights } from '@cihmlc/densenet/node';
 import { mcDropout } from '@cihmlc/explain';
+import { writeExplanations } from '@cihmlc/explain/node';
 import {
   chexpertTaxonomy,
   enforceConsistency,
   type Taxonomy,
   taxonomyForLabelSet,
 } from '@cihmlc/taxonomy';
+import { runCheckpoint, runFolderPaths } from '@cihmlc/training/node';
 import * as tf from '@tensorflow/tfjs';
 import { writeJsonAtomic } from './atomic.js';
 import type { RunConfig } from './config.js';
 import { type Log, prepareData } from './data.js';
-import { evaluateSplit, explainImages, writeEvaluation } from './outputs.js';
-import { runPaths } from './run-dir.js';
+import { evaluateSplit, writeEvaluation } from './outputs.js';
 import { buildModel } from './train.js';
 
 interface ModelCommand {
@@ -27,37 +28,27 @@ interface ModelCommand {
   out?: string;
 }
 
-function checkpointDir(runDir: string, checkpoint: string): string {
-  const p = runPaths(runDir);
-  const dir =
-    checkpoint === 'best-loss'
-      ? p.bestLoss
-      : checkpoint === 'best-auroc'
-        ? p.bestAuroc
-        : checkpoint === 'last'
-          ? p.last
-          : path.resolve(checkpoint);
-  if (!fs.existsSync(dir))
-    throw new Error(`checkpoint ${dir} does not exist (has the run finished an epoch?)`);
-  return dir;
-}
-
-/** The run's model with a checkpoint's weights; a checkpoint of other outputs is a clear error. */
-async function loadRunModel(
-  cmd: ModelCommand,
-): Promise<{ model: tf.LayersModel; taxonomy: Taxonomy }> {
-  const taxonomy = taxonomyForLabelSet(chexpertTaxonomy, cmd.config.labelSet);
-  const model = buildModel(cmd.config, taxonomy.outputLabels.length);
-  const dir = checkpointDir(cmd.runDir, cmd.checkpoint);
+/**
+ * The run's model with the weights of `checkpoint` (best-loss, best-auroc, last or a folder); a
+ * missing checkpoint or one of other outputs is a clear error.
+ */
+export async function loadRunModel(
+  config: RunConfig,
+  runDir: string,
+  checkpoint: string,
+): Promise<{ model: tf.LayersModel; taxonomy: Taxonomy; dir: string }> {
+  const dir = runCheckpoint(runFolderPaths(runDir), checkpoint);
+  const taxonomy = taxonomyForLabelSet(chexpertTaxonomy, config.labelSet);
+  const model = buildModel(config, taxonomy.outputLabels.length);
   try {
     await loadWeights(model, dir);
   } catch (err) {
     model.dispose();
     throw new Error(
-      `checkpoint ${dir} does not fit a ${cmd.config.variant} model with the ${taxonomy.outputLabels.length} outputs of label set ${cmd.config.labelSet}: ${(err as Error).message}`,
+      `checkpoint ${dir} does not fit a ${config.variant} model with the ${taxonomy.outputLabels.length} outputs of label set ${config.labelSet}: ${(err as Error).message}`,
     );
   }
-  return { model, taxonomy };
+  return { model, taxonomy, dir };
 }
 
 async function readImages(files: string[], size: number): Promise<tf.Tensor4D> {
@@ -72,7 +63,7 @@ async function readImages(files: string[], size: number): Promise<tf.Tensor4D> {
 }
 
 export async function evaluateCommand(cmd: ModelCommand & { split: string }): Promise<void> {
-  const { model, taxonomy } = await loadRunModel(cmd);
+  const { model, taxonomy } = await loadRunModel(cmd.config, cmd.runDir, cmd.checkpoint);
   const { cache } = await prepareData(cmd.config, cmd.cacheRoot, cmd.log);
   if (!cache.splits[cmd.split])
     throw new Error(`unknown split "${cmd.split}" (train, valid, test)`);
@@ -104,10 +95,12 @@ export async function evaluateCommand(cmd: ModelCommand & { split: string }): Pr
 }
 
 export async function explainCommand(cmd: ModelCommand & { images: string[] }): Promise<void> {
-  const { model, taxonomy } = await loadRunModel(cmd);
+  const { model, taxonomy } = await loadRunModel(cmd.config, cmd.runDir, cmd.checkpoint);
   const images = await readImages(cmd.images, cmd.config.imageSize);
   const out = cmd.out ?? path.join(cmd.runDir, 'explain-images');
-  const result = await explainImages(model, images, cmd.images, taxonomy.outputLabels, out, {
+  const result = await writeExplanations(model, images, out, {
+    paths: cmd.images,
+    labels: taxonomy.outputLabels,
     samples: cmd.config.mcSamples,
     seed: cmd.config.seed,
     perLabelPngs: true,
@@ -124,7 +117,7 @@ export async function explainCommand(cmd: ModelCommand & { images: string[] }): 
 export async function predictCommand(
   cmd: ModelCommand & { images: string[]; consistent: boolean },
 ): Promise<void> {
-  const { model, taxonomy } = await loadRunModel(cmd);
+  const { model, taxonomy, dir } = await loadRunModel(cmd.config, cmd.runDir, cmd.checkpoint);
   const images = await readImages(cmd.images, cmd.config.imageSize);
   const labels = taxonomy.outputLabels;
   const probs = tf.tidy(() => model.predict(images) as tf.Tensor);
@@ -141,7 +134,7 @@ export async function predictCommand(
     labelNames: labels,
   });
   const result = {
-    checkpoint: checkpointDir(cmd.runDir, cmd.checkpoint),
+    checkpoint: dir,
     consistent: cmd.consistent,
     images: cmd.images.map((file, i) => ({
       path: file,

@@ -1,6 +1,7 @@
 // Node-only entry (`@cihmlc/densenet/node`): models and weights in directories, on node:fs.
 // Everything browser-safe is in the main entry (`@cihmlc/densenet`).
 export { type FileSystemHandlerOptions, fileSystemHandler } from './file-system-handler.js';
+export { type KerasClassifierFile, readKerasClassifierFile } from './keras-classifier-file.js';
 export {
   loadKerasWeightsFile,
   readKerasArchiveFile,

@@ -99,3 +99,6 @@ export {
   type ViolationRates,
   violationRates,
 } from './violations.js';
+
+// Predictions CSV (the reference format readPredictionsFile reads)
+export { type PredictionsTable, predictionsCsv } from './write-predictions.js';

@@ -10,4 +10,5 @@ export {
 } from './read-predictions.js';
 export { renderRocPng } from './roc-png.js';
 export { runCli } from './run-cli.js';
+export { writePredictionsFile } from './write-predictions-file.js';
 export { type ReportRun, writeReport } from './write-report.js';

@@ -16,6 +16,7 @@ export {
 } from './fit.js';
 export type { TrainingLoss } from './loss.js';
 export { type MemoryCheckpoints, memoryCheckpoints } from './memory-checkpoints.js';
+export { type PredictionMatrix, predictBatches } from './predict.js';
 export {
   advanceSchedule,
   type EpochRecord,

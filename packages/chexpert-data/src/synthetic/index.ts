@@ -4,6 +4,12 @@
 
 export { hashSeed, Random } from '../random.js';
 export {
+  type EnsuredSyntheticDataset,
+  type EnsureSyntheticOptions,
+  ensureSyntheticDataset,
+  SYNTHETIC_MARKER,
+} from './ensure.js';
+export {
   CHEXPERT_HEADER,
   CHEXPERT_SMALL_PREFIX,
   generateSyntheticDataset,

@@ -9,3 +9,13 @@ export {
   writeCheckpoint,
   writeMetricsLog,
 } from './checkpoint.js';
+export {
+  acquireRunLock,
+  isRunComplete,
+  type OpenRunFolderOptions,
+  openRunFolder,
+  type RunFolder,
+  type RunLockOptions,
+  runCheckpoint,
+  runFolderPaths,
+} from './run-folder.js';
