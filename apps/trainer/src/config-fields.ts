@@ -140,6 +140,12 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
     help: 'stop each epoch after N batches (0: all)',
     ...integer(0),
   },
+  {
+    field: 'replay',
+    flag: 'replay',
+    help: 'webgpu: record the training step once and replay it (same results, less host time)',
+    ...boolean,
+  },
   { field: 'mcSamples', flag: 'mc-samples', help: 'Monte Carlo dropout passes', ...integer(1) },
 ];
 

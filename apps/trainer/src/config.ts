@@ -57,6 +57,8 @@ export interface RunConfig {
   /** Stop an epoch after this many batches (0: all); for smoke tests and time-boxed runs. */
   maxBatchesPerEpoch: number;
   mcSamples: number;
+  /** webgpu: record the training step once and replay it (@cihmlc/training's `replay`). */
+  replay: boolean;
 }
 
 const base: Omit<RunConfig, 'profile' | 'data'> = {
@@ -86,6 +88,7 @@ const base: Omit<RunConfig, 'profile' | 'data'> = {
   backend: 'auto',
   maxBatchesPerEpoch: 0,
   mcSamples: 10,
+  replay: false,
 };
 
 /**

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Cache } from '@cihmlc/chexpert-data';
 import { createClassifier } from '@cihmlc/densenet';
 import { dataDrivenPenalties, type HbceLoss, hbceLoss } from '@cihmlc/hbce-loss';
-import { fusedAdam } from '@cihmlc/runtime';
+import { captureTrainingStep, fusedAdam } from '@cihmlc/runtime';
 import type { Taxonomy } from '@cihmlc/taxonomy';
 import { type EpochRecord, fit, type TrainingState } from '@cihmlc/training';
 import {
@@ -141,6 +141,11 @@ export async function train(
     extra: { penalties },
     ...(config.maxBatchesPerEpoch ? { maxStepsPerEpoch: config.maxBatchesPerEpoch } : {}),
     ...(hooks.signal ? { signal: hooks.signal } : {}),
+    ...(config.replay ? { replay: { capture: captureTrainingStep } } : {}),
+    onReplay: (note) =>
+      log(
+        `step replay (epoch ${note.epoch + 1}, step ${note.step + 1}): ${note.event} — ${note.reason}`,
+      ),
     onResume: (s) => log(`resuming from ${resumeFrom} after epoch ${s.epochs}`),
     onEpochStart: (epoch) => {
       bar = new ProgressBar(`epoch ${epoch + 1}/${config.epochs}`, steps);
