@@ -44,7 +44,6 @@ describe('prepareCache / openCache', () => {
     expect(r.index.splits.train!.shards.every((s) => s.channels === 1)).toBe(true);
     const cache = await openCache(dir);
     expect(cache.outputLabels).toEqual(splits.train!.outputLabels);
-    expect(cache.labels).toBe(cache.outputLabels);
     for (const name of ['train', 'valid']) {
       const ds = splits[name]!;
       const all = await cache.splitArrays(name);

@@ -10,6 +10,7 @@ import { tempDir } from './test-support/fixtures.js';
 // Worker threads run the built package (global setup builds it into .test-build/dist).
 const dist = inject('distDir');
 type Built = typeof import('./index.js');
+type BuiltSynthetic = typeof import('./synthetic/index.js');
 let files: string[];
 
 beforeAll(async () => {
@@ -60,7 +61,7 @@ describe('DecodePool', () => {
   });
 
   it('renders synthetic images in workers with the same bytes as in-thread', async () => {
-    const esm = (await import(pathToFileURL(join(dist, 'index.js')).href)) as Built;
+    const esm = (await import(pathToFileURL(join(dist, 'synthetic.js')).href)) as BuiltSynthetic;
     const a = tempDir();
     const b = tempDir();
     const opts = { patients: 5, seed: 4, imageSize: 40 };

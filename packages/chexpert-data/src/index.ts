@@ -1,11 +1,6 @@
 // @cihmlc/chexpert-data — CheXpert label CSVs, image pipeline, preprocessed cache and batches,
 // and a synthetic CheXpert-format dataset.
 
-/**
- * @deprecated An internal helper (atomic temp-file + rename write); this re-export goes in the
- * next minor.
- */
-export { writeFileAtomicSync } from '@cihmlc/internal/node';
 export {
   type AugmentConfig,
   type AugmentParams,
@@ -30,8 +25,6 @@ export {
 export {
   type BadRow,
   CsvError,
-  /** @deprecated Renamed `CsvError` (shared with @cihmlc/metrics); this alias goes in the next minor. */
-  CsvError as CsvFormatError,
   type LabelCsv,
   type LabelCsvFormat,
   METADATA_COLUMNS,
@@ -82,8 +75,3 @@ export {
 } from './open-cache.js';
 export { preprocessRgba } from './preprocess.js';
 // The synthetic CheXpert-format generator lives in `@cihmlc/chexpert-data/synthetic`.
-/**
- * @deprecated Import it from `@cihmlc/chexpert-data/synthetic`; this re-export goes in the next
- * minor.
- */
-export { generateSyntheticDataset } from './synthetic/generate.js';

@@ -78,8 +78,6 @@ export interface Cache {
   labelSet: LabelSet;
   /** Output label names, the columns of labels and masks (the name Dataset and Taxonomy use). */
   outputLabels: string[];
-  /** @deprecated Renamed `outputLabels`; this alias goes in the next minor. */
-  labels: string[];
   splits: Record<string, CachedSplit>;
   /** Reads images by index into float32 [n, size, size, 3] (and their labels). */
   loadBatch(
@@ -414,7 +412,6 @@ export async function openCache(dir: string, opts: OpenCacheOptions = {}): Promi
     size,
     labelSet: index.labelSet,
     outputLabels: index.outputLabels,
-    labels: index.outputLabels,
     splits,
     loadBatch,
     batches,

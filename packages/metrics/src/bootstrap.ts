@@ -89,32 +89,15 @@ function takeRows(m: ScoreMatrix, rows: readonly number[]): ScoreMatrix {
  * patient: a resample draws as many patients as there are, with replacement, and takes all of
  * their images.
  */
-export function bootstrapAuroc(input: LabelledScores, options?: BootstrapOptions): BootstrapAuroc;
-/** @deprecated Pass `({ labels, truth, scores }, options)`; this form goes in the next minor. */
 export function bootstrapAuroc(
-  labels: readonly string[],
-  truth: MatrixInput,
-  scores: MatrixInput,
-  options?: BootstrapOptions,
-): BootstrapAuroc;
-export function bootstrapAuroc(
-  first: LabelledScores | readonly string[],
-  second?: MatrixInput | BootstrapOptions,
-  scoresArg?: MatrixInput,
-  optionsArg?: BootstrapOptions,
+  input: LabelledScores,
+  options: BootstrapOptions = {},
 ): BootstrapAuroc {
-  const positional = Array.isArray(first);
   const {
     labels,
     truth: truthInput,
     scores: scoresInput,
-  } = labelledScores(
-    'bootstrapAuroc',
-    first,
-    positional ? (second as MatrixInput) : undefined,
-    scoresArg,
-  );
-  const options = (positional ? optionsArg : (second as BootstrapOptions)) ?? {};
+  } = labelledScores('bootstrapAuroc', input);
   const iterations = options.iterations ?? 1000;
   const seed = options.seed ?? 2408;
   const level = options.level ?? 0.95;

@@ -10,25 +10,10 @@ export interface LabelledScores {
   scores: MatrixInput;
 }
 
-/** The object form, or the deprecated positional (labels, truth, scores) form, as one object. */
-export function labelledScores(
-  caller: string,
-  first: LabelledScores | readonly string[],
-  truth?: MatrixInput,
-  scores?: MatrixInput,
-): LabelledScores {
-  if (Array.isArray(first)) {
-    if (truth === undefined || scores === undefined) {
-      throw new TypeError(`${caller}: truth and scores are required`);
-    }
-    return { labels: first, truth, scores };
-  }
-  if (
-    typeof first !== 'object' ||
-    first === null ||
-    !Array.isArray((first as LabelledScores).labels)
-  ) {
+/** Checks the `{ labels, truth, scores }` argument of a metric (shapes are checked later). */
+export function labelledScores(caller: string, input: LabelledScores): LabelledScores {
+  if (typeof input !== 'object' || input === null || !Array.isArray(input.labels)) {
     throw new TypeError(`${caller}: expected { labels, truth, scores }`);
   }
-  return first as LabelledScores;
+  return input;
 }

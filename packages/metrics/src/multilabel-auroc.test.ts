@@ -124,15 +124,12 @@ describe('multilabelAuroc', () => {
     expect(multilabelAuroc({ labels: ['A'], truth, scores }).perLabel[0]!.auroc).toBe(0.75);
   });
 
-  it('still takes the deprecated positional (labels, truth, scores) form', () => {
+  it('takes one { labels, truth, scores } argument and names a malformed one', () => {
     const truth = [[0], [1], [0], [1]];
     const scores = [[0.1], [0.7], [0.8], [0.9]];
-    expect(multilabelAuroc(['A'], truth, scores)).toEqual(
-      multilabelAuroc({ labels: ['A'], truth, scores }),
-    );
-    expect(thresholdMetrics(['A'], truth, scores, { threshold: 0.75 })).toEqual(
-      thresholdMetrics({ labels: ['A'], truth, scores }, { threshold: 0.75 }),
-    );
     expect(() => multilabelAuroc({ truth, scores } as never)).toThrow(TypeError);
+    expect(() => thresholdMetrics(['A'] as never)).toThrow(
+      /thresholdMetrics: expected \{ labels, truth, scores \}/,
+    );
   });
 });

@@ -33,23 +33,12 @@ export interface MultilabelAuroc {
  * that a label with one class is reported as `null` and left out of all three averages instead of
  * raising. Truth must be 0/1 and scores finite: the error names the row and label.
  */
-export function multilabelAuroc(input: LabelledScores): MultilabelAuroc;
-/** @deprecated Pass `{ labels, truth, scores }`; the positional form goes in the next minor. */
-export function multilabelAuroc(
-  labels: readonly string[],
-  truth: MatrixInput,
-  scores: MatrixInput,
-): MultilabelAuroc;
-export function multilabelAuroc(
-  first: LabelledScores | readonly string[],
-  truthArg?: MatrixInput,
-  scoresArg?: MatrixInput,
-): MultilabelAuroc {
+export function multilabelAuroc(input: LabelledScores): MultilabelAuroc {
   const {
     labels,
     truth: truthInput,
     scores: scoresInput,
-  } = labelledScores('multilabelAuroc', first, truthArg, scoresArg);
+  } = labelledScores('multilabelAuroc', input);
   const truth = asScoreMatrix(truthInput, labels.length, 'truth');
   const scores = asScoreMatrix(scoresInput, labels.length, 'scores');
   checkTruthAndScores(labels, truth, scores);

@@ -38,33 +38,13 @@ export interface ThresholdMetrics {
  */
 export function thresholdMetrics(
   input: LabelledScores,
-  options?: { threshold?: number },
-): ThresholdMetrics;
-/** @deprecated Pass `({ labels, truth, scores }, options)`; this form goes in the next minor. */
-export function thresholdMetrics(
-  labels: readonly string[],
-  truth: MatrixInput,
-  scores: MatrixInput,
-  options?: { threshold?: number },
-): ThresholdMetrics;
-export function thresholdMetrics(
-  first: LabelledScores | readonly string[],
-  second?: MatrixInput | { threshold?: number },
-  scoresArg?: MatrixInput,
-  optionsArg?: { threshold?: number },
+  options: { threshold?: number } = {},
 ): ThresholdMetrics {
-  const positional = Array.isArray(first);
   const {
     labels,
     truth: truthInput,
     scores: scoresInput,
-  } = labelledScores(
-    'thresholdMetrics',
-    first,
-    positional ? (second as MatrixInput) : undefined,
-    scoresArg,
-  );
-  const options = (positional ? optionsArg : (second as { threshold?: number })) ?? {};
+  } = labelledScores('thresholdMetrics', input);
   const threshold = options.threshold ?? 0.5;
   const truth = asScoreMatrix(truthInput, labels.length, 'truth');
   const scores = asScoreMatrix(scoresInput, labels.length, 'scores');

@@ -83,7 +83,11 @@ export async function validate(
   const [bce, penalty] = await Promise.all([bceT.data(), penaltyT.data()]);
   tf.dispose([bceT, penaltyT]);
   const names = labels ?? Array.from({ length: cols }, (_, i) => `output ${i}`);
-  const auroc = multilabelAuroc(names, { rows, cols, data: truth }, { rows, cols, data: preds });
+  const auroc = multilabelAuroc({
+    labels: names,
+    truth: { rows, cols, data: truth },
+    scores: { rows, cols, data: preds },
+  });
   return {
     loss: bce[0]! + penalty[0]!,
     bce: bce[0]!,

@@ -24,6 +24,7 @@ export default async function setup(project: TestProject): Promise<void> {
       index: join(root, 'src/index.ts'),
       cli: join(root, 'src/cli.ts'),
       'pool-worker': join(root, 'src/pool-worker.ts'),
+      synthetic: join(root, 'src/synthetic/index.ts'),
     },
     format: ['esm', 'cjs'],
     outDir,
