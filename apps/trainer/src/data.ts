@@ -98,7 +98,7 @@ export async function prepareData(
     `  image cache ${result.status} (${cacheDir}, ${config.imageSize}×${config.imageSize}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
   const cache = await openCache(cacheDir, { expectFingerprint: result.index.fingerprint });
-  if (cache.labels.join('|') !== taxonomy.outputLabels.join('|')) {
+  if (cache.outputLabels.join('|') !== taxonomy.outputLabels.join('|')) {
     throw new Error(`${cacheDir}: cache labels do not match the ${config.labelSet} outputs`);
   }
   return { cache, taxonomy, datasets };
