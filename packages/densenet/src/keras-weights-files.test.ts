@@ -23,9 +23,15 @@ const expected = JSON.parse(readFileSync(`${fixtureDir}/expected.json`, 'utf8'))
   head: { headFilters: number; denseUnits: number; numOutputs: number };
 };
 
-/** A Python with Keras 3 for the optional check: $CIHMLC_KERAS_PYTHON or /work/venv-tf. */
+/**
+ * A Python with Keras 3 for the optional check: $CIHMLC_KERAS_PYTHON, $CIHMLC_TF_PYTHON, or the
+ * repository's .venv-tf (scripts/install-tensorflow-venv.sh; `pnpm run ci:prepare` makes it).
+ */
 function kerasPython(): { python: string | null; reason: string } {
-  const candidate = process.env.CIHMLC_KERAS_PYTHON ?? '/work/venv-tf/bin/python';
+  const candidate =
+    process.env.CIHMLC_KERAS_PYTHON ||
+    process.env.CIHMLC_TF_PYTHON ||
+    fileURLToPath(new URL('../../../.venv-tf/bin/python', import.meta.url));
   if (!existsSync(candidate)) {
     return {
       python: null,

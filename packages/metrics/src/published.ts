@@ -1,7 +1,7 @@
 /**
  * Published AUROCs of other methods on the 5 common CheXpert labels, transcribed from Table III of
  * the paper (Asadi, Sodoké, Gerard, Kersten-Oertel, "Clinically-Inspired Hierarchical Multi-Label
- * Classification of Chest X-rays with a Penalty-Based Loss Function", ../shared/docs/paper.md).
+ * Classification of Chest X-rays with a Penalty-Based Loss Function").
  * Columns: Atelectasis, Cardiomegaly, Consolidation, Edema, Pleural Effusion; `mean` as printed.
  * `*` marks hierarchical methods, as in the paper; the bracketed numbers are its references.
  */
