@@ -1,65 +1,57 @@
-import { BOOLEAN_CONFIG_FLAGS } from './config-fields.js';
+import { parseArgs as parseNodeArgs } from 'node:util';
+import { FLAGS } from './config-fields.js';
 
-/** Parsed command line: the command, positional arguments and `--flag value` / `--flag` options. */
+/** The commands' own options; every other flag is a config field's (config-fields.ts). */
+const COMMAND_OPTIONS = {
+  help: 'boolean',
+  json: 'boolean',
+  consistent: 'boolean',
+  'steal-lock': 'boolean',
+  keras: 'boolean',
+  out: 'string',
+  'cache-dir': 'string',
+  shard: 'string',
+  run: 'string',
+  checkpoint: 'string',
+  split: 'string',
+  profile: 'string',
+  config: 'string',
+  data: 'string',
+  'test-csv': 'string',
+  'train-csv': 'string',
+  patients: 'string',
+} as const;
+
+type CommandOptions = typeof COMMAND_OPTIONS;
+
+/** Parsed command line: the command, positional arguments, the commands' options, config flags. */
 export interface ParsedArgs {
   command: string | undefined;
   positional: string[];
+  options: { [K in keyof CommandOptions]?: CommandOptions[K] extends 'boolean' ? boolean : string };
+  /** Config flags (without `--`) as typed; the config table reads and checks them. */
   flags: Record<string, string | boolean>;
 }
 
-/** Flags that never take a value: the commands' own and the config table's booleans. */
-const BOOLEAN_FLAGS = new Set([
-  'help',
-  'json',
-  'consistent',
-  'steal-lock',
-  'keras',
-  ...BOOLEAN_CONFIG_FLAGS,
-]);
-
+/** node:util's parser over the commands' options and the config table's flags. */
 export function parseArgs(argv: string[]): ParsedArgs {
-  const positional: string[] = [];
+  const types: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
+  for (const [name, { spec }] of FLAGS) {
+    types[name] = { type: spec.type.type === 'boolean' ? 'boolean' : 'string' };
+  }
+  for (const [name, type] of Object.entries(COMMAND_OPTIONS)) types[name] = { type };
+  types.help!.short = 'h';
+  const { values, positionals } = parseNodeArgs({
+    args: argv,
+    options: types,
+    allowPositionals: true,
+    strict: true,
+  });
+  const options: Record<string, string | boolean> = {};
   const flags: Record<string, string | boolean> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') {
-      positional.push(...argv.slice(i + 1));
-      break;
-    }
-    if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
-      if (eq > 0) flags[name] = arg.slice(eq + 1);
-      else if (BOOLEAN_FLAGS.has(name)) flags[name] = true;
-      else {
-        const value = argv[i + 1];
-        if (value === undefined || value.startsWith('--'))
-          throw new Error(`--${name} needs a value`);
-        flags[name] = value;
-        i++;
-      }
-    } else if (arg.startsWith('-') && arg.length > 1) {
-      if (arg === '-h') flags.help = true;
-      else throw new Error(`unknown option ${arg}`);
-    } else {
-      positional.push(arg);
-    }
+  for (const [name, value] of Object.entries(values)) {
+    if (value !== undefined) (name in COMMAND_OPTIONS ? options : flags)[name] = value;
   }
-  const [command, ...rest] = positional;
-  return { command, positional: rest, flags };
-}
-
-/** Removes and returns the named flags, so that what remains can be checked as config flags. */
-export function takeFlags(
-  flags: Record<string, string | boolean>,
-  names: string[],
-): Record<string, string | boolean> {
-  const taken: Record<string, string | boolean> = {};
-  for (const n of names) {
-    if (n in flags) {
-      taken[n] = flags[n]!;
-      delete flags[n];
-    }
-  }
-  return taken;
+  const [command, ...positional] = positionals;
+  return { command, positional, options, flags };
 }

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  BACKEND_NAMES,
   type BackendRequest,
   estimateTrainingFlops,
   selectBackend,
@@ -9,10 +8,10 @@ import {
 } from '@cihmlc/runtime';
 import { chexpertTaxonomy, taxonomyForLabelSet } from '@cihmlc/taxonomy';
 import type { EpochRecord } from '@cihmlc/training';
-import { parseArgs, takeFlags } from './args.js';
+import { type ParsedArgs, parseArgs } from './args.js';
 import { readJson } from './atomic.js';
-import { PROFILES, type RunConfig, resolveConfig } from './config.js';
-import { configHelp, parseValue } from './config-fields.js';
+import { PROFILES, type RunConfig, readRunConfig, resolveConfig } from './config.js';
+import { configField, configHelp, parseValue } from './config-fields.js';
 import type { Log } from './data.js';
 import { exportRun } from './export.js';
 import { PAPER_GRID, parseShard, shardRuns } from './grid.js';
@@ -54,13 +53,8 @@ Common options
   --steal-lock         take over a run locked by a worker that died on another machine
 
 Config flags (also config-file fields; see README)
-${configHelp({ synthetic: PROFILES.synthetic!, paper: PROFILES.paper! })}
+${configHelp(PROFILES.synthetic!, PROFILES.paper!)}
 `;
-
-function defaultBaseDir(): string {
-  // pnpm runs scripts in the package folder; INIT_CWD is where the user typed the command.
-  return process.env.INIT_CWD ?? process.cwd();
-}
 
 /**
  * The run's training FLOPs per step, for `auto` to weigh native TensorFlow against wasm (TF.js's
@@ -93,21 +87,24 @@ async function chooseBackend(
   return selection.backend;
 }
 
-function configFrom(flags: Record<string, string | boolean>, cacheRoot: string): RunConfig {
-  const own = takeFlags(flags, ['profile', 'config', 'data', 'test-csv', 'train-csv', 'patients']);
-  const file = own.config ? readJson<Record<string, unknown>>(String(own.config)) : undefined;
+/** A run config from the profile, --config file, config flags, --data and the synthetic data's size. */
+function configFrom(
+  options: ParsedArgs['options'],
+  flags: Record<string, string | boolean>,
+  cacheRoot: string,
+): RunConfig {
   const config = resolveConfig({
-    ...(own.profile ? { profile: String(own.profile) } : {}),
-    ...(file ? { file } : {}),
+    ...(options.profile ? { profile: options.profile } : {}),
+    ...(options.config ? { file: readJson<Record<string, unknown>>(options.config) } : {}),
     flags,
-    ...(own.data ? { data: String(own.data) } : {}),
-    syntheticDir: path.join(cacheRoot, `synthetic-${own.patients ?? 1200}`),
-    ...(own.patients ? { syntheticPatients: Number(own.patients) } : {}),
+    ...(options.data ? { data: options.data } : {}),
+    syntheticDir: path.join(cacheRoot, `synthetic-${options.patients ?? 1200}`),
+    ...(options.patients ? { syntheticPatients: Number(options.patients) } : {}),
   });
-  if (own['test-csv'] && config.data.kind === 'chexpert')
-    config.data.testCsv = String(own['test-csv']);
-  if (own['train-csv'] && config.data.kind === 'chexpert')
-    config.data.trainCsv = String(own['train-csv']);
+  if (config.data.kind === 'chexpert') {
+    if (options['test-csv']) config.data.testCsv = options['test-csv'];
+    if (options['train-csv']) config.data.trainCsv = options['train-csv'];
+  }
   return config;
 }
 
@@ -139,147 +136,106 @@ export interface CliIo {
 
 /** Runs one command line; throws on errors (the bin turns them into a message and exit 1). */
 export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
-  const { command, positional, flags } = parseArgs(argv);
+  const { command, positional, options, flags } = parseArgs(argv);
   const log: Log =
     io.log ??
     (command === 'predict'
       ? (l) => process.stderr.write(`${l}\n`)
       : (l) => process.stdout.write(`${l}\n`));
-  const baseDir = () => io.cwd ?? defaultBaseDir();
-  if (flags.help || command === 'help') {
+  // pnpm runs scripts in the package folder; INIT_CWD is where the user typed the command.
+  const resolve = (p: string) => path.resolve(io.cwd ?? process.env.INIT_CWD ?? process.cwd(), p);
+  if (options.help || command === 'help') {
     log(HELP);
     return;
   }
-  const common = takeFlags(flags, [
-    'out',
-    'cache-dir',
-    'steal-lock',
-    'shard',
-    'run',
-    'checkpoint',
-    'split',
-    'consistent',
-    'json',
-  ]);
-  const cacheRoot = path.resolve(baseDir(), String(common['cache-dir'] ?? '.cache/cihmlc'));
-  const stealLock = Boolean(common['steal-lock']);
+  const cacheRoot = resolve(options['cache-dir'] ?? '.cache/cihmlc');
+  const run = { cacheRoot, log, stealLock: options['steal-lock'] ?? false };
+  const hooks = { ...(io.signal ? { signal: io.signal } : {}) };
+  const checkpoint = options.checkpoint ?? 'best-loss';
+  const out = options.out === undefined ? undefined : resolve(options.out);
 
   switch (command ?? 'start') {
     case 'start':
     case 'train': {
-      const config = configFrom(flags, cacheRoot);
-      const out = common.out
-        ? path.resolve(baseDir(), String(common.out))
-        : command === 'train'
-          ? freshRunDir(path.resolve(baseDir(), 'runs'), config.profile)
-          : path.resolve(baseDir(), 'runs/default');
-      if (command === undefined && fs.existsSync(path.join(out, 'summary.json'))) {
-        log(`the default run in ${out} is complete (use --out DIR for a new one)`);
+      const config = configFrom(options, flags, cacheRoot);
+      const dir =
+        out ??
+        (command === 'train'
+          ? freshRunDir(resolve('runs'), config.profile)
+          : resolve('runs/default'));
+      if (command === undefined && fs.existsSync(path.join(dir, 'summary.json'))) {
+        log(`the default run in ${dir} is complete (use --out DIR for a new one)`);
       }
       const backend = await chooseBackend(config.backend, log, config);
-      const summary = await runOne(config, out, {
-        cacheRoot,
+      const summary = await runOne(config, dir, {
+        ...run,
+        ...hooks,
         backend,
-        log,
-        stealLock,
-        ...(io.signal ? { signal: io.signal } : {}),
         ...(io.onEpochEnd ? { onEpochEnd: io.onEpochEnd } : {}),
       });
       printSummary(summary, log);
       return;
     }
     case 'grid': {
-      const base = configFrom(flags, cacheRoot);
-      const out = path.resolve(baseDir(), String(common.out ?? 'runs/grid'));
-      const shard = parseShard(String(common.shard ?? '0/1'));
+      const base = configFrom(options, flags, cacheRoot);
+      const dir = out ?? resolve('runs/grid');
+      const shard = parseShard(options.shard ?? '0/1');
       const runs = shardRuns(PAPER_GRID, shard);
       log(`grid shard ${shard.index}/${shard.count}: ${runs.map((r) => r.id).join(', ')}`);
       const backend = await chooseBackend(base.backend, log, base);
-      for (const run of runs) {
-        log(`\n=== ${run.id}: ${run.label}`);
-        await runOne({ ...base, ...run.patch }, path.join(out, run.id), {
-          cacheRoot,
-          backend,
-          log,
-          stealLock,
-          ...(io.signal ? { signal: io.signal } : {}),
-        });
+      for (const r of runs) {
+        log(`\n=== ${r.id}: ${r.label}`);
+        await runOne({ ...base, ...r.patch }, path.join(dir, r.id), { ...run, ...hooks, backend });
       }
-      const reportDir = await writeGridReport(out, log);
-      log(`\nreport (finished runs so far): ${reportDir}`);
+      log(`\nreport (finished runs so far): ${await writeGridReport(dir, log)}`);
       return;
     }
-    case 'report': {
-      const out = path.resolve(baseDir(), String(common.out ?? 'runs/grid'));
-      log(`report: ${await writeGridReport(out, log)}`);
+    case 'report':
+      log(`report: ${await writeGridReport(out ?? resolve('runs/grid'), log)}`);
       return;
-    }
     case 'export': {
-      if (takeFlags(flags, ['keras']).keras) {
-        if (!common.run || !common.out)
-          throw new Error('export --keras needs --run DIR and --out FILE.weights.h5');
-        await exportKerasCommand({
-          runDir: path.resolve(baseDir(), String(common.run)),
-          out: path.resolve(baseDir(), String(common.out)),
-          checkpoint: String(common.checkpoint ?? 'best-loss'),
-          log,
-        });
-        return;
+      if (!options.run || !out) {
+        throw new Error(
+          `export needs --run DIR and --out ${options.keras ? 'FILE.weights.h5' : 'DIR'}`,
+        );
       }
-      if (!common.run || !common.out) throw new Error('export needs --run DIR and --out DIR');
-      const resolve = (p: unknown) => path.resolve(baseDir(), String(p));
-      await exportRun({
-        runDir: resolve(common.run),
-        out: resolve(common.out),
-        log,
-        ...(common.checkpoint ? { checkpoint: String(common.checkpoint) } : {}),
-      });
+      const runDir = resolve(options.run);
+      if (options.keras) await exportKerasCommand({ runDir, out, checkpoint, log });
+      else await exportRun({ runDir, out, checkpoint, log });
       return;
     }
     case 'evaluate':
     case 'explain':
     case 'predict': {
-      if (!common.run) throw new Error(`${command} needs --run DIR (a run directory)`);
-      const runDir = path.resolve(baseDir(), String(common.run));
-      const config = readJson<RunConfig>(path.join(runDir, 'config.json'));
+      if (!options.run) throw new Error(`${command} needs --run DIR (a run directory)`);
+      const runDir = resolve(options.run);
+      const config = readRunConfig(runDir);
       const backend = await chooseBackend(
-        parseValue(
-          { type: 'enum', values: ['auto', ...BACKEND_NAMES] },
-          flags.backend ?? config.backend,
-          '--backend',
-        ) as BackendRequest,
+        flags.backend === undefined
+          ? config.backend
+          : parseValue(configField('backend').type, flags.backend, '--backend'),
         log,
         config,
       );
-      const opts = {
-        runDir,
-        config,
-        cacheRoot,
-        backend,
-        log,
-        checkpoint: String(common.checkpoint ?? 'best-loss'),
-        ...(common.out ? { out: path.resolve(baseDir(), String(common.out)) } : {}),
-      };
+      const opts = { runDir, config, cacheRoot, backend, log, checkpoint, ...(out ? { out } : {}) };
       if (command === 'evaluate')
-        await evaluateCommand({ ...opts, split: String(common.split ?? 'test') });
+        await evaluateCommand({ ...opts, split: options.split ?? 'test' });
       else if (command === 'explain') await explainCommand({ ...opts, images: positional });
-      else
-        await predictCommand({
-          ...opts,
-          images: positional,
-          consistent: Boolean(common.consistent),
-        });
+      else {
+        const consistent = options.consistent ?? false;
+        await predictCommand({ ...opts, images: positional, consistent });
+      }
       return;
     }
     case 'import-keras': {
       if (positional.length !== 1)
         throw new Error('import-keras needs one FILE (.keras, .weights.h5 or .h5)');
-      if (!common.out) throw new Error('import-keras needs --out RUN (the run folder to create)');
+      if (!out) throw new Error('import-keras needs --out RUN (the run folder to create)');
       await importKerasCommand({
-        file: path.resolve(baseDir(), positional[0]!),
-        out: path.resolve(baseDir(), String(common.out)),
+        file: resolve(positional[0]!),
+        out,
         flags,
-        configFrom: (f) => configFrom(f, cacheRoot),
+        configFrom: (f) => configFrom({ profile: 'paper', ...options }, f, cacheRoot),
         log,
       });
       return;

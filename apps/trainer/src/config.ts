@@ -1,8 +1,14 @@
-import type { DenseNetPresetName, DenseNetVariantSpec } from '@cihmlc/densenet';
-import type { PenaltyFormula, PenaltyMode, PenaltyType } from '@cihmlc/hbce-loss';
-import type { BackendRequest } from '@cihmlc/runtime';
-import type { LabelSet, UncertaintyPolicy } from '@cihmlc/taxonomy';
-import { CONFIG_FIELDS, ConfigError, FLAGS, parseValue } from './config-fields.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { readJsonFile } from '@cihmlc/internal/node';
+import {
+  CONFIG_FIELDS,
+  ConfigError,
+  type ConfigValues,
+  DEFAULT_VALUES,
+  FLAGS,
+  parseValue,
+} from './config-fields.js';
 
 export { ConfigError } from './config-fields.js';
 
@@ -25,82 +31,19 @@ export type DataConfig =
       testCsv?: string;
     };
 
-export interface RunConfig {
-  profile: string;
-  data: DataConfig;
-  labelSet: LabelSet;
-  uncertainty: UncertaintyPolicy;
-  frontalOnly: boolean;
-  penalty: PenaltyType;
-  lambda: number;
-  beta: number;
-  fixedIgnoresLambda: boolean;
-  penaltyFormula: PenaltyFormula;
-  lossMode: PenaltyMode;
-  variant: DenseNetPresetName | DenseNetVariantSpec;
-  /** Filters of the head's 3×3 convolution (paper: 512) and units of its dense layer (128). */
-  headFilters: number;
-  denseUnits: number;
-  /** BatchNormalization momentum (Keras 0.99; small, short runs track better with 0.9). */
-  batchNormMomentum: number;
-  imageSize: number;
-  batchSize: number;
-  epochs: number;
-  learningRate: number;
-  lrFactor: number;
-  lrPatience: number;
-  minLearningRate: number;
-  earlyStoppingPatience: number;
-  augment: boolean;
-  seed: number;
-  backend: BackendRequest;
-  /** Stop an epoch after this many batches (0: all); for smoke tests and time-boxed runs. */
-  maxBatchesPerEpoch: number;
-  mcSamples: number;
-  /** webgpu: record the training step once and replay it (@cihmlc/training's `replay`). */
-  replay: boolean;
-}
-
-const base: Omit<RunConfig, 'profile' | 'data'> = {
-  labelSet: 'hierarchical21',
-  uncertainty: 'zeros',
-  frontalOnly: false,
-  penalty: 'data-driven',
-  lambda: 0.5,
-  beta: 1,
-  fixedIgnoresLambda: false,
-  penaltyFormula: 'complement',
-  lossMode: 'indicator',
-  variant: 'densenet121',
-  headFilters: 512,
-  denseUnits: 128,
-  batchNormMomentum: 0.99,
-  imageSize: 320,
-  batchSize: 16,
-  epochs: 100,
-  learningRate: 1e-4,
-  lrFactor: 0.9,
-  lrPatience: 1,
-  minLearningRate: 1e-8,
-  earlyStoppingPatience: 3,
-  augment: true,
-  seed: 2408,
-  backend: 'auto',
-  maxBatchesPerEpoch: 0,
-  mcSamples: 10,
-  replay: false,
-};
+/** A run's settings: a profile's values with a config file's fields and flags over them. */
+export type RunConfig = { profile: string; data: DataConfig } & ConfigValues;
 
 /**
- * Named starting points. `synthetic` is the embedded default (a small DenseNet on the generated
- * dataset, minutes on a laptop CPU); `paper` is method-notes §4 (DenseNet-121 at 320×320).
+ * Named starting points. `paper` is method-notes §4 (DenseNet-121 at 320×320: the table's
+ * defaults); `synthetic` is the embedded default, a small DenseNet on the generated dataset.
  */
 export const PROFILES: Record<string, Omit<RunConfig, 'data'>> = {
   // Measured on a 2-core machine (wasm backend): ~100 training images/s (~40 with the other
   // core busy), 10 epochs of 1,659 images in ~3 minutes, test weighted AUROC ≈ 0.91.
   synthetic: {
-    ...base,
     profile: 'synthetic',
+    ...DEFAULT_VALUES,
     variant: 'tiny',
     headFilters: 64,
     denseUnits: 32,
@@ -111,7 +54,7 @@ export const PROFILES: Record<string, Omit<RunConfig, 'data'>> = {
     learningRate: 1e-3,
     earlyStoppingPatience: 4,
   },
-  paper: { ...base, profile: 'paper' },
+  paper: { profile: 'paper', ...DEFAULT_VALUES },
 };
 
 /** Validates a complete config value (e.g. read back from a run directory). */
@@ -146,8 +89,9 @@ export function validateConfig(value: Record<string, unknown>): RunConfig {
     if (!known.has(key)) throw new ConfigError(key, 'unknown config field');
   }
   const fields: Record<string, unknown> = {};
-  for (const spec of CONFIG_FIELDS)
-    fields[spec.field] = parseValue(spec, value[spec.field], spec.field);
+  for (const spec of CONFIG_FIELDS) {
+    fields[spec.field] = parseValue(spec.type, value[spec.field], spec.field);
+  }
   const config = {
     profile: typeof value.profile === 'string' ? value.profile : 'custom',
     data: dataConfig,
@@ -160,6 +104,17 @@ export function validateConfig(value: Record<string, unknown>): RunConfig {
     );
   }
   return config;
+}
+
+/** The checked config of a run folder (its config.json), with errors naming the file. */
+export function readRunConfig(runDir: string): RunConfig {
+  const file = path.join(runDir, 'config.json');
+  if (!fs.existsSync(file)) throw new Error(`${runDir} is not a run directory (no config.json)`);
+  try {
+    return validateConfig(readJsonFile<Record<string, unknown>>(file));
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}`);
+  }
 }
 
 /**
@@ -190,7 +145,7 @@ export function resolveConfig(input: {
   for (const [flag, value] of Object.entries(input.flags ?? {})) {
     const entry = FLAGS.get(flag);
     if (!entry) throw new ConfigError(`--${flag}`, 'unknown option');
-    merged[entry.spec.field] = parseValue(entry.spec, entry.fixed ?? value, `--${flag}`);
+    merged[entry.spec.field] = parseValue(entry.spec.type, entry.fixed ?? value, `--${flag}`);
   }
   if (input.data) {
     merged.data = chexpertLayout(input.data);

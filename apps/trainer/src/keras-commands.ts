@@ -4,43 +4,25 @@ import path from 'node:path';
 import { resolveVariant, variantName } from '@cihmlc/densenet';
 import {
   loadKerasWeightsFile,
-  loadWeights,
   readKerasClassifierFile,
   saveKerasWeights,
   saveWeights,
 } from '@cihmlc/densenet/node';
-import { chexpertTaxonomy, LABEL_SETS, type LabelSet, taxonomyForLabelSet } from '@cihmlc/taxonomy';
-import { runCheckpoint, runFolderPaths } from '@cihmlc/training/node';
-import { readJson, writeJsonAtomic } from './atomic.js';
-import type { RunConfig } from './config.js';
+import {
+  chexpertTaxonomy,
+  type LabelSet,
+  labelSetForOutputs,
+  taxonomyForLabelSet,
+} from '@cihmlc/taxonomy';
+import { writeJsonAtomic } from './atomic.js';
+import { type RunConfig, readRunConfig } from './config.js';
 import type { Log } from './data.js';
 import { openRunDir } from './run-dir.js';
 import { buildModel } from './train.js';
+import { loadRunModel } from './use-model.js';
 
 function outputLabels(labelSet: LabelSet): string[] {
   return taxonomyForLabelSet(chexpertTaxonomy, labelSet).outputLabels.slice();
-}
-
-function labelSetFor(numOutputs: number, requested: string | undefined, file: string): LabelSet {
-  const matching = LABEL_SETS.filter((s) => outputLabels(s).length === numOutputs);
-  if (requested !== undefined) {
-    const set = requested as LabelSet;
-    if (!LABEL_SETS.includes(set)) {
-      throw new Error(`--label-set ${requested}: expected one of ${LABEL_SETS.join(', ')}`);
-    }
-    if (outputLabels(set).length !== numOutputs) {
-      throw new Error(
-        `${file} has ${numOutputs} outputs but label set ${set} has ${outputLabels(set).length}`,
-      );
-    }
-    return set;
-  }
-  if (matching.length === 0) {
-    throw new Error(
-      `${file} has ${numOutputs} outputs; the label sets have ${LABEL_SETS.map((s) => `${s}: ${outputLabels(s).length}`).join(', ')}`,
-    );
-  }
-  return matching[0]!;
 }
 
 function sha256(file: string): string {
@@ -52,7 +34,7 @@ export interface ImportKerasOptions {
   out: string;
   /** The flags left after the dispatcher took its own (config flags, --data, --profile …). */
   flags: Record<string, string | boolean>;
-  /** The dispatcher's config resolution (profile, --config, flags, --data, synthetic data). */
+  /** The dispatcher's config resolution (profile — `paper` unless given —, --config, flags, --data). */
   configFrom: (flags: Record<string, string | boolean>) => RunConfig;
   log: Log;
 }
@@ -90,7 +72,10 @@ export async function importKerasCommand(opts: ImportKerasOptions): Promise<void
     given('variant', variantName(arch.variant));
     given('head-filters', arch.headFilters);
     given('dense-units', arch.denseUnits);
-    flags['label-set'] = labelSetFor(arch.numOutputs, requestedLabelSet, file);
+    flags['label-set'] = labelSetForOutputs(chexpertTaxonomy, arch.numOutputs, {
+      ...(requestedLabelSet === undefined ? {} : { requested: requestedLabelSet }),
+      where: file,
+    });
     if (arch.dropoutRate !== 0.5) {
       log(
         `note: ${file} has dropout rate ${arch.dropoutRate}; the run's model uses 0.5 (MC dropout spreads differ)`,
@@ -107,9 +92,7 @@ export async function importKerasCommand(opts: ImportKerasOptions): Promise<void
   }
   const labelSet = String(flags['label-set']);
   if (labelSet !== 'hierarchical21' && flags.penalty === undefined) flags.penalty = 'none';
-  if (flags.profile === undefined) flags.profile = 'paper';
   const config = opts.configFrom(flags);
-  resolveVariant(config.variant as never);
   const labels = outputLabels(config.labelSet);
 
   const model = buildModel(config, labels.length);
@@ -156,17 +139,15 @@ export interface ExportKerasOptions {
 /** `export --keras --run DIR --out FILE.weights.h5`: a run's checkpoint as Keras 3 weights. */
 export async function exportKerasCommand(opts: ExportKerasOptions): Promise<void> {
   const { runDir, out, log } = opts;
-  const config = readJson<RunConfig>(path.join(runDir, 'config.json'));
-  const dir = runCheckpoint(runFolderPaths(runDir), opts.checkpoint);
-  const labels = outputLabels(config.labelSet);
-  const model = buildModel(config, labels.length);
+  const config = readRunConfig(runDir);
+  const { model, dir, taxonomy } = await loadRunModel(config, runDir, opts.checkpoint);
   try {
-    await loadWeights(model, dir);
     await saveKerasWeights(model, out);
   } finally {
     model.dispose();
   }
-  const variant = resolveVariant(config.variant as never);
+  const labels = taxonomy.outputLabels;
+  const variant = resolveVariant(config.variant);
   log(`wrote ${out} (Keras 3 .weights.h5) from ${dir}`);
   log(
     `  Keras: a DenseNet with blocks ${JSON.stringify(variant.blocks)}, growth ${variant.growthRate}, stem ${variant.initialFilters} on ${config.imageSize}×${config.imageSize}×3 + top_conv2d(${config.headFilters}) top_bn top_gap2d top_dense(${config.denseUnits}) top_dropout top_pred(${labels.length}), then model.load_weights("${path.basename(out)}")`,

@@ -18,7 +18,7 @@ import { formatDuration, ProgressBar } from './progress.js';
 
 export function buildModel(config: RunConfig, numOutputs: number): tf.LayersModel {
   return createClassifier({
-    variant: config.variant as never,
+    variant: config.variant,
     inputShape: [config.imageSize, config.imageSize, 3],
     numOutputs,
     headFilters: config.headFilters,

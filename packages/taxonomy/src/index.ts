@@ -17,7 +17,13 @@ export {
   parentsOf,
   topologicalOrder,
 } from './hierarchy.js';
-export { LABEL_SETS, type LabelSet, taxonomyForLabelSet, withOutputs } from './label-sets.js';
+export {
+  LABEL_SETS,
+  type LabelSet,
+  labelSetForOutputs,
+  taxonomyForLabelSet,
+  withOutputs,
+} from './label-sets.js';
 export { isLabelMatrix, type LabelMatrix, type LabelRows, toMatrix, toRows } from './matrix.js';
 export type {
   AnyOfRule,

@@ -42,7 +42,7 @@ export function taxonomyForLabelSet(taxonomy: Taxonomy, labelSet: LabelSet): Tax
         (r) => r.kind === 'noneOf' && taxonomy.sourceLabels.every((l) => r.of.includes(l)),
       );
       if (!uncertain) {
-        throw new Error(
+        throw new RangeError(
           `taxonomy "${taxonomy.name}" has no noneOf rule over all source labels (Uncertain) for flat15`,
         );
       }
@@ -51,6 +51,43 @@ export function taxonomyForLabelSet(taxonomy: Taxonomy, labelSet: LabelSet): Tax
       return { ...withOutputs(taxonomy, order), edges: [] };
     }
     default:
-      throw new Error(`unknown label set ${JSON.stringify(labelSet)}`);
+      throw new RangeError(
+        `unknown label set ${JSON.stringify(labelSet)}, expected one of ${LABEL_SETS.join(', ')}`,
+      );
   }
+}
+
+/**
+ * The label set of a model with `outputCount` outputs (e.g. a Keras file's): `requested` after
+ * checking its count, else the first of `LABEL_SETS` with that count. A count no set has, or a
+ * requested set of another count, is a RangeError naming the counts; `where` names the model.
+ */
+export function labelSetForOutputs(
+  taxonomy: Taxonomy,
+  outputCount: number,
+  options: { requested?: string; where?: string } = {},
+): LabelSet {
+  const where = options.where ?? 'the model';
+  const count = (set: LabelSet) => taxonomyForLabelSet(taxonomy, set).outputLabels.length;
+  if (options.requested !== undefined) {
+    const set = LABEL_SETS.find((s) => s === options.requested);
+    if (!set) {
+      throw new RangeError(
+        `unknown label set ${JSON.stringify(options.requested)}, expected one of ${LABEL_SETS.join(', ')}`,
+      );
+    }
+    if (count(set) !== outputCount) {
+      throw new RangeError(
+        `${where} has ${outputCount} outputs but label set ${set} has ${count(set)}`,
+      );
+    }
+    return set;
+  }
+  const set = LABEL_SETS.find((s) => count(s) === outputCount);
+  if (!set) {
+    throw new RangeError(
+      `${where} has ${outputCount} outputs; the label sets have ${LABEL_SETS.map((s) => `${s}: ${count(s)}`).join(', ')}`,
+    );
+  }
+  return set;
 }
