@@ -14,6 +14,7 @@ import {
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeJsonAtomicSync } from '@cihmlc/internal/node';
 import { missingSymbols } from './c-api-symbols.js';
 import { readDynamicSymbols } from './elf-symbols.js';
 import { findPythonTensorflow, type PythonTensorflow, type RunFile } from './python-tensorflow.js';
@@ -434,8 +435,7 @@ export async function linkTensorflow(options: LinkOptions = {}): Promise<LinkRep
       linkedAt: new Date().toISOString(),
     };
     const file = manifestPath(pkg);
-    writeFileSync(`${file}.tmp`, `${JSON.stringify(manifest, null, 2)}\n`);
-    renameSync(`${file}.tmp`, file);
+    writeJsonAtomicSync(file, manifest);
     log(`built ${pkg.bindingPath} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     report.action = 'built';
     report.state = 'linked';
