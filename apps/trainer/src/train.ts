@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Cache } from '@cihmlc/chexpert-data';
 import { createClassifier } from '@cihmlc/densenet';
-import { dataDrivenPenalties, type HbceLoss, hbceLoss } from '@cihmlc/hbce-loss';
+import { dataDrivenPenalties, hbceLoss } from '@cihmlc/hbce-loss';
 import { captureTrainingStep, fusedAdam } from '@cihmlc/runtime';
 import type { Taxonomy } from '@cihmlc/taxonomy';
 import { type EpochRecord, fit, type TrainingState } from '@cihmlc/training';
@@ -28,36 +28,11 @@ export function buildModel(config: RunConfig, numOutputs: number): tf.LayersMode
   });
 }
 
-export function buildLoss(
-  config: RunConfig,
-  taxonomy: Taxonomy,
-  penalties: number[] | null,
-): HbceLoss {
-  return hbceLoss({
-    taxonomy,
-    penalty: config.penalty,
-    lambda: config.lambda,
-    beta: config.beta,
-    fixedIgnoresLambda: config.fixedIgnoresLambda,
-    ...(penalties ? { penalties } : {}),
-    mode: config.lossMode,
-    // Values come from our own cache and sigmoid outputs; @cihmlc/training checks the
-    // accumulated loss instead of a synchronous read per step.
-    checkValues: false,
-  });
-}
-
 export interface TrainHooks {
   /** Checked between batches and epochs. */
   signal?: AbortSignal;
   /** Called after each epoch's checkpoints are written. */
   onEpochEnd?: (record: EpochRecord) => void;
-}
-
-export interface TrainOutcome {
-  state: TrainingState;
-  model: tf.LayersModel;
-  loss: HbceLoss;
 }
 
 /**
@@ -73,7 +48,7 @@ export async function train(
   taxonomy: Taxonomy,
   log: Log,
   hooks: TrainHooks = {},
-): Promise<TrainOutcome> {
+): Promise<{ state: TrainingState; model: tf.LayersModel }> {
   const labels = taxonomy.outputLabels;
   const trainSplit = cache.splits.train!;
   const model = buildModel(config, labels.length);
@@ -87,7 +62,18 @@ export async function train(
     : config.penalty === 'data-driven'
       ? dataDrivenPenalties(trainSplit.labels, taxonomy, { formula: config.penaltyFormula })
       : null;
-  const loss = buildLoss(config, taxonomy, penalties);
+  const loss = hbceLoss({
+    taxonomy,
+    penalty: config.penalty,
+    lambda: config.lambda,
+    beta: config.beta,
+    fixedIgnoresLambda: config.fixedIgnoresLambda,
+    ...(penalties ? { penalties } : {}),
+    mode: config.lossMode,
+    // Values come from our own cache and sigmoid outputs; fit checks the loss it reads back
+    // instead of a synchronous read per step.
+    checkValues: false,
+  });
   if (penalties) {
     const range = [Math.min(...penalties), Math.max(...penalties)];
     log(
@@ -188,5 +174,5 @@ export async function train(
   optimizer.dispose();
   if (!fs.existsSync(paths.bestLoss))
     throw new Error(`${paths.bestLoss}: no best-loss checkpoint was written`);
-  return { state, model, loss };
+  return { state, model };
 }

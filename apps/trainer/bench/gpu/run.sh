@@ -15,6 +15,8 @@
 # Env: SIZE=320 PATIENTS=2800 EPOCHS=2 BATCH=16 VARIANT= (default: the paper's densenet121)
 #      MAX_BATCHES=0 (0: whole epochs) TORCH_DEVICE=cuda TORCH_SIZE=$SIZE TORCH_STEPS=20
 #      SKIP_TORCH=1 TRAIN_SECONDS=480 (time limit of the training call)
+#      REPLAY=1 (default: train with --replay, the recorded step replayed; REPLAY=0: every step
+#      through TF.js's normal dispatch path)
 #   Lavapipe smoke test: SIZE=32 PATIENTS=30 VARIANT=tiny EPOCHS=2 MAX_BATCHES=2 TORCH_DEVICE=cpu
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -57,6 +59,7 @@ TRAIN_ARGS=(train --profile paper --backend webgpu --patients "$PATIENTS" --imag
   --batch-size "$BATCH" --epochs "$EPOCHS" --out "$WORK/run")
 [ -n "${VARIANT:-}" ] && TRAIN_ARGS+=(--variant "$VARIANT")
 [ "${MAX_BATCHES:-0}" != 0 ] && TRAIN_ARGS+=(--max-batches "$MAX_BATCHES")
+[ "${REPLAY:-1}" != 0 ] && TRAIN_ARGS+=(--replay)
 say "trainer: ${TRAIN_ARGS[*]}"
 trainer "${TRAIN_SECONDS:-480}" "${TRAIN_ARGS[@]}"
 say "evaluate: the run's best-loss checkpoint on the test split"
