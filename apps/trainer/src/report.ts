@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Evaluation, pairedTTest, type RunResult } from '@cihmlc/metrics';
+import type { ComparisonPair, Evaluation, RunResult } from '@cihmlc/metrics';
 import { writeReport } from '@cihmlc/metrics/node';
-import { readJson, writeFileAtomic } from './atomic.js';
+import { readJson } from './atomic.js';
 import { type GridRun, PAPER_GRID } from './grid.js';
 import { reportOptions } from './outputs.js';
 import type { RunSummary } from './run.js';
@@ -30,13 +30,29 @@ function loadFinished(outDir: string): { finished: FinishedRun[]; missing: strin
   return { finished, missing };
 }
 
-function aurocs(e: Evaluation, labels: string[]): (number | null)[] {
-  return labels.map((l) => e.perLabel.find((p) => p.label === l)?.auroc ?? null);
+/**
+ * The paired t-tests of the grid, by run name: every configuration against flat (14 labels), and
+ * data-driven against fixed at the same λ; pairs with an unfinished run are left out.
+ */
+function gridComparisons(finished: readonly FinishedRun[]): ComparisonPair[] {
+  const label = new Map(finished.map((f) => [f.grid.id, f.grid.label]));
+  const pair = (a: string, b: string) => {
+    const [la, lb] = [label.get(a), label.get(b)];
+    return la && lb ? [{ a: la, b: lb }] : [];
+  };
+  return [
+    ...finished.flatMap((f) => (f.grid.id === 'flat14' ? [] : pair(f.grid.id, 'flat14'))),
+    ...finished.flatMap((f) =>
+      f.grid.id.startsWith('hier-data-driven-')
+        ? pair(f.grid.id, f.grid.id.replace('data-driven', 'fixed'))
+        : [],
+    ),
+  ];
 }
 
 /**
- * Merges the finished grid runs under `outDir` into Tables I–III (report.md, CSVs) and paired
- * t-tests between configurations over their common labels' AUROCs.
+ * Merges the finished grid runs under `outDir` into report.md (Tables I–III and paired t-tests:
+ * each configuration against flat, data-driven against fixed at the same λ) and the CSVs.
  */
 export async function writeGridReport(outDir: string, log: (s: string) => void): Promise<string> {
   const { finished, missing } = loadFinished(outDir);
@@ -49,33 +65,9 @@ export async function writeGridReport(outDir: string, log: (s: string) => void):
     hierarchical: f.grid.patch.labelSet === 'hierarchical21',
   }));
   const reportDir = path.join(outDir, 'report');
-  await writeReport(reportDir, runs, reportOptions(finished[0]!.summary.config.data));
-
-  // Paired t-tests: every configuration against flat (14 common labels), and data-driven
-  // against fixed at the same λ (all common labels).
-  const lines = [
-    '# Paired t-tests over per-label AUROCs',
-    '',
-    '| A | B | labels | mean diff | t | p |',
-    '|---|---|---|---|---|---|',
-  ];
-  const byId = new Map(finished.map((f) => [f.grid.id, f]));
-  const pairs: [string, string][] = [];
-  for (const f of finished) if (f.grid.id !== 'flat14') pairs.push([f.grid.id, 'flat14']);
-  for (const f of finished) {
-    if (f.grid.id.startsWith('hier-data-driven-'))
-      pairs.push([f.grid.id, f.grid.id.replace('data-driven', 'fixed')]);
-  }
-  for (const [a, b] of pairs) {
-    const A = byId.get(a);
-    const B = byId.get(b);
-    if (!A || !B) continue;
-    const common = A.evaluation.labels.filter((l) => B.evaluation.labels.includes(l));
-    const t = pairedTTest(aurocs(A.evaluation, common), aurocs(B.evaluation, common));
-    lines.push(
-      `| ${A.grid.label} | ${B.grid.label} | ${common.length} | ${t.meanDifference.toFixed(4)} | ${t.t.toFixed(3)} | ${t.p.toPrecision(3)} |`,
-    );
-  }
-  writeFileAtomic(path.join(reportDir, 'paired-t-tests.md'), `${lines.join('\n')}\n`);
+  await writeReport(reportDir, runs, {
+    ...reportOptions(finished[0]!.summary.config.data),
+    comparisons: gridComparisons(finished),
+  });
   return reportDir;
 }

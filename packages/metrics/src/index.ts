@@ -51,7 +51,12 @@ export { patientIdFromPath, patientIdsFromPaths } from './patients.js';
 
 // Tables
 export { PAPER_OURS_TABLE_III, PUBLISHED_TABLE_III, type PublishedRow } from './published.js';
-export { comparisonsMarkdown, type ReportOptions, reportMarkdown } from './report.js';
+export {
+  type ComparisonPair,
+  comparisonsMarkdown,
+  type ReportOptions,
+  reportMarkdown,
+} from './report.js';
 // Figures (SVG strings; PNG files are in ./node)
 export {
   legendText,

@@ -1,4 +1,4 @@
-import { compareConfigurations } from './compare.js';
+import { type ConfigurationComparison, compareConfigurations } from './compare.js';
 import {
   aurocOf,
   type FormatOptions,
@@ -14,34 +14,104 @@ import {
   violationsMarkdown,
 } from './tables.js';
 
-/**
- * Paired t-tests of every run against the first (method-notes §5), over Table I's labels and over
- * all labels both have; empty string for a single run.
- */
-export function comparisonsMarkdown(runs: readonly RunResult[]): string {
-  if (runs.length < 2) return '';
-  const base = runs[0]!;
-  const lines = [
-    `**Paired t-tests over per-label AUROCs** (each run against ${base.name})`,
-    '',
-    '| Run | Labels | Mean difference | t | df | p |',
-    '| --- | --- | ---: | ---: | ---: | ---: |',
-  ];
-  for (const run of runs.slice(1)) {
-    const sets: [string, readonly string[] | undefined][] = [
-      ['Table I (5)', TABLE_I_LABELS],
-      ['all shared', undefined],
-    ];
-    for (const [what, labels] of sets) {
-      try {
-        const c = compareConfigurations(run.evaluation, base.evaluation, labels);
-        lines.push(
-          `| ${run.name} | ${what}: ${c.n} | ${c.meanDifference.toFixed(4)} | ${c.t.toFixed(3)} | ${c.df} | ${c.p.toPrecision(3)} |`,
-        );
-      } catch (e) {
-        lines.push(`| ${run.name} | ${what} | — | — | — | ${(e as Error).message} |`);
-      }
+/** Two runs of a report compared by a paired t-test, by run `name`: `a` against `b` (a − b). */
+export interface ComparisonPair {
+  a: string;
+  b: string;
+}
+
+/** One row of the report's t-test section: run `a` against run `b` over one set of labels. */
+export interface ComparisonRow {
+  a: string;
+  b: string;
+  /** `Table I (5)` or `all shared`. */
+  labelSet: string;
+  /** The test, or why it could not be computed (e.g. fewer than 2 labels). */
+  result: ConfigurationComparison | { error: string };
+}
+
+/** The label sets each pair is tested on: Table I's five, then every label both runs have. */
+const LABEL_SETS: readonly [string, readonly string[] | undefined][] = [
+  ['Table I (5)', TABLE_I_LABELS],
+  ['all shared', undefined],
+];
+
+function resolvePairs(
+  runs: readonly RunResult[],
+  pairs: readonly ComparisonPair[] | undefined,
+): [RunResult, RunResult][] {
+  if (pairs === undefined) return runs.slice(1).map((r) => [r, runs[0]!]);
+  if (!Array.isArray(pairs)) throw new TypeError('comparisons: expected an array of { a, b }');
+  const names = runs.map((r) => r.name);
+  const find = (name: unknown, field: string): RunResult => {
+    if (typeof name !== 'string') throw new TypeError(`${field}: expected a run name (string)`);
+    const i = names.indexOf(name);
+    if (i < 0) {
+      throw new RangeError(
+        `${field}: no run named "${name}" (runs: ${names.map((n) => `"${n}"`).join(', ')})`,
+      );
     }
+    if (names.indexOf(name, i + 1) >= 0) {
+      throw new RangeError(`${field}: several runs are named "${name}"`);
+    }
+    return runs[i]!;
+  };
+  return pairs.map((pair, i) => {
+    const a = find(pair?.a, `comparisons[${i}].a`);
+    const b = find(pair?.b, `comparisons[${i}].b`);
+    if (a === b) throw new RangeError(`comparisons[${i}]: compares "${a.name}" with itself`);
+    return [a, b];
+  });
+}
+
+/**
+ * The paired t-tests over per-label AUROCs (method-notes §5) of the given pairs of runs (default:
+ * every run against the first), each over Table I's labels and over all labels both runs have.
+ * A name that is not exactly one run's throws a RangeError naming it.
+ */
+export function comparisonRows(
+  runs: readonly RunResult[],
+  pairs?: readonly ComparisonPair[],
+): ComparisonRow[] {
+  return resolvePairs(runs, pairs).flatMap(([a, b]) =>
+    LABEL_SETS.map(([labelSet, labels]) => {
+      let result: ComparisonRow['result'];
+      try {
+        result = compareConfigurations(a.evaluation, b.evaluation, labels);
+      } catch (e) {
+        result = { error: (e as Error).message };
+      }
+      return { a: a.name, b: b.name, labelSet, result };
+    }),
+  );
+}
+
+/**
+ * The report's section of paired t-tests over per-label AUROCs: `pairs` by run name (`a` against
+ * `b`, mean difference a − b), default every run against the first; each over Table I's labels
+ * and over all labels both runs have. Empty string when there is nothing to compare.
+ */
+export function comparisonsMarkdown(
+  runs: readonly RunResult[],
+  pairs?: readonly ComparisonPair[],
+): string {
+  const rows = comparisonRows(runs, pairs);
+  if (rows.length === 0) return '';
+  // Every run against the first: the second column would repeat the first run's name.
+  const against = pairs !== undefined;
+  const lines = [
+    `**Paired t-tests over per-label AUROCs** (${against ? 'mean difference = Run − Against' : `each run against ${runs[0]!.name}`})`,
+    '',
+    `| Run | ${against ? 'Against | ' : ''}Labels | Mean difference | t | df | p |`,
+    `| --- | ${against ? '--- | ' : ''}--- | ---: | ---: | ---: | ---: |`,
+  ];
+  for (const { a, b, labelSet, result: c } of rows) {
+    const names = against ? `${a} | ${b}` : a;
+    lines.push(
+      'error' in c
+        ? `| ${names} | ${labelSet} | — | — | — | ${c.error} |`
+        : `| ${names} | ${labelSet}: ${c.n} | ${c.meanDifference.toFixed(4)} | ${c.t.toFixed(3)} | ${c.df} | ${c.p.toPrecision(3)} |`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -55,11 +125,22 @@ export interface ReportOptions extends FormatOptions {
    * rows for reference only, unranked and without the runs, which are not comparable with them.
    */
   comparableWithPublished?: boolean;
+  /**
+   * The paired t-tests of the report, as pairs of run names: `{ a, b }` tests run `a` against run
+   * `b` (mean difference a − b) over Table I's labels and over all labels both have. Default:
+   * every run against the first; `[]` leaves the section out. A name that is not exactly one
+   * run's is a RangeError naming it.
+   */
+  comparisons?: readonly ComparisonPair[];
 }
 
-/** The whole report in Markdown: headlines, Tables I–III, per-label tables and violations. */
+/**
+ * The whole report in Markdown: headlines, Tables I–III, paired t-tests (`options.comparisons`),
+ * per-label tables and violations.
+ */
 export function reportMarkdown(runs: readonly RunResult[], options: ReportOptions = {}): string {
-  const { note, comparableWithPublished = true, ...format } = options;
+  const { note, comparableWithPublished = true, comparisons: pairs, ...format } = options;
+  const comparisons = comparisonsMarkdown(runs, pairs);
   const parts = [
     ...(note ? [note, ''] : []),
     '# Evaluation report',
@@ -83,7 +164,6 @@ export function reportMarkdown(runs: readonly RunResult[], options: ReportOption
           { ...format, emphasis: false },
         ),
   );
-  const comparisons = comparisonsMarkdown(runs);
   if (comparisons) parts.push(comparisons);
   for (const r of runs) {
     parts.push(perLabelMarkdown(r, format));
