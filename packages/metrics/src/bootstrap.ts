@@ -1,11 +1,6 @@
 import { mulberry32 } from '@cihmlc/internal';
 import { type LabelledScores, labelledScores } from './labelled-scores.js';
-import {
-  asScoreMatrix,
-  checkTruthAndScores,
-  type MatrixInput,
-  type ScoreMatrix,
-} from './matrix.js';
+import { asScoreMatrix, checkTruthAndScores, type ScoreMatrix } from './matrix.js';
 import { multilabelAuroc } from './multilabel-auroc.js';
 
 export interface BootstrapOptions {

@@ -1,6 +1,6 @@
 import { aurocFromSplit, splitByTruth } from './auroc.js';
 import { type LabelledScores, labelledScores } from './labelled-scores.js';
-import { asScoreMatrix, checkTruthAndScores, column, type MatrixInput } from './matrix.js';
+import { asScoreMatrix, checkTruthAndScores, column } from './matrix.js';
 
 export interface LabelAuroc {
   label: string;

@@ -1,5 +1,5 @@
 import { type LabelledScores, labelledScores } from './labelled-scores.js';
-import { asScoreMatrix, checkTruthAndScores, type MatrixInput } from './matrix.js';
+import { asScoreMatrix, checkTruthAndScores } from './matrix.js';
 
 export interface LabelThresholdMetrics {
   label: string;
