@@ -11,11 +11,11 @@ import { type PrepareCacheOptions, type PrepareCacheResult, prepareCache } from 
 import { type Dataset, type DatasetFilters, loadDataset } from './dataset.js';
 import { type Cache, CacheError, openCache } from './open-cache.js';
 
-export interface OpenSplitsCacheOptions {
+export interface OpenSplitsCacheOptions<S extends string = string> {
   /** Directories the CSV paths are resolved against, first match wins. */
   roots: string[];
   /** The label CSV file of each split, by split name (e.g. { train, valid, test }). */
-  csv: Record<string, string>;
+  csv: Record<S, string>;
   /** Uncertainty policy for -1 values (default 'zeros'). */
   policy?: UncertaintyPolicy;
   /** Output label set (default 'hierarchical21'). */
@@ -36,11 +36,11 @@ export interface OpenSplitsCacheOptions {
   log?: (line: string) => void;
 }
 
-export interface SplitsCache {
+export interface SplitsCache<S extends string = string> {
   /** The open cache; close it when done. */
   cache: Cache;
   /** The datasets read from the CSVs, by split name. */
-  datasets: Record<string, Dataset>;
+  datasets: Record<S, Dataset>;
   cacheDir: string;
   /** 'reused': complete and matching; 'resumed': some shards kept; 'built': from scratch. */
   status: PrepareCacheResult['status'];
@@ -171,7 +171,9 @@ export function splitsCacheName(settings: {
  * usable image is an error naming its CSV; the opened cache must have the prepared fingerprint
  * and the label set's outputs.
  */
-export async function openSplitsCache(options: OpenSplitsCacheOptions): Promise<SplitsCache> {
+export async function openSplitsCache<S extends string>(
+  options: OpenSplitsCacheOptions<S>,
+): Promise<SplitsCache<S>> {
   const o = checkOptions(options);
   const log = o.log ?? (() => {});
   const datasets: Record<string, Dataset> = {};
@@ -212,9 +214,10 @@ export async function openSplitsCache(options: OpenSplitsCacheOptions): Promise<
     await cache.close();
     throw new CacheError(`${cacheDir}: cache labels do not match the ${o.labelSet} outputs`);
   }
-  const result: SplitsCache = {
+  const result: SplitsCache<S> = {
     cache,
-    datasets,
+    // Every key of o.csv (the caller's S) got its dataset above.
+    datasets: datasets as Record<S, Dataset>,
     cacheDir,
     status: prepared.status,
     prepareSeconds,
