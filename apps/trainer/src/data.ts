@@ -1,12 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  type Cache,
-  type Dataset,
-  loadDataset,
-  openCache,
-  prepareCache,
-} from '@cihmlc/chexpert-data';
+import { type Cache, type Dataset, openSplitsCache } from '@cihmlc/chexpert-data';
 import { ensureSyntheticDataset } from '@cihmlc/chexpert-data/synthetic';
 import { chexpertTaxonomy, type Taxonomy, taxonomyForLabelSet } from '@cihmlc/taxonomy';
 import type { DataConfig, RunConfig } from './config.js';
@@ -57,49 +51,31 @@ export async function prepareData(
   cacheRoot: string,
   log: Log,
 ): Promise<PreparedData> {
-  const files = await datasetFiles(config.data, log);
-  const taxonomy = taxonomyForLabelSet(chexpertTaxonomy, config.labelSet);
-  const common = {
-    roots: files.roots,
+  const { roots, ...csv } = await datasetFiles(config.data, log);
+  // Shard progress on one terminal line, cleared before the next log line.
+  let progressShown = false;
+  const { cache, datasets } = await openSplitsCache({
+    roots,
+    csv,
     policy: config.uncertainty,
     labelSet: config.labelSet,
     filters: config.frontalOnly ? { frontalOnly: true } : {},
-  } as const;
-  const datasets = {
-    train: await loadDataset({ ...common, csv: files.train, name: 'train' }),
-    valid: await loadDataset({ ...common, csv: files.valid, name: 'valid' }),
-    test: await loadDataset({ ...common, csv: files.test, name: 'test' }),
-  };
-  for (const [split, d] of Object.entries(datasets)) {
-    const r = d.report;
-    if (r.badRows || r.missingImages) {
-      log(`  ${split}: ${r.badRows} bad rows skipped, ${r.missingImages} missing images skipped`);
-    }
-    if (d.paths.length === 0)
-      throw new Error(`${d.csvFile}: no usable images in the ${split} split`);
-  }
-  const cacheDir = path.join(
-    cacheRoot,
-    `cache-${config.imageSize}-${config.labelSet}-${config.uncertainty}${config.frontalOnly ? '-frontal' : ''}`,
-  );
-  const started = Date.now();
-  const result = await prepareCache({
-    cacheDir,
-    splits: datasets,
     size: config.imageSize,
+    cacheRoot,
     onProgress: ({ split, shard, shards }) => {
-      if (process.stderr.isTTY)
-        process.stderr.write(`\r  caching ${split} ${shard}/${shards}\u001b[K`);
+      if (!process.stderr.isTTY) return;
+      process.stderr.write(`\r  caching ${split} ${shard}/${shards}\u001b[K`);
+      progressShown = true;
+    },
+    log: (line) => {
+      if (progressShown) process.stderr.write('\r\u001b[K');
+      progressShown = false;
+      log(line);
     },
   });
-  if (process.stderr.isTTY) process.stderr.write('\r\u001b[K');
-  if (result.discarded) log(`  previous cache discarded: ${result.discarded}`);
-  log(
-    `  image cache ${result.status} (${cacheDir}, ${config.imageSize}×${config.imageSize}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-  );
-  const cache = await openCache(cacheDir, { expectFingerprint: result.index.fingerprint });
-  if (cache.outputLabels.join('|') !== taxonomy.outputLabels.join('|')) {
-    throw new Error(`${cacheDir}: cache labels do not match the ${config.labelSet} outputs`);
-  }
-  return { cache, taxonomy, datasets };
+  return {
+    cache,
+    taxonomy: taxonomyForLabelSet(chexpertTaxonomy, config.labelSet),
+    datasets,
+  };
 }

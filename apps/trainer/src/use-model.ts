@@ -1,6 +1,5 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { loadImage, toFloatRgb } from '@cihmlc/chexpert-data';
+import { loadImageBatch } from '@cihmlc/chexpert-data';
 import { loadWeights } from '@cihmlc/densenet/node';
 import { mcDropout } from '@cihmlc/explain';
 import { writeExplanations } from '@cihmlc/explain/node';
@@ -52,14 +51,8 @@ export async function loadRunModel(
 }
 
 async function readImages(files: string[], size: number): Promise<tf.Tensor4D> {
-  if (files.length === 0) throw new Error('no images given');
-  const data = new Float32Array(files.length * size * size * 3);
-  for (let i = 0; i < files.length; i++) {
-    if (!fs.existsSync(files[i]!)) throw new Error(`image not found: ${files[i]}`);
-    const img = await loadImage(files[i]!, size);
-    toFloatRgb(img.data, img.channels, data, i * size * size * 3);
-  }
-  return tf.tensor4d(data, [files.length, size, size, 3]);
+  const { images, shape } = await loadImageBatch(files, size);
+  return tf.tensor4d(images, shape);
 }
 
 export async function evaluateCommand(cmd: ModelCommand & { split: string }): Promise<void> {

@@ -63,6 +63,7 @@ export {
   resizeBilinear,
   toFloatRgb,
 } from './image.js';
+export { type ImageBatch, loadImageBatch } from './image-batch.js';
 export {
   type BatchArrays,
   type BatchOptions,
@@ -74,4 +75,10 @@ export {
   type TensorBatch,
 } from './open-cache.js';
 export { preprocessRgba } from './preprocess.js';
+export {
+  type OpenSplitsCacheOptions,
+  openSplitsCache,
+  type SplitsCache,
+  splitsCacheName,
+} from './splits-cache.js';
 // The synthetic CheXpert-format generator lives in `@cihmlc/chexpert-data/synthetic`.
