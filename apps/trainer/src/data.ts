@@ -1,19 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Cache, type Dataset, openSplitsCache } from '@cihmlc/chexpert-data';
+import { type Cache, openSplitsCache } from '@cihmlc/chexpert-data';
 import { ensureSyntheticDataset } from '@cihmlc/chexpert-data/synthetic';
 import { chexpertTaxonomy, type Taxonomy, taxonomyForLabelSet } from '@cihmlc/taxonomy';
 import type { DataConfig, RunConfig } from './config.js';
 
 export type Log = (line: string) => void;
-
-/** The CSV files and image roots of a dataset config. */
-export interface DatasetFiles {
-  roots: string[];
-  train: string;
-  valid: string;
-  test: string;
-}
 
 /** Fails early, before a run directory is created, when a real dataset's label files are missing. */
 export function assertDataAvailable(data: DataConfig): void {
@@ -23,7 +15,11 @@ export function assertDataAvailable(data: DataConfig): void {
   }
 }
 
-export async function datasetFiles(data: DataConfig, log: Log): Promise<DatasetFiles> {
+/** The image roots and the three splits' label files of a dataset config. */
+async function datasetFiles(
+  data: DataConfig,
+  log: Log,
+): Promise<{ roots: string[]; train: string; valid: string; test: string }> {
   if (data.kind === 'synthetic') {
     const { dir, files } = await ensureSyntheticDataset({ ...data, log });
     return { roots: [dir, path.dirname(dir)], ...files };
@@ -39,22 +35,16 @@ export async function datasetFiles(data: DataConfig, log: Log): Promise<DatasetF
   };
 }
 
-export interface PreparedData {
-  cache: Cache;
-  taxonomy: Taxonomy;
-  datasets: Record<'train' | 'valid' | 'test', Dataset>;
-}
-
 /** Reads the label files, applies policy and label set, and prepares (or reuses) the image cache. */
 export async function prepareData(
   config: RunConfig,
   cacheRoot: string,
   log: Log,
-): Promise<PreparedData> {
+): Promise<{ cache: Cache; taxonomy: Taxonomy }> {
   const { roots, ...csv } = await datasetFiles(config.data, log);
   // Shard progress on one terminal line, cleared before the next log line.
   let progressShown = false;
-  const { cache, datasets } = await openSplitsCache({
+  const { cache } = await openSplitsCache({
     roots,
     csv,
     policy: config.uncertainty,
@@ -73,9 +63,5 @@ export async function prepareData(
       log(line);
     },
   });
-  return {
-    cache,
-    taxonomy: taxonomyForLabelSet(chexpertTaxonomy, config.labelSet),
-    datasets,
-  };
+  return { cache, taxonomy: taxonomyForLabelSet(chexpertTaxonomy, config.labelSet) };
 }
