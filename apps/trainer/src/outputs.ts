@@ -1,10 +1,13 @@
+import path from 'node:path';
 import type { Cache } from '@cihmlc/chexpert-data';
+import { writeExplanations } from '@cihmlc/explain/node';
 import { type Evaluation, evaluate, type ReportOptions, rocPlotCurves } from '@cihmlc/metrics';
 import { writeReport } from '@cihmlc/metrics/node';
 import type { LabelMatrix, Taxonomy } from '@cihmlc/taxonomy';
 import { predictBatches } from '@cihmlc/training';
 import type * as tf from '@tensorflow/tfjs';
-import type { DataConfig } from './config.js';
+import { writeJsonAtomic } from './atomic.js';
+import type { DataConfig, RunConfig } from './config.js';
 
 export interface SplitEvaluation {
   name: string;
@@ -12,22 +15,22 @@ export interface SplitEvaluation {
   predictions: LabelMatrix;
 }
 
-/** Predicts a split and evaluates it with everything @cihmlc/metrics reports. */
+/** Predicts a split (batches of at least 64) and evaluates it with everything @cihmlc/metrics reports. */
 export async function evaluateSplit(
   model: tf.LayersModel,
   cache: Cache,
   split: string,
   taxonomy: Taxonomy,
-  batchSize: number,
   name: string,
+  batchSize = 64,
 ): Promise<SplitEvaluation> {
   const info = cache.splits[split];
-  if (!info) throw new Error(`the cache has no split "${split}"`);
+  if (!info)
+    throw new Error(`the cache has no split "${split}" (${Object.keys(cache.splits).join(', ')})`);
   const batches = cache.batches({ split, batchSize, shuffle: false, augment: false });
   const predictions = await predictBatches(model, batches, { rows: info.count });
-  const truth = info.labels;
   const evaluation = evaluate(
-    { labels: taxonomy.outputLabels, truth, scores: predictions },
+    { labels: taxonomy.outputLabels, truth: info.labels, scores: predictions },
     { taxonomy: taxonomy.edges.length ? taxonomy : null },
   );
   return { name, evaluation, predictions };
@@ -37,33 +40,51 @@ export async function evaluateSplit(
  * What report.md says first about the data behind it: Table III's published rows are CheXpert
  * results, so a run on the synthetic dataset must not read as comparable to them.
  */
-export function dataNote(data: DataConfig): string | undefined {
-  return data.kind === 'synthetic'
-    ? '> **Synthetic data.** These numbers come from the generated CheXpert-format dataset (@cihmlc/chexpert-data), not from CheXpert: they check the pipeline and are not comparable with the published CheXpert results in Table III.'
-    : undefined;
-}
-
-/** The report options that say where the data came from (@cihmlc/metrics writes them). */
 export function reportOptions(data: DataConfig): ReportOptions {
-  const note = dataNote(data);
-  return note ? { note, comparableWithPublished: false } : {};
+  return data.kind === 'synthetic'
+    ? {
+        note: '> **Synthetic data.** These numbers come from the generated CheXpert-format dataset (@cihmlc/chexpert-data), not from CheXpert: they check the pipeline and are not comparable with the published CheXpert results in Table III.',
+        comparableWithPublished: false,
+      }
+    : {};
 }
 
-/** Writes tables, per-label CSV, metrics JSON and ROC plots for evaluated runs into `dir`. */
+/**
+ * Writes tables, per-label CSV, metrics JSON and ROC plots of evaluated runs of one split into
+ * `dir`, and the first run's `evaluation.json`.
+ */
 export async function writeEvaluation(
   dir: string,
   runs: SplitEvaluation[],
-  labels: readonly string[],
-  truth: LabelMatrix,
+  cache: Cache,
+  split: string,
   data: DataConfig,
-): Promise<string[]> {
-  return writeReport(
+): Promise<void> {
+  const { labels: truth } = cache.splits[split]!;
+  const curves = (r: SplitEvaluation) =>
+    rocPlotCurves({ labels: cache.outputLabels, truth, scores: r.predictions });
+  await writeReport(
     dir,
-    runs.map((r) => ({
-      name: r.name,
-      evaluation: r.evaluation,
-      curves: rocPlotCurves({ labels, truth, scores: r.predictions }),
-    })),
+    runs.map((r) => ({ name: r.name, evaluation: r.evaluation, curves: curves(r) })),
     reportOptions(data),
   );
+  writeJsonAtomic(path.join(dir, 'evaluation.json'), runs[0]!.evaluation);
+}
+
+/** Grad-CAM grids and MC-dropout mean±std of `images` into `out` (the run's passes and seed). */
+export function explainImages(
+  model: tf.LayersModel,
+  images: tf.Tensor4D,
+  out: string,
+  paths: string[],
+  config: RunConfig,
+  labels: readonly string[],
+) {
+  return writeExplanations(model, images, out, {
+    paths,
+    labels,
+    samples: config.mcSamples,
+    seed: config.seed,
+    perLabelPngs: true,
+  });
 }

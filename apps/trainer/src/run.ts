@@ -1,13 +1,12 @@
 import path from 'node:path';
 import { loadWeights } from '@cihmlc/densenet/node';
-import { writeExplanations } from '@cihmlc/explain/node';
 import { writePredictionsFile } from '@cihmlc/metrics/node';
 import { acquireRunLock, isRunComplete } from '@cihmlc/training/node';
 import * as tf from '@tensorflow/tfjs';
 import { readJson, writeJsonAtomic } from './atomic.js';
 import type { RunConfig } from './config.js';
 import { assertDataAvailable, type Log, prepareData } from './data.js';
-import { evaluateSplit, type SplitEvaluation, writeEvaluation } from './outputs.js';
+import { evaluateSplit, explainImages, type SplitEvaluation, writeEvaluation } from './outputs.js';
 import { openRunDir } from './run-dir.js';
 import { type TrainHooks, train } from './train.js';
 
@@ -77,55 +76,36 @@ export async function runOne(
 
     // Evaluate the best-validation-AUROC weights (when they are another epoch's), then the
     // best-loss weights (Keras's restore_best_weights), which stay loaded for the explanations.
-    const batch = Math.max(config.batchSize, 64);
+    const test = cache.splits.test!;
+    const evaluateWith = async (dir: string, name: string) => {
+      await loadWeights(model, dir);
+      return evaluateSplit(model, cache, 'test', taxonomy, name, Math.max(config.batchSize, 64));
+    };
     const name = path.basename(runDir);
     const sameEpoch = state.schedule.bestValAurocEpoch === state.schedule.bestValLossEpoch;
-    let byAuroc: SplitEvaluation | undefined;
-    if (!sameEpoch) {
-      await loadWeights(model, paths.bestAuroc);
-      byAuroc = await evaluateSplit(
-        model,
-        cache,
-        'test',
-        taxonomy,
-        batch,
-        `${name} (best val AUROC)`,
-      );
-    }
-    await loadWeights(model, paths.bestLoss);
-    const byLoss = await evaluateSplit(model, cache, 'test', taxonomy, batch, name);
-    byAuroc ??= byLoss;
-    const truth = cache.splits.test!.labels;
-    await writeEvaluation(
-      paths.evaluation,
-      sameEpoch ? [byLoss] : [byLoss, byAuroc],
-      labels,
-      truth,
-      config.data,
-    );
-    writeJsonAtomic(path.join(paths.evaluation, 'evaluation.json'), byLoss.evaluation);
+    const byAuroc = sameEpoch
+      ? undefined
+      : await evaluateWith(paths.bestAuroc, `${name} (best val AUROC)`);
+    const byLoss = await evaluateWith(paths.bestLoss, name);
+    const runs = byAuroc ? [byLoss, byAuroc] : [byLoss];
+    await writeEvaluation(paths.evaluation, runs, cache, 'test', config.data);
     const predictionsFile = path.join(paths.evaluation, 'test-predictions.csv');
     writePredictionsFile(predictionsFile, {
-      paths: cache.splits.test!.paths,
+      paths: test.paths,
       labels,
-      truth: cache.splits.test!.labels,
+      truth: test.labels,
       scores: byLoss.predictions,
     });
+    const weighted = (r: SplitEvaluation) => r.evaluation.average.weighted?.toFixed(4) ?? 'n/a';
     log(
-      `test weighted AUROC ${byLoss.evaluation.average.weighted?.toFixed(4) ?? 'n/a'} (best-loss weights), ${byAuroc.evaluation.average.weighted?.toFixed(4) ?? 'n/a'} (best-AUROC weights)`,
+      `test weighted AUROC ${weighted(byLoss)} (best-loss weights), ${weighted(byAuroc ?? byLoss)} (best-AUROC weights)`,
     );
 
-    const count = Math.min(options.explainImages ?? 4, cache.splits.test!.count);
-    const picked = pickExplainImages(truth, count);
+    const picked = pickExplainImages(test.labels, Math.min(options.explainImages ?? 4, test.count));
     const arrays = await cache.loadBatch('test', picked);
     const images = tf.tensor4d(arrays.images, arrays.shape);
-    await writeExplanations(model, images, paths.explain, {
-      paths: picked.map((i) => cache.splits.test!.paths[i]!),
-      labels,
-      samples: config.mcSamples,
-      seed: config.seed,
-      perLabelPngs: true,
-    });
+    const pickedPaths = picked.map((i) => test.paths[i]!);
+    await explainImages(model, images, paths.explain, pickedPaths, config, labels);
     images.dispose();
     model.dispose();
     await cache.close();
@@ -153,8 +133,8 @@ export async function runOne(
         imageViolationRate: byLoss.evaluation.violations?.imageRate ?? null,
       },
       testBestAuroc: {
-        weightedAuroc: byAuroc.evaluation.average.weighted,
-        macroAuroc: byAuroc.evaluation.average.macro,
+        weightedAuroc: (byAuroc ?? byLoss).evaluation.average.weighted,
+        macroAuroc: (byAuroc ?? byLoss).evaluation.average.macro,
       },
       trainingSeconds,
       imagesPerSecond: last.imagesPerSecond,

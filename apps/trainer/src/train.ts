@@ -128,9 +128,9 @@ export async function train(
     ...(config.maxBatchesPerEpoch ? { maxStepsPerEpoch: config.maxBatchesPerEpoch } : {}),
     ...(hooks.signal ? { signal: hooks.signal } : {}),
     ...(config.replay ? { replay: { capture: captureTrainingStep } } : {}),
-    onReplay: (note) =>
+    onReplay: ({ epoch, step, event, reason }) =>
       log(
-        `step replay (epoch ${note.epoch + 1}, step ${note.step + 1}): ${note.event} — ${note.reason}`,
+        `step replay (epoch ${epoch + 1}, step ${step + 1}): ${event}${reason ? ` — ${reason}` : ''}`,
       ),
     onResume: (s) => log(`resuming from ${resumeFrom} after epoch ${s.epochs}`),
     onEpochStart: (epoch) => {

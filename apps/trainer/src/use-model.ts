@@ -2,7 +2,6 @@ import path from 'node:path';
 import { loadImageBatch } from '@cihmlc/chexpert-data';
 import { loadWeights } from '@cihmlc/densenet/node';
 import { mcDropout } from '@cihmlc/explain';
-import { writeExplanations } from '@cihmlc/explain/node';
 import {
   chexpertTaxonomy,
   enforceConsistency,
@@ -14,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { writeJsonAtomic } from './atomic.js';
 import type { RunConfig } from './config.js';
 import { type Log, prepareData } from './data.js';
-import { evaluateSplit, writeEvaluation } from './outputs.js';
+import { evaluateSplit, explainImages, writeEvaluation } from './outputs.js';
 import { buildModel } from './train.js';
 
 interface ModelCommand {
@@ -58,29 +57,15 @@ async function readImages(files: string[], size: number): Promise<tf.Tensor4D> {
 export async function evaluateCommand(cmd: ModelCommand & { split: string }): Promise<void> {
   const { model, taxonomy } = await loadRunModel(cmd.config, cmd.runDir, cmd.checkpoint);
   const { cache } = await prepareData(cmd.config, cmd.cacheRoot, cmd.log);
-  if (!cache.splits[cmd.split])
-    throw new Error(`unknown split "${cmd.split}" (train, valid, test)`);
-  const result = await evaluateSplit(
-    model,
-    cache,
-    cmd.split,
-    taxonomy,
-    64,
-    `${path.basename(cmd.runDir)} ${cmd.checkpoint} ${cmd.split}`,
-  );
+  const name = `${path.basename(cmd.runDir)} ${cmd.checkpoint} ${cmd.split}`;
+  const result = await evaluateSplit(model, cache, cmd.split, taxonomy, name);
   const out =
     cmd.out ?? path.join(cmd.runDir, `evaluation-${path.basename(cmd.checkpoint)}-${cmd.split}`);
-  await writeEvaluation(
-    out,
-    [result],
-    taxonomy.outputLabels,
-    cache.splits[cmd.split]!.labels,
-    cmd.config.data,
-  );
-  writeJsonAtomic(path.join(out, 'evaluation.json'), result.evaluation);
+  await writeEvaluation(out, [result], cache, cmd.split, cmd.config.data);
   const a = result.evaluation.average;
+  const f = (v: number | null) => v?.toFixed(4) ?? 'n/a';
   cmd.log(
-    `${cmd.split}: weighted AUROC ${a.weighted?.toFixed(4) ?? 'n/a'} · macro ${a.macro?.toFixed(4) ?? 'n/a'} · micro ${a.micro?.toFixed(4) ?? 'n/a'}`,
+    `${cmd.split}: weighted AUROC ${f(a.weighted)} · macro ${f(a.macro)} · micro ${f(a.micro)}`,
   );
   cmd.log(`tables and plots: ${out}`);
   model.dispose();
@@ -91,13 +76,14 @@ export async function explainCommand(cmd: ModelCommand & { images: string[] }): 
   const { model, taxonomy } = await loadRunModel(cmd.config, cmd.runDir, cmd.checkpoint);
   const images = await readImages(cmd.images, cmd.config.imageSize);
   const out = cmd.out ?? path.join(cmd.runDir, 'explain-images');
-  const result = await writeExplanations(model, images, out, {
-    paths: cmd.images,
-    labels: taxonomy.outputLabels,
-    samples: cmd.config.mcSamples,
-    seed: cmd.config.seed,
-    perLabelPngs: true,
-  });
+  const result = await explainImages(
+    model,
+    images,
+    out,
+    cmd.images,
+    cmd.config,
+    taxonomy.outputLabels,
+  );
   for (const img of result.images) {
     cmd.log(`${img.path}: ${img.grid}`);
     for (const u of img.uncertainty)

@@ -44,9 +44,9 @@ if train_count and records:
         f"{len(records)} epoch(s) of {per_epoch} steps (batch {batch}, {config.get('imageSize')} px, "
         f"{config.get('variant')}); train/valid/test images {train_count.group(1)}/{train_count.group(2)}/{train_count.group(3)}"
     )
-replay_notes = re.findall(r"^step replay \(epoch (\d+), step (\d+)\): (\w+) — (.*)$", log, re.M)
+replay_notes = re.findall(r"^step replay \(epoch (\d+), step (\d+)\): (\w+)(?: — (.*))?$", log, re.M)
 if config.get("replay"):
-    notes.append("step replay on (--replay): " + ("; ".join(f"epoch {e} step {s}: {ev} ({why})" for e, s, ev, why in replay_notes[:4]) or "no replay event logged"))
+    notes.append("step replay on (--replay): " + ("; ".join(f"epoch {e} step {s}: {ev}" + (f" ({why})" if why else "") for e, s, ev, why in replay_notes[:4]) or "no replay event logged"))
 else:
     notes.append("step replay off: every step through TF.js's dispatch path")
 if len(records) >= 2:
