@@ -275,7 +275,8 @@ describe('loadKerasWeights errors', () => {
     });
     await expect(encodeKerasWeights(withInt)).rejects.toBeInstanceOf(TypeError);
     await expect(encodeKerasWeights(withInt)).rejects.toThrow(/is int32, not float32/);
-    tf.dispose([nested, inner, withInt]);
+    nested.dispose(); // disposes inner too
+    withInt.dispose();
   });
 
   it('rejects an HDF5 file that holds no Keras weights', async () => {
