@@ -172,6 +172,26 @@ describe('prepareCache / openCache', () => {
     expect(r.shardsKept).toBe(0);
   });
 
+  it('throws RangeError for bad splits before touching the cache folder', async () => {
+    const dir = tempDir();
+    const built = await prepareCache({ cacheDir: dir, splits, size: SIZE, workers: 0 });
+    const other = { ...splits.valid!, labelSet: 'flat14' } as Dataset;
+    const cases: [Record<string, Dataset>, RegExp][] = [
+      [{}, /prepareCache: no splits given/],
+      [{ 'train-2': splits.train! }, /split name "train-2" must be \[A-Za-z0-9_\]\+/],
+      [{ train: splits.train!, valid: other }, /split "valid" uses another label set or policy/],
+    ];
+    for (const [bad, message] of cases) {
+      const call = () => prepareCache({ cacheDir: dir, splits: bad, size: SIZE, workers: 0 });
+      await expect(call()).rejects.toBeInstanceOf(RangeError);
+      await expect(call()).rejects.toThrow(message);
+    }
+    // The cache built before is still there, whole.
+    const again = await prepareCache({ cacheDir: dir, splits, size: SIZE, workers: 0 });
+    expect(again.status).toBe('reused');
+    expect(again.index.fingerprint).toBe(built.index.fingerprint);
+  });
+
   it('a truncated shard or missing index is a clear error', async () => {
     const dir = tempDir();
     const r = await prepareCache({ cacheDir: dir, splits, size: SIZE, shardSize: 4, workers: 0 });

@@ -104,7 +104,7 @@ export function cacheFingerprint(
   shardSize: number,
 ): string {
   const first = Object.values(splits)[0];
-  if (!first) throw new Error('prepareCache: no splits given');
+  if (!first) throw new RangeError('prepareCache: no splits given');
   const h = createHash('sha256');
   h.update(
     JSON.stringify({
@@ -120,7 +120,7 @@ export function cacheFingerprint(
   for (const name of Object.keys(splits).sort()) {
     const ds = splits[name]!;
     if (ds.labelSet !== first.labelSet || ds.policy !== first.policy || ds.blank !== first.blank) {
-      throw new Error(
+      throw new RangeError(
         `prepareCache: split "${name}" uses another label set or policy than the others`,
       );
     }
@@ -262,6 +262,13 @@ export async function prepareCache(opts: PrepareCacheOptions): Promise<PrepareCa
   const shardSize = opts.shardSize ?? 256;
   if (!Number.isInteger(size) || size < 1)
     throw new RangeError(`size: expected a positive integer, got ${size}`);
+  // Checked before the cache folder is touched: a bad name must not cost an existing cache.
+  for (const name of Object.keys(opts.splits)) {
+    if (!/^[A-Za-z0-9_]+$/.test(name))
+      throw new RangeError(
+        `prepareCache: split name ${JSON.stringify(name)} must be [A-Za-z0-9_]+`,
+      );
+  }
   const dir = opts.cacheDir;
   await mkdir(dir, { recursive: true });
   const fingerprint = cacheFingerprint(opts.splits, size, shardSize);
@@ -304,8 +311,6 @@ export async function prepareCache(opts: PrepareCacheOptions): Promise<PrepareCa
   const pool = new DecodePool(opts);
   try {
     for (const [name, ds] of Object.entries(opts.splits)) {
-      if (!/^[A-Za-z0-9_]+$/.test(name))
-        throw new Error(`prepareCache: split name ${JSON.stringify(name)} must be [A-Za-z0-9_]+`);
       const split: CacheSplitIndex = {
         count: ds.files.length,
         shardSize,

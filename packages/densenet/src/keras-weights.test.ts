@@ -246,6 +246,39 @@ describe('loadKerasWeights errors', () => {
     model.dispose();
   });
 
+  it('throws RangeError for a nested model and TypeError for a weight that is not float32', async () => {
+    const inner = tf.sequential({
+      name: 'inner',
+      layers: [tf.layers.dense({ units: 2, inputShape: [3] })],
+    });
+    const input = tf.input({ shape: [3] });
+    const nested = tf.model({
+      name: 'outer',
+      inputs: input,
+      outputs: inner.apply(input) as tf.SymbolicTensor,
+    });
+    expect(() => kerasLayerKeys(nested)).toThrow(RangeError);
+    expect(() => kerasLayerKeys(nested)).toThrow(
+      /model "outer" nests model "inner"; only flat models are supported/,
+    );
+    await expect(encodeKerasWeights(nested)).rejects.toBeInstanceOf(RangeError);
+
+    class IntWeight extends tf.layers.Layer {
+      static className = 'IntWeight';
+      override build(): void {
+        this.addWeight('counts', [2], 'int32', tf.initializers.zeros());
+        this.built = true;
+      }
+    }
+    const withInt = tf.sequential({
+      layers: [tf.layers.dense({ units: 2, inputShape: [3] }), new IntWeight({ name: 'counts' })],
+    });
+    await expect(encodeKerasWeights(withInt)).rejects.toBeInstanceOf(TypeError);
+    await expect(encodeKerasWeights(withInt)).rejects.toThrow(/is int32, not float32/);
+    nested.dispose(); // disposes inner too
+    withInt.dispose();
+  });
+
   it('rejects an HDF5 file that holds no Keras weights', async () => {
     const bytes = await writeHdf5([{ kind: 'group', path: 'data' }]);
     const model = fixtureModel();

@@ -240,7 +240,7 @@ export function kerasLayerKeys(model: tf.LayersModel): Map<string, string> {
   const keys = new Map<string, string>();
   for (const layer of model.layers) {
     if (layer instanceof tfjs.LayersModel) {
-      throw new Error(
+      throw new RangeError(
         `Keras weights: model "${model.name}" nests model "${layer.name}"; only flat models are supported`,
       );
     }
@@ -428,7 +428,7 @@ export function kerasWeightsEntries(
     layer.weights.forEach((variable, i) => {
       const values = variable.read().dataSync();
       if (!(values instanceof Float32Array)) {
-        throw new Error(
+        throw new TypeError(
           `Keras weights: model weight "${variable.originalName}" is ${variable.dtype}, not float32`,
         );
       }

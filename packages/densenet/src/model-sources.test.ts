@@ -115,6 +115,15 @@ describe('loadModelFrom', () => {
     ).rejects.toThrow(/modelTopology is missing/);
     await expect(loadModelFrom(42 as never)).rejects.toThrow(TypeError);
   });
+
+  it('throws RangeError for Files without exactly one model.json', async () => {
+    const shards = [new File([new Uint8Array(4)], 'a.bin'), new File([new Uint8Array(4)], 'b.bin')];
+    const load = () => loadModelFrom(shards);
+    await expect(load()).rejects.toBeInstanceOf(RangeError);
+    await expect(load()).rejects.toThrow(
+      /model files: expected exactly one \.json file \(the model\.json\) among a\.bin, b\.bin/,
+    );
+  });
 });
 
 describe('loadWeightsFromMemory / loadWeightsFromUrl', () => {

@@ -145,7 +145,7 @@ export function modelHandler(
   if (files) {
     const json = files.filter((f) => f.name.endsWith('.json'));
     if (json.length !== 1) {
-      throw new Error(
+      throw new RangeError(
         `model files: expected exactly one .json file (the model.json) among ${files.map((f) => f.name).join(', ')}`,
       );
     }

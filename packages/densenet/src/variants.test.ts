@@ -78,6 +78,9 @@ describe('resolveVariant', () => {
     expect(() => resolveVariant('blocks=1-x,growthRate=8,initialFilters=16' as never)).toThrow(
       /is not of the form blocks=/,
     );
+    expect(() => resolveVariant('blocks=1-x,growthRate=8,initialFilters=16' as never)).toThrow(
+      RangeError,
+    );
     expect(() => resolveVariant('blocks=1-0,growthRate=8,initialFilters=16')).toThrow(
       /blocks\[1\]/,
     );

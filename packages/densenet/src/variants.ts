@@ -106,7 +106,7 @@ const SPEC_PATTERN = /^blocks=(\d+(?:-\d+)*),growthRate=(\d+),initialFilters=(\d
 function parseVariantSpec(spec: string): DenseNetConfig {
   const match = SPEC_PATTERN.exec(spec);
   if (!match) {
-    throw new Error(
+    throw new RangeError(
       `DenseNet variant: "${spec}" is not of the form blocks=6-12-24-16,growthRate=32,initialFilters=64`,
     );
   }

@@ -308,6 +308,33 @@ describe('gradCam', () => {
     tf.dispose([image, wrongSize, outOfRange]);
     model.dispose();
   });
+
+  it('throws RangeError for bad label, labels, layerName, clip and image arguments', async () => {
+    const model = tinyClassifier({ size: 16 });
+    const image = randomImage(16, 1);
+    const batch = randomImage(16, 1, 2);
+    const outOfRange = tf.fill([16, 16, 3], 2);
+    const labelNames = ['a', 'b', 'c'];
+    const cases: [tf.Tensor, Parameters<typeof gradCam>[2], RegExp][] = [
+      [image, { label: 0, labels: [1] }, /give either label or labels, not both/],
+      [image, { labels: [] }, /labels is empty/],
+      [image, { label: 'x' }, /label is the name 'x' but no labelNames were given/],
+      [image, { labels: ['a', 'zz'], labelNames }, /labels\[1\] 'zz' is not in labelNames/],
+      [image, { label: 7 }, /label must be an integer in \[0, 3\), got 7/],
+      [image, { layerName: 'nope' }, /layerName 'nope' is not a layer/],
+      [image, { layerName: 'top_dense' }, /Grad-CAM needs a \[batch, h, w, channels\]/],
+      [image, { clip: 2 }, /clip must be in \[0, 1\], got 2/],
+      [batch, {}, /image must be a single image, got a batch of 2/],
+      [outOfRange, {}, /image values must be in \[0, 1\], got \[2, 2\]/],
+    ];
+    for (const [input, options, message] of cases) {
+      const call = gradCam(model, input as tf.Tensor3D, options);
+      await expect(call).rejects.toBeInstanceOf(RangeError);
+      await expect(call).rejects.toThrow(message);
+    }
+    tf.dispose([image, batch, outOfRange]);
+    model.dispose();
+  });
 });
 
 describe('peakOf', () => {

@@ -39,25 +39,29 @@ export interface GradCamResult {
 function resolveLabels(options: GradCamOptions, numOutputs: number): number[] {
   const names = checkLabelNames(options.labelNames, numOutputs, 'gradCam');
   if (options.label != null && options.labels != null) {
-    throw new Error('gradCam: give either label or labels, not both');
+    throw new RangeError('gradCam: give either label or labels, not both');
   }
   const requested =
     options.label != null
       ? [options.label]
       : (options.labels ?? Array.from({ length: numOutputs }, (_, i) => i));
-  if (requested.length === 0) throw new Error('gradCam: labels is empty');
+  if (requested.length === 0) throw new RangeError('gradCam: labels is empty');
   return requested.map((label, i) => {
     const field = options.label != null ? 'label' : `labels[${i}]`;
     if (typeof label === 'string') {
       if (names == null) {
-        throw new Error(`gradCam: ${field} is the name '${label}' but no labelNames were given`);
+        throw new RangeError(
+          `gradCam: ${field} is the name '${label}' but no labelNames were given`,
+        );
       }
       const index = names.indexOf(label);
-      if (index < 0) throw new Error(`gradCam: ${field} '${label}' is not in labelNames`);
+      if (index < 0) throw new RangeError(`gradCam: ${field} '${label}' is not in labelNames`);
       return index;
     }
     if (!Number.isInteger(label) || label < 0 || label >= numOutputs) {
-      throw new Error(`gradCam: ${field} must be an integer in [0, ${numOutputs}), got ${label}`);
+      throw new RangeError(
+        `gradCam: ${field} must be an integer in [0, ${numOutputs}), got ${label}`,
+      );
     }
     return label;
   });
@@ -77,7 +81,7 @@ function targetTensor(
       .filter((l) => /Conv/.test(l.getClassName()))
       .map((l) => l.name)
       .slice(-5);
-    throw new Error(
+    throw new RangeError(
       `gradCam: layerName '${layerName}' is not a layer of model '${model.name}'` +
         (convs.length > 0 ? ` (its last convolutions: ${convs.join(', ')})` : ''),
     );
@@ -87,16 +91,16 @@ function targetTensor(
     .flatMap((node) => node.outputTensors)
     .filter((t) => inGraph.has(t.id));
   if (candidates.length === 0) {
-    throw new Error(`gradCam: layer '${layerName}' does not lead to the model's output`);
+    throw new RangeError(`gradCam: layer '${layerName}' does not lead to the model's output`);
   }
   if (candidates.length > 1) {
-    throw new Error(
+    throw new RangeError(
       `gradCam: layer '${layerName}' has ${candidates.length} outputs in the graph (shared or multi-output layer); pick a layer with one`,
     );
   }
   const target = candidates[0]!;
   if (target.shape.length !== 4) {
-    throw new Error(
+    throw new RangeError(
       `gradCam: layer '${layerName}' outputs [${target.shape.join(', ')}]; Grad-CAM needs a [batch, h, w, channels] activation`,
     );
   }
@@ -147,14 +151,15 @@ export async function gradCam(
   const { input, output, numOutputs } = singleInputOutput(model, 'gradCam');
   const labels = resolveLabels(options, numOutputs);
   const clip = options.clip ?? 0.5;
-  if (!(clip >= 0 && clip <= 1)) throw new Error(`gradCam: clip must be in [0, 1], got ${clip}`);
+  if (!(clip >= 0 && clip <= 1))
+    throw new RangeError(`gradCam: clip must be in [0, 1], got ${clip}`);
   const layerName = options.layerName ?? DEFAULT_GRADCAM_LAYER;
 
   const order = topologicalOrder([output], new Set([input.id]));
   const target = targetTensor(model, layerName, order);
   const { downstream, sideInputs } = splitAt(order, target);
   if (!downstream.has(output.id)) {
-    throw new Error(`gradCam: the model output does not depend on layer '${layerName}'`);
+    throw new RangeError(`gradCam: the model output does not depend on layer '${layerName}'`);
   }
 
   const batch = asImageBatch(image, input, 'gradCam', 'image');
@@ -163,13 +168,17 @@ export async function gradCam(
   const [imageHeight, imageWidth] = [batch.shape[1], batch.shape[2]];
   try {
     if (batch.shape[0] !== 1) {
-      throw new Error(`gradCam: image must be a single image, got a batch of ${batch.shape[0]}`);
+      throw new RangeError(
+        `gradCam: image must be a single image, got a batch of ${batch.shape[0]}`,
+      );
     }
     const range = tf.tidy(() => tf.stack([tf.min(batch), tf.max(batch)]));
     const [minValue, maxValue] = await range.data();
     range.dispose();
     if (!(minValue! >= 0 && maxValue! <= 1)) {
-      throw new Error(`gradCam: image values must be in [0, 1], got [${minValue}, ${maxValue}]`);
+      throw new RangeError(
+        `gradCam: image values must be in [0, 1], got [${minValue}, ${maxValue}]`,
+      );
     }
     outputs = tf.tidy(() => camTensors(batch));
   } finally {

@@ -151,6 +151,23 @@ describe('mcDropout', () => {
     single.dispose();
   });
 
+  it('throws RangeError for bad samples, batchSize and seed', async () => {
+    const model = tinyClassifier({ size: 16, numOutputs: 2 });
+    const images = randomImage(16, 4, 2);
+    const cases: [Parameters<typeof mcDropout>[2], RegExp][] = [
+      [{ samples: 0 }, /mcDropout: samples must be a positive integer, got 0/],
+      [{ batchSize: 1.5 }, /mcDropout: batchSize must be a positive integer, got 1.5/],
+      [{ seed: Number.NaN }, /mcDropout: seed must be a finite number, got NaN/],
+    ];
+    for (const [options, message] of cases) {
+      const call = mcDropout(model, images as tf.Tensor4D, options);
+      await expect(call).rejects.toBeInstanceOf(RangeError);
+      await expect(call).rejects.toThrow(message);
+    }
+    model.dispose();
+    images.dispose();
+  });
+
   it('works on nested and branched models with several dropout layers', async () => {
     const inner = tinyClassifier({ size: 16, numOutputs: 2, seed: 5 });
     const input = tf.input({ shape: [16, 16, 3] });

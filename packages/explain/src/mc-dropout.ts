@@ -32,7 +32,7 @@ export interface McDropoutResult {
 
 function assertPositiveInteger(value: number, field: string): void {
   if (!Number.isInteger(value) || value < 1) {
-    throw new Error(`mcDropout: ${field} must be a positive integer, got ${value}`);
+    throw new RangeError(`mcDropout: ${field} must be a positive integer, got ${value}`);
   }
 }
 
@@ -60,7 +60,7 @@ export async function mcDropout(
   assertPositiveInteger(samples, 'samples');
   assertPositiveInteger(batchSize, 'batchSize');
   if (options.seed != null && !Number.isFinite(options.seed)) {
-    throw new Error(`mcDropout: seed must be a finite number, got ${options.seed}`);
+    throw new RangeError(`mcDropout: seed must be a finite number, got ${options.seed}`);
   }
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
 

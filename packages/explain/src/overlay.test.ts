@@ -3,11 +3,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { gradCam } from './grad-cam.js';
 import {
   clipHeatmap,
+  gradCamPanels,
   heatmapRgba,
   overlayPixels,
   overlayRgba,
   type PlainImage,
   plainImageToRgba,
+  toPlainImage,
 } from './overlay.js';
 import { randomImage, tinyClassifier, useCpuBackend } from './test-models.js';
 
@@ -88,5 +90,52 @@ describe('clipHeatmap', () => {
     }
     tf.dispose(image);
     model.dispose();
+  });
+});
+
+describe('argument errors', () => {
+  const image: PlainImage = { width: 2, height: 1, channels: 1, data: new Float32Array([0, 1]) };
+  const cam = {
+    label: 3,
+    heatmap: new Float32Array([0, 1]),
+    width: 2,
+    height: 1,
+    probability: 0.5,
+    peak: { x: 1, y: 0 },
+  };
+
+  it('toPlainImage throws RangeError for a bad shape, size, channel count or data length', () => {
+    const rank1 = tf.zeros([4]);
+    const cases: [PlainImage | tf.Tensor, RegExp][] = [
+      [rank1, /image must be \[H, W\], \[H, W, 1\|3\] or \[1, H, W, 1\|3\], got \[4\]/],
+      [{ ...image, width: 0 }, /image: width and height must be positive integers, got 0×1/],
+      [{ ...image, channels: 2 as 1 }, /image\.channels must be 1 or 3, got 2/],
+      [{ ...image, data: new Float32Array(3) }, /image\.data has 3 values, expected 2×1×1/],
+    ];
+    for (const [input, message] of cases) {
+      expect(() => toPlainImage(input)).toThrow(RangeError);
+      expect(() => toPlainImage(input)).toThrow(message);
+    }
+    rank1.dispose();
+  });
+
+  it('overlayPixels throws RangeError for a heatmap of another size or image values outside [0, 1]', () => {
+    expect(() => overlayPixels(image, [0.5])).toThrow(RangeError);
+    expect(() => overlayPixels(image, [0.5])).toThrow(/overlay: heatmap has 1 values/);
+    const bright = { ...image, data: new Float32Array([0, 2]) };
+    expect(() => overlayPixels(bright, [0, 0])).toThrow(RangeError);
+    expect(() => overlayPixels(bright, [0, 0])).toThrow(/image value 2 at pixel 1 is outside/);
+  });
+
+  it('gradCamPanels throws RangeError when uncertainty lacks the image or the output', () => {
+    const uncertainty = { samples: 1, seed: 1, mean: [[0.1, 0.2]], std: [[0.01, 0.02]] };
+    expect(() => gradCamPanels(image, [cam], { uncertainty, imageIndex: 1 })).toThrow(RangeError);
+    expect(() => gradCamPanels(image, [cam], { uncertainty, imageIndex: 1 })).toThrow(
+      /imageIndex 1 is outside the 1 image\(s\) of uncertainty/,
+    );
+    expect(() => gradCamPanels(image, [cam], { uncertainty })).toThrow(RangeError);
+    expect(() => gradCamPanels(image, [cam], { uncertainty })).toThrow(
+      /uncertainty has no output 3/,
+    );
   });
 });

@@ -59,7 +59,7 @@ export function gradCamPanels(
 ): GradCamPanel[] {
   const { uncertainty, imageIndex = 0 } = options;
   if (uncertainty != null && uncertainty.mean[imageIndex] == null) {
-    throw new Error(
+    throw new RangeError(
       `gradCamPanels: imageIndex ${imageIndex} is outside the ${uncertainty.mean.length} image(s) of uncertainty`,
     );
   }
@@ -69,7 +69,7 @@ export function gradCamPanels(
       const mean = uncertainty.mean[imageIndex]![cam.label];
       const std = uncertainty.std[imageIndex]![cam.label];
       if (mean == null || std == null) {
-        throw new Error(`gradCamPanels: uncertainty has no output ${cam.label}`);
+        throw new RangeError(`gradCamPanels: uncertainty has no output ${cam.label}`);
       }
       panel.uncertainty = { mean, std };
     }
@@ -103,7 +103,7 @@ export function toPlainImage(image: RenderImage, field = 'image'): PlainImage {
       width == null ||
       (channels !== 1 && channels !== 3)
     ) {
-      throw new Error(
+      throw new RangeError(
         `${field} must be [H, W], [H, W, 1|3] or [1, H, W, 1|3], got [${image.shape.join(', ')}]`,
       );
     }
@@ -111,13 +111,15 @@ export function toPlainImage(image: RenderImage, field = 'image'): PlainImage {
   }
   const { width, height, channels, data } = image;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new Error(`${field}: width and height must be positive integers, got ${width}×${height}`);
+    throw new RangeError(
+      `${field}: width and height must be positive integers, got ${width}×${height}`,
+    );
   }
   if (channels !== 1 && channels !== 3) {
-    throw new Error(`${field}.channels must be 1 or 3, got ${channels}`);
+    throw new RangeError(`${field}.channels must be 1 or 3, got ${channels}`);
   }
   if (data.length !== width * height * channels) {
-    throw new Error(
+    throw new RangeError(
       `${field}.data has ${data.length} values, expected ${width}×${height}×${channels}`,
     );
   }
@@ -136,7 +138,7 @@ export function overlayPixels(
 ): Uint8ClampedArray {
   const { width, height, channels, data } = image;
   if (heatmap.length !== width * height) {
-    throw new Error(
+    throw new RangeError(
       `overlay: heatmap has ${heatmap.length} values but the image is ${width}×${height}`,
     );
   }
@@ -147,7 +149,7 @@ export function overlayPixels(
     for (let c = 0; c < 3; c++) {
       const raw = data[p * channels + (channels === 3 ? c : 0)]!;
       if (!(raw >= 0 && raw <= 1)) {
-        throw new Error(`overlay: image value ${raw} at pixel ${p} is outside [0, 1]`);
+        throw new RangeError(`overlay: image value ${raw} at pixel ${p} is outside [0, 1]`);
       }
       const blended = colour == null ? raw : (1 - alpha) * raw + alpha * colour[c]!;
       out[p * 4 + c] = Math.round(blended * 255);

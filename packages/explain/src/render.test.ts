@@ -232,3 +232,23 @@ describe('formatTitle', () => {
     expect(formatTitle('Edema', 0.4567, 0.0123, 3)).toBe('Edema: 0.457±0.012');
   });
 });
+
+describe('argument errors', () => {
+  it('renderGradCam, layoutPanel and renderGradCamGrid throw RangeError naming the field', async () => {
+    const f = fixture();
+    const small = { ...f.image, width: 10, data: new Float32Array(10 * H) };
+    const panel = { image: f.image, cam: f.cam };
+    const cases: [() => Promise<unknown>, RegExp][] = [
+      [() => renderGradCam({ image: small, cam: f.cam }), /render: image is 10×16 but the heatmap/],
+      [() => renderGradCam(panel, { scale: 0 }), /render: scale must be a positive integer/],
+      [() => layoutPanel(panel, { scale: 1.5 }), /render: scale must be a positive integer/],
+      [() => renderGradCam(panel, { alpha: -0.1 }), /render: alpha must be in \[0, 1\]/],
+      [() => renderGradCamGrid([]), /renderGradCamGrid: panels is empty/],
+      [() => layoutGrid([panel], { columns: 0 }), /columns must be a positive integer, got 0/],
+    ];
+    for (const [call, message] of cases) {
+      await expect(call()).rejects.toBeInstanceOf(RangeError);
+      await expect(call()).rejects.toThrow(message);
+    }
+  });
+});

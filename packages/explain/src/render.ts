@@ -41,7 +41,7 @@ export interface PanelLayout {
 function checkedScale(options: RenderOptions): number {
   const scale = options.scale ?? 1;
   if (!Number.isInteger(scale) || scale < 1) {
-    throw new Error(`render: scale must be a positive integer, got ${scale}`);
+    throw new RangeError(`render: scale must be a positive integer, got ${scale}`);
   }
   return scale;
 }
@@ -165,7 +165,7 @@ export async function layoutPanel(
 function panelPixels(panel: GradCamPanel, options: RenderOptions): Uint8ClampedArray {
   const image = toPlainImage(panel.image);
   if (image.width !== panel.cam.width || image.height !== panel.cam.height) {
-    throw new Error(
+    throw new RangeError(
       `render: image is ${image.width}×${image.height} but the heatmap of label ${panel.cam.label} is ${panel.cam.width}×${panel.cam.height}`,
     );
   }
@@ -179,7 +179,8 @@ function panelPixels(panel: GradCamPanel, options: RenderOptions): Uint8ClampedA
 
 function checkAlpha(options: RenderOptions): void {
   const alpha = options.alpha ?? 0.7;
-  if (!(alpha >= 0 && alpha <= 1)) throw new Error(`render: alpha must be in [0, 1], got ${alpha}`);
+  if (!(alpha >= 0 && alpha <= 1))
+    throw new RangeError(`render: alpha must be in [0, 1], got ${alpha}`);
 }
 
 /**
@@ -219,10 +220,10 @@ export async function layoutGrid(
   cells: { title: PanelLayout['title']; image: PanelLayout['image'] }[];
   bar: PanelLayout['bar'];
 }> {
-  if (panels.length === 0) throw new Error('renderGradCamGrid: panels is empty');
+  if (panels.length === 0) throw new RangeError('renderGradCamGrid: panels is empty');
   const columns = options.columns ?? Math.ceil(Math.sqrt(panels.length));
   if (!Number.isInteger(columns) || columns < 1) {
-    throw new Error(`renderGradCamGrid: columns must be a positive integer, got ${columns}`);
+    throw new RangeError(`renderGradCamGrid: columns must be a positive integer, got ${columns}`);
   }
   const { title: titleFont, tick } = await fonts();
   const scale = checkedScale(options);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CHEXPERT_LABELS, chexpertTaxonomy } from './chexpert.js';
 import { deriveLabels, deriveLabelsMasked } from './derive.js';
 import { toRows } from './matrix.js';
+import { TaxonomyError } from './validate.js';
 
 const OUT = chexpertTaxonomy.outputLabels;
 
@@ -125,6 +126,23 @@ describe('deriveLabels (hand-worked rows)', () => {
       /rows\[1\] "Edema": value -1 is not 0 or 1/,
     );
     expect(() => deriveLabels([[1, 0]], chexpertTaxonomy)).toThrow(/expected 14 values, got 2/);
+  });
+
+  it('throws a TaxonomyError naming the entry for an unknown label of a taxonomy that was not validated', () => {
+    const base = { name: 'hand', sourceLabels: ['a', 'b'], edges: [] };
+    const badInput = {
+      ...base,
+      derived: [{ label: 'c', kind: 'anyOf' as const, of: ['a', 'zz'] }],
+      outputLabels: ['a', 'c'],
+    };
+    expect(() => deriveLabels([[1, 0]], badInput)).toThrow(TaxonomyError);
+    expect(() => deriveLabels([[1, 0]], badInput)).toThrow(
+      /^taxonomy derived\[0\]\.of\[1\]: unknown label "zz" in taxonomy "hand"/,
+    );
+    const badOutput = { ...base, derived: [], outputLabels: ['b', 'q'] };
+    expect(() => deriveLabels([[1, 0]], badOutput)).toThrow(
+      /^taxonomy outputLabels\[1\]: unknown label "q"/,
+    );
   });
 });
 

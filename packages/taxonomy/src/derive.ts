@@ -1,5 +1,6 @@
 import { isLabelMatrix, type LabelMatrix, type LabelRows, sameForm, toMatrix } from './matrix.js';
 import { allLabels, type Taxonomy } from './taxonomy.js';
+import { TaxonomyError } from './validate.js';
 
 interface CompiledRule {
   target: number;
@@ -22,20 +23,23 @@ function planFor(taxonomy: Taxonomy): DerivationPlan {
   if (cached) return cached;
   const labels = allLabels(taxonomy);
   const index = new Map(labels.map((l, i) => [l, i]));
-  const at = (label: string): number => {
+  // A taxonomy from validateTaxonomy always passes; a hand-built one may not.
+  const at = (label: string, path: string): number => {
     const i = index.get(label);
-    if (i === undefined) throw new Error(`taxonomy "${taxonomy.name}": unknown label "${label}"`);
+    if (i === undefined) {
+      throw new TaxonomyError(path, `unknown label "${label}" in taxonomy "${taxonomy.name}"`);
+    }
     return i;
   };
   const plan: DerivationPlan = {
     width: labels.length,
     sources: taxonomy.sourceLabels.length,
-    rules: taxonomy.derived.map((rule) => ({
-      target: at(rule.label),
-      inputs: Int32Array.from(rule.of.map(at)),
+    rules: taxonomy.derived.map((rule, r) => ({
+      target: at(rule.label, `derived[${r}].label`),
+      inputs: Int32Array.from(rule.of.map((l, j) => at(l, `derived[${r}].of[${j}]`))),
       negate: rule.kind === 'noneOf',
     })),
-    outputIndex: Int32Array.from(taxonomy.outputLabels.map(at)),
+    outputIndex: Int32Array.from(taxonomy.outputLabels.map((l, k) => at(l, `outputLabels[${k}]`))),
   };
   plans.set(taxonomy, plan);
   return plan;

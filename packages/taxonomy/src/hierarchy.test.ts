@@ -8,7 +8,7 @@ import {
   hierarchyViolations,
   topologicalOrder,
 } from './hierarchy.js';
-import { validateTaxonomy } from './validate.js';
+import { TaxonomyError, validateTaxonomy } from './validate.js';
 
 const T = chexpertTaxonomy;
 const OUT = T.outputLabels;
@@ -43,6 +43,23 @@ describe('ancestors and descendants', () => {
   it('orders parents before children', () => {
     const order = topologicalOrder(T);
     for (const e of T.edges) expect(order.indexOf(e.parent)).toBeLessThan(order.indexOf(e.child));
+  });
+
+  it('throws a TaxonomyError for the cycle of a taxonomy that was not validated', () => {
+    const cyclic = {
+      name: 'loop',
+      sourceLabels: ['a', 'b'],
+      derived: [],
+      outputLabels: ['a', 'b'],
+      edges: [
+        { parent: 'a', child: 'b' },
+        { parent: 'b', child: 'a' },
+      ],
+    };
+    expect(() => topologicalOrder(cyclic)).toThrow(TaxonomyError);
+    expect(() => topologicalOrder(cyclic)).toThrow(
+      /^taxonomy edges: contain a cycle in taxonomy "loop"/,
+    );
   });
 });
 

@@ -1,5 +1,6 @@
 import { type LabelMatrix, type LabelRows, sameForm, toMatrix } from './matrix.js';
 import type { HierarchyEdge, Taxonomy } from './taxonomy.js';
+import { TaxonomyError } from './validate.js';
 
 function assertLabel(taxonomy: Taxonomy, label: string): void {
   if (!taxonomy.outputLabels.includes(label)) {
@@ -62,7 +63,10 @@ export function topologicalOrder(taxonomy: Taxonomy): string[] {
     }
   }
   if (order.length !== taxonomy.outputLabels.length) {
-    throw new Error(`taxonomy "${taxonomy.name}": edges contain a cycle`);
+    throw new TaxonomyError(
+      'edges',
+      `contain a cycle in taxonomy "${taxonomy.name}" (validateTaxonomy names its labels)`,
+    );
   }
   return order;
 }
