@@ -24,7 +24,7 @@ describe('writeExplanations', () => {
     const out = path.join(dir, 'explain');
     const result = await writeExplanations(model, images, out, {
       paths: ['a.png', 'b.png'],
-      labels: LABELS,
+      outputLabels: LABELS,
       samples: 6,
       seed: 11,
       perLabelPngs: true,
@@ -49,14 +49,18 @@ describe('writeExplanations', () => {
     const mc = await mcDropout(model, images, { samples: 6, seed: 11 });
     for (let i = 0; i < 2; i++) {
       expect(result.images[i]!.uncertainty).toEqual(
-        LABELS.map((label, l) => ({ label, mean: mc.mean[i]![l], std: mc.std[i]![l] })),
+        LABELS.map((label, l) => ({
+          label,
+          mean: mc.mean.data[i * 3 + l],
+          std: mc.std.data[i * 3 + l],
+        })),
       );
     }
-    expect(mc.std.flat().some((v) => v > 0)).toBe(true); // the passes differ: dropout is on
+    expect(mc.std.data.some((v) => v > 0)).toBe(true); // the passes differ: dropout is on
     // Same seed, same statistics (a second call reproduces the first).
     const again = await writeExplanations(model, images, path.join(dir, 'again'), {
       paths: ['a.png', 'b.png'],
-      labels: LABELS,
+      outputLabels: LABELS,
       samples: 6,
       seed: 11,
     });
@@ -72,7 +76,7 @@ describe('writeExplanations', () => {
     await expect(
       writeExplanations(model, images, path.join(dir, 'bad'), {
         paths: ['one'],
-        labels: LABELS,
+        outputLabels: LABELS,
         samples: 2,
         seed: 1,
       }),

@@ -11,7 +11,7 @@ export interface WriteExplanationsOptions {
   /** One name per image (e.g. its file path), written to `mc-dropout.json`. */
   paths: readonly string[];
   /** Names of the model outputs, in order. */
-  labels: readonly string[];
+  outputLabels: readonly string[];
   /** MC-dropout passes. */
   samples: number;
   /** Seed of the MC-dropout masks. */
@@ -43,7 +43,7 @@ export async function writeExplanations(
   outDir: string,
   options: WriteExplanationsOptions,
 ): Promise<ExplanationFiles> {
-  const { paths, labels } = options;
+  const { paths, outputLabels } = options;
   if (paths.length !== images.shape[0]) {
     throw new RangeError(
       `writeExplanations: options.paths has ${paths.length} names for ${images.shape[0]} images`,
@@ -53,12 +53,12 @@ export async function writeExplanations(
   const mc: McDropoutResult = await mcDropout(model, images, {
     samples: options.samples,
     seed: options.seed,
-    labelNames: labels,
+    outputLabels,
   });
   const out: ExplanationFiles = { images: [] };
   for (let i = 0; i < paths.length; i++) {
     const image = tf.tidy(() => images.slice([i, 0, 0, 0], [1, -1, -1, -1]));
-    const cams = await gradCam(model, image, { labelNames: labels });
+    const cams = await gradCam(model, image, { outputLabels });
     // A plain image for the panels: read asynchronously (webgpu in Node has no sync read).
     const [, height, width, channels] = image.shape;
     const pixels = {
@@ -88,10 +88,10 @@ export async function writeExplanations(
     out.images.push({
       path: paths[i]!,
       grid,
-      uncertainty: labels.map((label, l) => ({
+      uncertainty: outputLabels.map((label, l) => ({
         label,
-        mean: mc.mean[i]![l]!,
-        std: mc.std[i]![l]!,
+        mean: mc.mean.data[i * mc.mean.cols + l]!,
+        std: mc.std.data[i * mc.std.cols + l]!,
       })),
     });
   }

@@ -123,7 +123,7 @@ describe('gradCam', () => {
     const predicted = tf.tidy(() => Array.from((model.predict(image) as tf.Tensor).dataSync()));
     const results = await gradCam(model, image as tf.Tensor4D, {
       labels: ['c', 0],
-      labelNames: ['a', 'b', 'c', 'd'],
+      outputLabels: ['a', 'b', 'c', 'd'],
     });
     expect(results.map((r) => [r.label, r.name])).toEqual([
       [2, 'c'],
@@ -297,10 +297,10 @@ describe('gradCam', () => {
       /values must be in \[0, 1\]/,
     );
     await expect(gradCam(model, image as tf.Tensor3D, { label: 'x' })).rejects.toThrow(
-      /no labelNames/,
+      /no outputLabels/,
     );
-    await expect(gradCam(model, image as tf.Tensor3D, { labelNames: ['a'] })).rejects.toThrow(
-      /labelNames has 1 entries/,
+    await expect(gradCam(model, image as tf.Tensor3D, { outputLabels: ['a'] })).rejects.toThrow(
+      /outputLabels has 1 entries/,
     );
     await expect(gradCam(model, image as tf.Tensor3D, { clip: 2 })).rejects.toThrow(
       /clip must be in \[0, 1\]/,
@@ -314,12 +314,12 @@ describe('gradCam', () => {
     const image = randomImage(16, 1);
     const batch = randomImage(16, 1, 2);
     const outOfRange = tf.fill([16, 16, 3], 2);
-    const labelNames = ['a', 'b', 'c'];
+    const outputLabels = ['a', 'b', 'c'];
     const cases: [tf.Tensor, Parameters<typeof gradCam>[2], RegExp][] = [
       [image, { label: 0, labels: [1] }, /give either label or labels, not both/],
       [image, { labels: [] }, /labels is empty/],
-      [image, { label: 'x' }, /label is the name 'x' but no labelNames were given/],
-      [image, { labels: ['a', 'zz'], labelNames }, /labels\[1\] 'zz' is not in labelNames/],
+      [image, { label: 'x' }, /label is the name 'x' but no outputLabels were given/],
+      [image, { labels: ['a', 'zz'], outputLabels }, /labels\[1\] 'zz' is not in outputLabels/],
       [image, { label: 7 }, /label must be an integer in \[0, 3\), got 7/],
       [image, { layerName: 'nope' }, /layerName 'nope' is not a layer/],
       [image, { layerName: 'top_dense' }, /Grad-CAM needs a \[batch, h, w, channels\]/],

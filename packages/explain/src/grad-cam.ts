@@ -1,18 +1,16 @@
+import { GRADCAM_LAYER_NAME } from '@cihmlc/densenet';
 import * as tf from '@tensorflow/tfjs';
 import { runGraph, topologicalOrder } from './graph.js';
-import { asImageBatch, checkLabelNames, singleInputOutput } from './model-checks.js';
-
-/** Name of the project's Grad-CAM target: the classifier head's 3×3 convolution. */
-export const DEFAULT_GRADCAM_LAYER = 'top_conv2d';
+import { asImageBatch, checkOutputLabels, singleInputOutput } from './model-checks.js';
 
 export interface GradCamOptions {
-  /** One output to explain: index, or a name from `labelNames`. */
+  /** One output to explain: index, or a name from `outputLabels`. */
   label?: number | string;
   /** Several outputs, explained in one pass. Neither `label` nor `labels`: every output. */
   labels?: readonly (number | string)[];
   /** Names of the model outputs, in order; used for string labels and in the results. */
-  labelNames?: readonly string[];
-  /** Convolution whose activations are explained (default `top_conv2d`). */
+  outputLabels?: readonly string[];
+  /** Convolution whose activations are explained (default @cihmlc/densenet's `GRADCAM_LAYER_NAME`, `top_conv2d`). */
   layerName?: string;
   /** Normalised values below this are set to 0 (default 0.5; 0 keeps the whole map). */
   clip?: number;
@@ -21,7 +19,7 @@ export interface GradCamOptions {
 export interface GradCamResult {
   /** Output index. */
   label: number;
-  /** `labelNames[label]` when names were given. */
+  /** `outputLabels[label]` when names were given. */
   name?: string;
   /**
    * Row-major heatmap, `width × height` (the image size), values in [0, 1]: 0 or ≥ `clip`,
@@ -37,7 +35,7 @@ export interface GradCamResult {
 }
 
 function resolveLabels(options: GradCamOptions, numOutputs: number): number[] {
-  const names = checkLabelNames(options.labelNames, numOutputs, 'gradCam');
+  const names = checkOutputLabels(options.outputLabels, numOutputs, 'gradCam');
   if (options.label != null && options.labels != null) {
     throw new RangeError('gradCam: give either label or labels, not both');
   }
@@ -51,11 +49,11 @@ function resolveLabels(options: GradCamOptions, numOutputs: number): number[] {
     if (typeof label === 'string') {
       if (names == null) {
         throw new RangeError(
-          `gradCam: ${field} is the name '${label}' but no labelNames were given`,
+          `gradCam: ${field} is the name '${label}' but no outputLabels were given`,
         );
       }
       const index = names.indexOf(label);
-      if (index < 0) throw new RangeError(`gradCam: ${field} '${label}' is not in labelNames`);
+      if (index < 0) throw new RangeError(`gradCam: ${field} '${label}' is not in outputLabels`);
       return index;
     }
     if (!Number.isInteger(label) || label < 0 || label >= numOutputs) {
@@ -153,7 +151,7 @@ export async function gradCam(
   const clip = options.clip ?? 0.5;
   if (!(clip >= 0 && clip <= 1))
     throw new RangeError(`gradCam: clip must be in [0, 1], got ${clip}`);
-  const layerName = options.layerName ?? DEFAULT_GRADCAM_LAYER;
+  const layerName = options.layerName ?? GRADCAM_LAYER_NAME;
 
   const order = topologicalOrder([output], new Set([input.id]));
   const target = targetTensor(model, layerName, order);
@@ -243,7 +241,7 @@ export async function gradCam(
       probability: probabilities[label]!,
       peak: peakOf(heatmap, width),
     };
-    const name = options.labelNames?.[label];
+    const name = options.outputLabels?.[label];
     if (name != null) result.name = name;
     return result;
   });

@@ -7,7 +7,6 @@ export {
   type Rgb,
 } from './colormap.js';
 export {
-  DEFAULT_GRADCAM_LAYER,
   type GradCamOptions,
   type GradCamResult,
   gradCam,
@@ -21,7 +20,12 @@ export {
   type NormalisedBox,
   pixelInBox,
 } from './localisation.js';
-export { type McDropoutOptions, type McDropoutResult, mcDropout } from './mc-dropout.js';
+export {
+  type McDropoutOptions,
+  type McDropoutResult,
+  mcDropout,
+  type UncertaintyMatrix,
+} from './mc-dropout.js';
 export {
   clipHeatmap,
   formatTitle,

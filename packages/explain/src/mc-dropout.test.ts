@@ -29,21 +29,23 @@ describe('mcDropout', () => {
     const a = await mcDropout(model, images as tf.Tensor4D, {
       samples: 6,
       seed: 42,
-      labelNames: ['x', 'y', 'z'],
+      outputLabels: ['x', 'y', 'z'],
     });
     const b = await mcDropout(model, images as tf.Tensor4D, { samples: 6, seed: 42 });
     const c = await mcDropout(model, images as tf.Tensor4D, { samples: 6, seed: 43 });
-    expect(a.labels).toEqual(['x', 'y', 'z']);
-    expect(b.labels).toBeUndefined();
+    expect(a.outputLabels).toEqual(['x', 'y', 'z']);
+    expect(b.outputLabels).toBeUndefined();
     expect(a.samples).toBe(6);
     expect(a.seed).toBe(42);
-    expect(a.mean).toHaveLength(3);
-    expect(a.mean[0]).toHaveLength(3);
+    // Flat row-major matrices: 3 images × 3 outputs.
+    expect(a.mean).toMatchObject({ rows: 3, cols: 3 });
+    expect(a.mean.data).toHaveLength(9);
+    expect(a.std).toMatchObject({ rows: 3, cols: 3 });
     expect(b.mean).toEqual(a.mean);
     expect(b.std).toEqual(a.std);
     expect(c.mean).not.toEqual(a.mean);
-    for (const row of a.std) for (const s of row) expect(s).toBeGreaterThan(0);
-    for (const row of a.mean) for (const m of row) expect(m > 0 && m < 1).toBe(true);
+    for (const s of a.std.data) expect(s).toBeGreaterThan(0);
+    for (const m of a.mean.data) expect(m > 0 && m < 1).toBe(true);
     model.dispose();
     images.dispose();
   });
@@ -54,8 +56,8 @@ describe('mcDropout', () => {
     const images = randomImage(16, 5, 2);
     const predicted = tf.tidy(() => (model.predict(images) as tf.Tensor).arraySync() as number[][]);
     const result = await mcDropout(model, images as tf.Tensor4D, { samples: 4, seed: 1 });
-    expect(result.std.flat().every((s) => s === 0)).toBe(true);
-    result.mean.flat().forEach((m, i) => {
+    expect(Array.from(result.std.data).every((s) => s === 0)).toBe(true);
+    Array.from(result.mean.data).forEach((m, i) => {
       expect(m).toBeCloseTo(predicted.flat()[i]!, 6);
     });
     // Batch statistics give another answer (this also moves the moving statistics: keep it last).
@@ -91,8 +93,8 @@ describe('mcDropout', () => {
     const images = randomImage(4, 3, 2);
     const predicted = tf.tidy(() => (model.predict(images) as tf.Tensor).arraySync() as number[][]);
     const result = await mcDropout(model, images as tf.Tensor4D, { samples: 400, seed: 9 });
-    const spread = Math.max(...result.std.flat());
-    result.mean.flat().forEach((m, i) => {
+    const spread = Math.max(...Array.from(result.std.data));
+    Array.from(result.mean.data).forEach((m, i) => {
       // 400 samples: the mean's standard error is std / 20; allow 5 standard errors.
       expect(Math.abs(m - predicted.flat()[i]!)).toBeLessThan((5 * spread) / 20);
     });
@@ -135,13 +137,13 @@ describe('mcDropout', () => {
     });
     const one = await mcDropout(model, single as tf.Tensor3D, { samples: 3, seed: 1 });
     expect(tf.memory().numTensors).toBe(before);
-    expect(chunked.mean).toHaveLength(5);
-    expect(one.mean).toHaveLength(1);
+    expect(chunked.mean.rows).toBe(5);
+    expect(one.mean.rows).toBe(1);
     await expect(mcDropout(model, images as tf.Tensor4D, { samples: 0 })).rejects.toThrow(
       /samples must be a positive integer/,
     );
-    await expect(mcDropout(model, images as tf.Tensor4D, { labelNames: ['a'] })).rejects.toThrow(
-      /labelNames has 1 entries/,
+    await expect(mcDropout(model, images as tf.Tensor4D, { outputLabels: ['a'] })).rejects.toThrow(
+      /outputLabels has 1 entries/,
     );
     await expect(mcDropout(model, randomImage(8, 1, 1) as tf.Tensor4D)).rejects.toThrow(
       /images has shape \[1, 8, 8, 3\]/,
@@ -184,7 +186,7 @@ describe('mcDropout', () => {
     const a = await mcDropout(model, images as tf.Tensor4D, { samples: 5, seed: 4 });
     const b = await mcDropout(model, images as tf.Tensor4D, { samples: 5, seed: 4 });
     expect(a).toEqual(b);
-    expect(a.std.flat().every((s) => s > 0)).toBe(true);
+    expect(Array.from(a.std.data).every((s) => s > 0)).toBe(true);
     expectIdentical(before, snapshotWeights(model));
     model.dispose();
     images.dispose();
@@ -209,7 +211,7 @@ describe('mcDropout', () => {
     perturbBatchNorm(model);
     const images = randomImage(8, 6, 2);
     const a = await mcDropout(model, images as tf.Tensor4D, { samples: 4, seed: 11 });
-    expect(a.std.flat().every((s) => s > 0)).toBe(true);
+    expect(Array.from(a.std.data).every((s) => s > 0)).toBe(true);
     let saved: tf.io.ModelArtifacts | undefined;
     await model.save(
       tf.io.withSaveHandler(async (artifacts) => {
@@ -233,7 +235,7 @@ describe('mcDropout', () => {
     const images = randomImage(32, 5, 2);
     const before = snapshotWeights(model);
     const result = await mcDropout(model, images as tf.Tensor4D, { samples: 3, seed: 8 });
-    expect(result.std.flat().every((s) => s > 0)).toBe(true);
+    expect(Array.from(result.std.data).every((s) => s > 0)).toBe(true);
     expectIdentical(before, snapshotWeights(model));
 
     const deterministic = createClassifier({ ...options, dropoutRate: 0 });
@@ -245,8 +247,8 @@ describe('mcDropout', () => {
       samples: 2,
       seed: 8,
     });
-    expect(noDropout.std.flat().every((s) => s === 0)).toBe(true);
-    noDropout.mean.flat().forEach((m, i) => {
+    expect(Array.from(noDropout.std.data).every((s) => s === 0)).toBe(true);
+    Array.from(noDropout.mean.data).forEach((m, i) => {
       expect(m).toBeCloseTo(predicted.flat()[i]!, 6);
     });
     tf.dispose(images);

@@ -1,7 +1,7 @@
 import { seededDropout } from '@cihmlc/densenet';
 import * as tf from '@tensorflow/tfjs';
 import { runGraph } from './graph.js';
-import { asImageBatch, checkLabelNames, singleInputOutput } from './model-checks.js';
+import { asImageBatch, checkOutputLabels, singleInputOutput } from './model-checks.js';
 
 export interface McDropoutOptions {
   /** Stochastic passes (default 10, as in the paper). */
@@ -12,22 +12,33 @@ export interface McDropoutOptions {
    */
   seed?: number;
   /** Names of the model outputs, copied to the result. */
-  labelNames?: readonly string[];
+  outputLabels?: readonly string[];
   /** Images per forward pass (default 16); memory grows with it. */
   batchSize?: number;
 }
 
+/** A row-major matrix of statistics: `rows` images × `cols` outputs. */
+export interface UncertaintyMatrix {
+  rows: number;
+  cols: number;
+  data: Float32Array;
+}
+
 export interface McDropoutResult {
-  /** `labelNames`, when given. */
-  labels?: string[];
+  /** `outputLabels`, when given. */
+  outputLabels?: string[];
   /** Number of passes behind the statistics. */
   samples: number;
   /** The seed the masks were drawn with (the random one when none was given). */
   seed: number;
-  /** `mean[i][l]`: mean over the passes of image i's output l. */
-  mean: number[][];
-  /** `std[i][l]`: population standard deviation (divisor N, like numpy's default) of the same. */
-  std: number[][];
+  /**
+   * Mean over the passes, one row per image and one column per output (row-major, like
+   * @cihmlc/taxonomy's LabelMatrix and @cihmlc/metrics' ScoreMatrix): image i's output l is
+   * `mean.data[i * mean.cols + l]`.
+   */
+  mean: UncertaintyMatrix;
+  /** Population standard deviation (divisor N, like numpy's default) of the same, same layout. */
+  std: UncertaintyMatrix;
 }
 
 function assertPositiveInteger(value: number, field: string): void {
@@ -54,7 +65,7 @@ export async function mcDropout(
   options: McDropoutOptions = {},
 ): Promise<McDropoutResult> {
   const { input, output, numOutputs } = singleInputOutput(model, 'mcDropout');
-  const labelNames = checkLabelNames(options.labelNames, numOutputs, 'mcDropout');
+  const outputLabels = checkOutputLabels(options.outputLabels, numOutputs, 'mcDropout');
   const samples = options.samples ?? 10;
   const batchSize = options.batchSize ?? 16;
   assertPositiveInteger(samples, 'samples');
@@ -107,25 +118,19 @@ export async function mcDropout(
     if (batch !== images) batch.dispose();
   }
 
-  const mean: number[][] = [];
-  const std: number[][] = [];
-  for (let i = 0; i < count; i++) {
-    const meanRow: number[] = [];
-    const stdRow: number[] = [];
-    for (let l = 0; l < numOutputs; l++) {
-      const index = i * numOutputs + l;
-      let sum = 0;
-      for (const pass of passes) sum += pass[index]!;
-      const m = sum / samples;
-      let squares = 0;
-      for (const pass of passes) squares += (pass[index]! - m) ** 2;
-      meanRow.push(m);
-      stdRow.push(Math.sqrt(squares / samples));
-    }
-    mean.push(meanRow);
-    std.push(stdRow);
+  // Sums in float64, stored as float32 like the model's outputs.
+  const mean = { rows: count, cols: numOutputs, data: new Float32Array(count * numOutputs) };
+  const std = { rows: count, cols: numOutputs, data: new Float32Array(count * numOutputs) };
+  for (let index = 0; index < count * numOutputs; index++) {
+    let sum = 0;
+    for (const pass of passes) sum += pass[index]!;
+    const m = sum / samples;
+    let squares = 0;
+    for (const pass of passes) squares += (pass[index]! - m) ** 2;
+    mean.data[index] = m;
+    std.data[index] = Math.sqrt(squares / samples);
   }
   const result: McDropoutResult = { samples, seed, mean, std };
-  if (labelNames != null) result.labels = [...labelNames];
+  if (outputLabels != null) result.outputLabels = [...outputLabels];
   return result;
 }

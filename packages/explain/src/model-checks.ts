@@ -64,16 +64,16 @@ export function asImageBatch(
   return batch;
 }
 
-/** Resolves `labelNames` against the model's number of outputs. */
-export function checkLabelNames(
-  labelNames: readonly string[] | undefined,
+/** Checks `outputLabels` against the model's number of outputs. */
+export function checkOutputLabels(
+  outputLabels: readonly string[] | undefined,
   numOutputs: number,
   caller: string,
 ): readonly string[] | undefined {
-  if (labelNames != null && labelNames.length !== numOutputs) {
+  if (outputLabels != null && outputLabels.length !== numOutputs) {
     throw new RangeError(
-      `${caller}: labelNames has ${labelNames.length} entries but the model has ${numOutputs} outputs`,
+      `${caller}: outputLabels has ${outputLabels.length} entries but the model has ${numOutputs} outputs`,
     );
   }
-  return labelNames;
+  return outputLabels;
 }

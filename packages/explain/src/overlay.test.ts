@@ -128,7 +128,13 @@ describe('argument errors', () => {
   });
 
   it('gradCamPanels throws RangeError when uncertainty lacks the image or the output', () => {
-    const uncertainty = { samples: 1, seed: 1, mean: [[0.1, 0.2]], std: [[0.01, 0.02]] };
+    const matrix = (values: number[]) => ({ rows: 1, cols: 2, data: new Float32Array(values) });
+    const uncertainty = {
+      samples: 1,
+      seed: 1,
+      mean: matrix([0.1, 0.2]),
+      std: matrix([0.01, 0.02]),
+    };
     expect(() => gradCamPanels(image, [cam], { uncertainty, imageIndex: 1 })).toThrow(RangeError);
     expect(() => gradCamPanels(image, [cam], { uncertainty, imageIndex: 1 })).toThrow(
       /imageIndex 1 is outside the 1 image\(s\) of uncertainty/,

@@ -58,20 +58,23 @@ export function gradCamPanels(
   options: { uncertainty?: McDropoutResult; imageIndex?: number } = {},
 ): GradCamPanel[] {
   const { uncertainty, imageIndex = 0 } = options;
-  if (uncertainty != null && uncertainty.mean[imageIndex] == null) {
+  if (
+    uncertainty != null &&
+    !(Number.isInteger(imageIndex) && imageIndex >= 0 && imageIndex < uncertainty.mean.rows)
+  ) {
     throw new RangeError(
-      `gradCamPanels: imageIndex ${imageIndex} is outside the ${uncertainty.mean.length} image(s) of uncertainty`,
+      `gradCamPanels: imageIndex ${imageIndex} is outside the ${uncertainty.mean.rows} image(s) of uncertainty`,
     );
   }
   return cams.map((cam) => {
     const panel: GradCamPanel = { image, cam };
     if (uncertainty != null) {
-      const mean = uncertainty.mean[imageIndex]![cam.label];
-      const std = uncertainty.std[imageIndex]![cam.label];
-      if (mean == null || std == null) {
+      const { cols } = uncertainty.mean;
+      if (!(cam.label >= 0 && cam.label < cols)) {
         throw new RangeError(`gradCamPanels: uncertainty has no output ${cam.label}`);
       }
-      panel.uncertainty = { mean, std };
+      const at = imageIndex * cols + cam.label;
+      panel.uncertainty = { mean: uncertainty.mean.data[at]!, std: uncertainty.std.data[at]! };
     }
     return panel;
   });

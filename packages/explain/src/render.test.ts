@@ -179,7 +179,12 @@ describe('renderGradCamGrid', () => {
       name: `L${label}`,
     }));
     const panels = gradCamPanels(f.image, cams, {
-      uncertainty: { samples: 10, seed: 1, mean: [[0.1, 0.2, 0.3]], std: [[0.01, 0.02, 0.03]] },
+      uncertainty: {
+        samples: 10,
+        seed: 1,
+        mean: { rows: 1, cols: 3, data: new Float32Array([0.1, 0.2, 0.3]) },
+        std: { rows: 1, cols: 3, data: new Float32Array([0.01, 0.02, 0.03]) },
+      },
     });
     const layout = await layoutGrid(panels, { columns: 2 });
     expect(layout.cells.map((c) => c.title.text)).toEqual([
@@ -204,7 +209,14 @@ describe('renderGradCamGrid', () => {
     }
     await expect(renderGradCamGrid([])).rejects.toThrow(/panels is empty/);
     expect(() =>
-      gradCamPanels(f.image, cams, { uncertainty: { samples: 1, seed: 1, mean: [], std: [] } }),
+      gradCamPanels(f.image, cams, {
+        uncertainty: {
+          samples: 1,
+          seed: 1,
+          mean: { rows: 0, cols: 3, data: new Float32Array(0) },
+          std: { rows: 0, cols: 3, data: new Float32Array(0) },
+        },
+      }),
     ).toThrow(/imageIndex 0 is outside/);
   });
 });
