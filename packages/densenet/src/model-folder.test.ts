@@ -54,7 +54,8 @@ describe('parseModelFolderManifest', () => {
         m.metrics = {
           test: null,
           bestValLoss: null,
-          bestValAuroc: null,
+          // What summary.json holds when validation AUROC was never defined (-Infinity).
+          bestValAuroc: { epoch: 0, value: null },
           epochs: null,
           perLabelAuroc: null,
         };
@@ -63,6 +64,7 @@ describe('parseModelFolderManifest', () => {
     );
     expect(m.labels).toHaveLength(14);
     expect(m.metrics.test).toBeNull();
+    expect(m.metrics.bestValAuroc).toEqual({ epoch: 0, value: null });
   });
 
   // Each bad field: the error is a ModelFolderError naming the source and the field.
@@ -96,7 +98,7 @@ describe('parseModelFolderManifest', () => {
     [
       'metrics.bestValAuroc.value',
       (m) => (m.metrics.bestValAuroc.value = '0.5'),
-      /bestValAuroc\.value must be a number/,
+      /bestValAuroc\.value must be a number or null/,
     ],
     ['metrics.epochs', (m) => (m.metrics.epochs = 'two'), /metrics\.epochs must be an integer/],
     [

@@ -39,10 +39,13 @@ export const MODEL_FOLDER_PREPROCESSING = {
   layout: 'NHWC [1, size, size, 3]',
 } as const satisfies ModelFolderPreprocessing;
 
-/** A best epoch of a run: its number and the value reached. */
+/**
+ * A run's best epoch (1-based) and the value reached there; `value` is null where none was (JSON
+ * has no ±Infinity: a validation AUROC that was never defined, a loss that never fell).
+ */
 export interface ModelFolderBest {
   epoch: number;
-  value: number;
+  value: number | null;
 }
 
 /** The JSON of `cihmlc-model.json` (field order as written). */
@@ -141,8 +144,8 @@ function nullable<T>(v: unknown, read: (v: unknown) => T): T | null {
 
 function best(v: unknown, source: string, field: string): ModelFolderBest {
   const o = object(v, source, field);
-  if (typeof o.value !== 'number') {
-    throw fieldError(source, `${field}.value`, `must be a number (got ${show(o.value)})`);
+  if (typeof o.value !== 'number' && o.value !== null) {
+    throw fieldError(source, `${field}.value`, `must be a number or null (got ${show(o.value)})`);
   }
   return { epoch: integer(o.epoch, source, `${field}.epoch`, 0), value: o.value };
 }
