@@ -103,19 +103,18 @@ function fieldError(source: string, field: string, problem: string): ModelFolder
 }
 
 function mismatch(source: string, what: string, cause?: unknown): ModelFolderError {
+  const options = cause === undefined ? undefined : { cause };
   return new ModelFolderError(
     `The model folder ${source} does not match: ${what}`,
     source,
     undefined,
-    {
-      cause,
-    },
+    options,
   );
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
-const show = (v: unknown): string => (v === undefined ? 'missing' : `${JSON.stringify(v)}`);
+const show = (v: unknown): string => (v === undefined ? 'missing' : JSON.stringify(v));
 
 function object(v: unknown, source: string, field: string): Record<string, unknown> {
   if (!isObject(v)) throw fieldError(source, field, `must be an object (got ${show(v)})`);
@@ -131,8 +130,7 @@ function string(v: unknown, source: string, field: string): string {
 
 function integer(v: unknown, source: string, field: string, min = -Infinity): number {
   if (!Number.isSafeInteger(v) || (v as number) < min) {
-    const what =
-      min === -Infinity ? 'an integer' : min === 0 ? 'an integer ≥ 0' : `an integer ≥ ${min}`;
+    const what = min === -Infinity ? 'an integer' : `an integer ≥ ${min}`;
     throw fieldError(source, field, `must be ${what} (got ${show(v)})`);
   }
   return v as number;
