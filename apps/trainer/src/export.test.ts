@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadModelFrom } from '@cihmlc/densenet';
+import { loadModelFolder, MODEL_FOLDER_MANIFEST, type ModelFolderManifest } from '@cihmlc/densenet';
 import { chexpertTaxonomy, parseTaxonomy } from '@cihmlc/taxonomy';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './commands.js';
-import { EXPORT_MANIFEST, type ExportManifest } from './export.js';
 
 // A tiny run (40 synthetic patients, 32×32 images, 1 epoch of 2 batches), exported, then loaded
 // the way a browser does (model.json + shards by URL through fetch) and compared with `predict`.
@@ -55,8 +54,8 @@ describe('trainer export', () => {
     const out = path.join(work, 'exported');
     expect(lines.join('\n')).toMatch(/exported a \(best-loss, tiny at 32px, 21 outputs\)/);
     const manifest = JSON.parse(
-      fs.readFileSync(path.join(out, EXPORT_MANIFEST), 'utf8'),
-    ) as ExportManifest;
+      fs.readFileSync(path.join(out, MODEL_FOLDER_MANIFEST), 'utf8'),
+    ) as ModelFolderManifest;
     expect(manifest.format).toBe('cihmlc-model');
     expect(manifest.labels).toEqual(chexpertTaxonomy.outputLabels);
     expect(parseTaxonomy(JSON.stringify(manifest.taxonomy)).edges).toEqual(chexpertTaxonomy.edges);
@@ -69,10 +68,10 @@ describe('trainer export', () => {
     const modelJson = JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8'));
     expect(modelJson.format).toBe('layers-model');
     // No absolute path of the training machine in what is published.
-    expect(fs.readFileSync(path.join(out, EXPORT_MANIFEST), 'utf8')).not.toContain(work);
+    expect(fs.readFileSync(path.join(out, MODEL_FOLDER_MANIFEST), 'utf8')).not.toContain(work);
   });
 
-  it('the exported model, loaded by URL, predicts what `trainer predict` predicts', async () => {
+  it('the exported folder, loaded by URL with loadModelFolder, predicts what `trainer predict` predicts', async () => {
     const image = path.join(
       work,
       '.cache/cihmlc/synthetic-40/test',
@@ -83,9 +82,11 @@ describe('trainer export', () => {
     const predicted = JSON.parse(fs.readFileSync(path.join(work, 'pred.json'), 'utf8')).images[0]
       .probabilities as Record<string, number>;
 
-    const model = await loadModelFrom('http://model/', {
+    // The viewer's loader: the manifest is checked, and the model against it.
+    const { model, manifest } = await loadModelFolder('http://model/', {
       fetchFunc: serve(path.join(work, 'exported')),
     });
+    expect(manifest.labels).toEqual(chexpertTaxonomy.outputLabels);
     const { loadImage, toFloatRgb } = await import('@cihmlc/chexpert-data');
     const img = await loadImage(image, 32);
     const x = tf.tensor4d(toFloatRgb(img.data, img.channels), [1, 32, 32, 3]);

@@ -163,7 +163,7 @@ describe.skipIf(!browserFound.path)('the viewer in headless Chromium (wasm)', ()
     expect(await page.isHidden('#error')).toBe(true);
   });
 
-  it('loads the same model from local files (tf.io.browserFiles): same probabilities', async () => {
+  it('loads the same model from local files (read in the page): same probabilities', async () => {
     const files = fs.readdirSync(fixture).map((f) => path.join(fixture, f));
     await page.setInputFiles('#model-files', files);
     await page.waitForSelector('body[data-state="ready"], body[data-state="error"]');

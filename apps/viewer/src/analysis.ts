@@ -1,8 +1,8 @@
 import { preprocessRgba } from '@cihmlc/chexpert-data/preprocess';
+import type { ModelFolderManifest } from '@cihmlc/densenet';
 import { type GradCamResult, gradCam, mcDropout } from '@cihmlc/explain';
 import * as tf from '@tensorflow/tfjs';
 import type { Rgba } from './image-file.js';
-import type { ModelInfo } from './model-folder.js';
 
 /** One image through the model: the input, probabilities, MC-dropout statistics. */
 export interface Analysis {
@@ -18,7 +18,7 @@ export interface Analysis {
 }
 
 /** The model input of a decoded image, exactly as training prepares it (see chexpert-data). */
-export function modelInput(image: Rgba, info: ModelInfo): Float32Array {
+export function modelInput(image: Rgba, info: ModelFolderManifest): Float32Array {
   const [size] = info.inputShape;
   return preprocessRgba(image.data, image.width, image.height, size);
 }
@@ -36,7 +36,7 @@ function inputToRgba(values: Float32Array, size: number): Rgba {
 export async function predictImage(
   model: tf.LayersModel,
   image: Rgba,
-  info: ModelInfo,
+  info: ModelFolderManifest,
 ): Promise<Analysis> {
   const [size] = info.inputShape;
   let t = performance.now();
@@ -60,7 +60,7 @@ export async function predictImage(
 export async function addMcDropout(
   model: tf.LayersModel,
   analysis: Analysis,
-  info: ModelInfo,
+  info: ModelFolderManifest,
 ): Promise<void> {
   const t = performance.now();
   const mc = await mcDropout(model, analysis.input, {
@@ -78,7 +78,7 @@ export async function camOf(
   model: tf.LayersModel,
   analysis: Analysis,
   label: string,
-  info: ModelInfo,
+  info: ModelFolderManifest,
 ): Promise<GradCamResult> {
   const [cam] = await gradCam(model, analysis.input, {
     label,

@@ -1,10 +1,11 @@
+import type { ModelFolderManifest } from '@cihmlc/densenet';
 import { GRADCAM_COLORMAP, type GradCamResult, overlayRgba } from '@cihmlc/explain';
 import { enforceConsistency } from '@cihmlc/taxonomy';
 import type * as tf from '@tensorflow/tfjs';
 import { type Analysis, addMcDropout, camOf, predictImage } from './analysis.js';
 import { chooseBackend } from './backend.js';
 import { decodeImageFile, type Rgba } from './image-file.js';
-import { loadModelFiles, loadModelFolder, type ModelInfo, ViewerError } from './model-folder.js';
+import { openModelFolder, ViewerError } from './model-folder.js';
 import { hierarchyRows, inconsistentParents, type TreeRow } from './tree.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -13,7 +14,7 @@ const modelUrl = params.get('model') ?? './model/';
 
 interface State {
   model?: tf.LayersModel;
-  info?: ModelInfo;
+  info?: ModelFolderManifest;
   rows?: TreeRow[];
   analysis?: Analysis;
   selected?: string;
@@ -261,7 +262,7 @@ function wireInputs(): void {
 }
 
 /** Makes a loaded model the page's model (a previous one is disposed). */
-function useModel(model: tf.LayersModel, info: ModelInfo, loadMs: number): void {
+function useModel(model: tf.LayersModel, info: ModelFolderManifest, loadMs: number): void {
   state.model?.dispose();
   state.analysis?.input.dispose();
   state.analysis = undefined;
@@ -281,7 +282,7 @@ function useModel(model: tf.LayersModel, info: ModelInfo, loadMs: number): void 
   setState('ready');
 }
 
-/** A model folder from disk (every file of a `trainer export` folder), loaded with browserFiles. */
+/** A model folder from disk (every file of a `trainer export` folder), read in the page. */
 function wireModelFiles(): void {
   const input = $('model-files') as HTMLInputElement;
   input.disabled = false;
@@ -294,8 +295,8 @@ function wireModelFiles(): void {
     progress(0, 'loading the model from the chosen files…');
     try {
       const started = performance.now();
-      const { model, info } = await loadModelFiles(files);
-      useModel(model, info, performance.now() - started);
+      const { model, manifest } = await openModelFolder(files);
+      useModel(model, manifest, performance.now() - started);
     } catch (error) {
       showError(error);
       setState(state.model ? 'ready' : 'error');
@@ -331,10 +332,10 @@ async function start(): Promise<void> {
   try {
     const started = performance.now();
     progress(0, `loading the model from ${modelUrl}…`);
-    const { model, info } = await loadModelFolder(modelUrl, (f) =>
+    const { model, manifest } = await openModelFolder(modelUrl, (f) =>
       progress(f, `loading the model weights… ${(f * 100).toFixed(0)}%`),
     );
-    useModel(model, info, performance.now() - started);
+    useModel(model, manifest, performance.now() - started);
   } catch (error) {
     showError(
       error instanceof ViewerError

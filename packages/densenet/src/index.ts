@@ -40,7 +40,24 @@ export {
 } from './keras-weights.js';
 export { LEGACY_HEAD_LAYER_NAMES, layerNameAliases } from './layer-names.js';
 export {
+  checkModelFits,
+  type LoadModelFolderOptions,
+  loadModelFolder,
+  MODEL_FOLDER_FORMAT,
+  MODEL_FOLDER_MANIFEST,
+  MODEL_FOLDER_PREPROCESSING,
+  MODEL_FOLDER_VERSION,
+  type ModelFolder,
+  type ModelFolderBest,
+  ModelFolderError,
+  type ModelFolderManifest,
+  type ModelFolderPreprocessing,
+  type ModelFolderSource,
+  parseModelFolderManifest,
+} from './model-folder.js';
+export {
   bufferedFetch,
+  type FileListLike,
   type LoadModelOptions,
   loadModelFrom,
   MODEL_JSON,

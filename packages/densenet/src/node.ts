@@ -8,4 +8,5 @@ export {
   saveKerasWeights,
 } from './keras-weights-files.js';
 export { loadModel, saveModel } from './model-files.js';
+export { readModelFolder, writeModelFolder } from './model-folder-files.js';
 export { loadWeights, saveWeights } from './weight-checkpoint-files.js';
