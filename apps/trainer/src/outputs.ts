@@ -78,11 +78,11 @@ export function explainImages(
   out: string,
   paths: string[],
   config: RunConfig,
-  labels: readonly string[],
+  outputLabels: readonly string[],
 ) {
   return writeExplanations(model, images, out, {
     paths,
-    labels,
+    outputLabels,
     samples: config.mcSamples,
     seed: config.seed,
     perLabelPngs: true,

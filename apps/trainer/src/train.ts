@@ -117,7 +117,7 @@ export async function train(
       epochs: config.epochs,
     },
     seed: config.seed,
-    labels,
+    outputLabels: labels,
     checkpoints: folderCheckpoints({
       last: paths.last,
       bestLoss: paths.bestLoss,

@@ -110,7 +110,7 @@ export async function predictCommand(
   const mc = await mcDropout(model, images, {
     samples: cmd.config.mcSamples,
     seed: cmd.config.seed,
-    labelNames: labels,
+    outputLabels: labels,
   });
   const result = {
     checkpoint: dir,
@@ -119,7 +119,10 @@ export async function predictCommand(
       path: file,
       probabilities: Object.fromEntries(labels.map((l, c) => [l, rows[i]![c]!])),
       uncertainty: Object.fromEntries(
-        labels.map((l, c) => [l, { mean: mc.mean[i]![c]!, std: mc.std[i]![c]! }]),
+        labels.map((l, c) => {
+          const at = i * labels.length + c;
+          return [l, { mean: mc.mean.data[at]!, std: mc.std.data[at]! }];
+        }),
       ),
     })),
   };

@@ -66,10 +66,11 @@ export async function addMcDropout(
   const mc = await mcDropout(model, analysis.input, {
     samples: info.mcDropout.samples,
     seed: info.mcDropout.seed,
-    labelNames: info.labels,
+    outputLabels: info.labels,
   });
-  analysis.mean = mc.mean[0]!;
-  analysis.std = mc.std[0]!;
+  // One image: the matrices' first (only) row.
+  analysis.mean = Array.from(mc.mean.data);
+  analysis.std = Array.from(mc.std.data);
   analysis.seconds.mcDropout = (performance.now() - t) / 1000;
 }
 
@@ -82,7 +83,7 @@ export async function camOf(
 ): Promise<GradCamResult> {
   const [cam] = await gradCam(model, analysis.input, {
     label,
-    labelNames: info.labels,
+    outputLabels: info.labels,
     layerName: info.gradCamLayer,
     clip: 0,
   });

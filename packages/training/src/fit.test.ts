@@ -104,7 +104,7 @@ function options(over: Partial<FitOptions> = {}): FitOptions {
       epochs: 4,
     },
     seed: 2408,
-    labels: taxonomy.outputLabels,
+    outputLabels: taxonomy.outputLabels,
     ...over,
   };
 }

@@ -92,8 +92,8 @@ export interface FitOptions {
   schedule: ScheduleOptions;
   /** Seeds the dropout masks of step s of epoch e with mixSeed(seed, e, s); given to the sources. */
   seed: number;
-  /** Output names, for the validation AUROC's labels (default `output i`). */
-  labels?: readonly string[];
+  /** The model's output names, for the validation AUROC's labels (default `output i`). */
+  outputLabels?: readonly string[];
   /** Where checkpoints go and a resume reads from; omitted: none (a fresh run every call). */
   checkpoints?: CheckpointStore;
   /** JSON data saved in every checkpoint's state and returned on resume (a fresh run's only). */
@@ -173,13 +173,13 @@ function checkOptions(options: FitOptions): Readonly<FitOptions> {
       throw new RangeError(`fit: replay.when must be 'webgpu' or 'always', got ${when}`);
     }
   }
-  if (options.labels != null && !Array.isArray(options.labels)) {
-    throw new TypeError('fit: labels must be an array of output names');
+  if (options.outputLabels != null && !Array.isArray(options.outputLabels)) {
+    throw new TypeError('fit: outputLabels must be an array of output names');
   }
   return Object.freeze({
     ...options,
     schedule: scheduleOptions(options.schedule),
-    ...(options.labels ? { labels: Object.freeze([...options.labels]) } : {}),
+    ...(options.outputLabels ? { outputLabels: Object.freeze([...options.outputLabels]) } : {}),
     ...(options.extra ? { extra: Object.freeze({ ...options.extra }) } : {}),
   });
 }
@@ -316,7 +316,13 @@ export async function fit(input: FitOptions): Promise<FitResult> {
         const sums = await values.finish();
         const trainSeconds = (Date.now() - started) / 1000;
 
-        const valid = await validate(model, o.loss, o.valid, { epoch, seed: o.seed }, o.labels);
+        const valid = await validate({
+          model,
+          loss: o.loss,
+          source: o.valid,
+          context: { epoch, seed: o.seed },
+          ...(o.outputLabels ? { outputLabels: o.outputLabels } : {}),
+        });
         const record: EpochRecord = {
           epoch,
           trainLoss: sums.loss / sums.images,

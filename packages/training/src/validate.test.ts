@@ -57,10 +57,13 @@ describe('validate', () => {
         mask: tf.tensor2d(rows.map((r) => mask[r]!)),
         indices: rows,
       }));
-    const result = await validate(identityModel(), maskedBce, source, { epoch: 0, seed: 1 }, [
-      'a',
-      'b',
-    ]);
+    const result = await validate({
+      model: identityModel(),
+      loss: maskedBce,
+      source,
+      context: { epoch: 0, seed: 1 },
+      outputLabels: ['a', 'b'],
+    });
     let sum = 0;
     let count = 0;
     for (const [i, row] of preds.entries()) {

@@ -24,13 +24,21 @@ interface Chunk {
  * whole split at once: the loss's components over all images (U-Ignore mask applied) and the
  * weighted AUROC of the unmasked labels.
  */
-export async function validate(
-  model: tf.LayersModel,
-  loss: TrainingLoss,
-  source: BatchSource,
-  context: BatchContext,
-  labels: readonly string[] | undefined,
-): Promise<Validation> {
+export async function validate({
+  model,
+  loss,
+  source,
+  context,
+  outputLabels,
+}: {
+  model: tf.LayersModel;
+  loss: TrainingLoss;
+  /** The validation batches. */
+  source: BatchSource;
+  context: BatchContext;
+  /** The model's output names, for the AUROC's labels (default `output i`). */
+  outputLabels?: readonly string[];
+}): Promise<Validation> {
   const chunks: Chunk[] = [];
   let cols = 0;
   for await (const batch of source(context)) {
@@ -82,7 +90,7 @@ export async function validate(
   });
   const [bce, penalty] = await Promise.all([bceT.data(), penaltyT.data()]);
   tf.dispose([bceT, penaltyT]);
-  const names = labels ?? Array.from({ length: cols }, (_, i) => `output ${i}`);
+  const names = outputLabels ?? Array.from({ length: cols }, (_, i) => `output ${i}`);
   const auroc = multilabelAuroc({
     labels: names,
     truth: { rows, cols, data: truth },
