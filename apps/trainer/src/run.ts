@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { loadWeights } from '@cihmlc/densenet/node';
 import { writePredictionsFile } from '@cihmlc/metrics/node';
+import { summarizeTraining, type TrainingSummary } from '@cihmlc/training';
 import { acquireRunLock, isRunComplete } from '@cihmlc/training/node';
 import * as tf from '@tensorflow/tfjs';
 import { readJson, writeJsonAtomic } from './atomic.js';
@@ -10,14 +11,10 @@ import { evaluateSplit, explainImages, type SplitEvaluation, writeEvaluation } f
 import { openRunDir } from './run-dir.js';
 import { type TrainHooks, train } from './train.js';
 
-export interface RunSummary {
+export interface RunSummary extends TrainingSummary {
   runDir: string;
   config: RunConfig;
   backend: string;
-  epochs: number;
-  stopReason: string;
-  bestValLoss: { epoch: number; value: number };
-  bestValAuroc: { epoch: number; value: number };
   /** Test-split metrics of the best-validation-loss weights (the paper's model). */
   test: {
     checkpoint: string;
@@ -28,8 +25,6 @@ export interface RunSummary {
   };
   /** The same for the best-validation-AUROC weights. */
   testBestAuroc: { weightedAuroc: number | null; macroAuroc: number | null };
-  trainingSeconds: number;
-  imagesPerSecond: number;
   outputs: { evaluation: string; explain: string; log: string; predictions: string };
   finishedAt: string;
 }
@@ -72,7 +67,6 @@ export async function runOne(
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onEpochEnd ? { onEpochEnd: options.onEpochEnd } : {}),
     });
-    const trainingSeconds = state.history.reduce((s, r) => s + r.seconds, 0);
 
     // Evaluate the best-validation-AUROC weights (when they are another epoch's), then the
     // best-loss weights (Keras's restore_best_weights), which stay loaded for the explanations.
@@ -110,21 +104,11 @@ export async function runOne(
     model.dispose();
     await cache.close();
 
-    const last = state.history[state.history.length - 1]!;
     const summary: RunSummary = {
       runDir,
       config,
       backend: options.backend,
-      epochs: state.epochs,
-      stopReason: state.schedule.stopReason ?? '',
-      bestValLoss: {
-        epoch: state.schedule.bestValLossEpoch + 1,
-        value: state.schedule.bestValLoss,
-      },
-      bestValAuroc: {
-        epoch: state.schedule.bestValAurocEpoch + 1,
-        value: state.schedule.bestValAuroc,
-      },
+      ...summarizeTraining(state),
       test: {
         checkpoint: paths.bestLoss,
         weightedAuroc: byLoss.evaluation.average.weighted,
@@ -136,8 +120,6 @@ export async function runOne(
         weightedAuroc: (byAuroc ?? byLoss).evaluation.average.weighted,
         macroAuroc: (byAuroc ?? byLoss).evaluation.average.macro,
       },
-      trainingSeconds,
-      imagesPerSecond: last.imagesPerSecond,
       outputs: {
         evaluation: paths.evaluation,
         explain: paths.explain,

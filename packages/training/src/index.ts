@@ -32,5 +32,10 @@ export {
   type StepValueSource,
   StepValues,
 } from './step-values.js';
-export type { JsonValue, TrainingState } from './training-state.js';
+export {
+  type JsonValue,
+  summarizeTraining,
+  type TrainingState,
+  type TrainingSummary,
+} from './training-state.js';
 export { type Validation, validate } from './validate.js';

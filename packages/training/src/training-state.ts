@@ -22,3 +22,31 @@ export interface TrainingState {
    */
   [extra: string]: JsonValue | ScheduleState | EpochRecord[] | undefined;
 }
+
+/** A finished (or stopped) training in a few numbers, for logs and run summaries. */
+export interface TrainingSummary {
+  epochs: number;
+  /** Why the schedule stopped ('' when it did not). */
+  stopReason: string;
+  /** 1-based epoch and value of the lowest validation loss. */
+  bestValLoss: { epoch: number; value: number };
+  /** 1-based epoch and value of the highest validation AUROC. */
+  bestValAuroc: { epoch: number; value: number };
+  /** Wall time of the epochs, summed. */
+  trainingSeconds: number;
+  /** The last epoch's training images per second (0 before the first epoch). */
+  imagesPerSecond: number;
+}
+
+/** The summary of a training state (epochs counted from 1, as the metrics log does). */
+export function summarizeTraining(state: TrainingState): TrainingSummary {
+  const { schedule, history } = state;
+  return {
+    epochs: state.epochs,
+    stopReason: schedule.stopReason ?? '',
+    bestValLoss: { epoch: schedule.bestValLossEpoch + 1, value: schedule.bestValLoss },
+    bestValAuroc: { epoch: schedule.bestValAurocEpoch + 1, value: schedule.bestValAuroc },
+    trainingSeconds: history.reduce((sum, r) => sum + r.seconds, 0),
+    imagesPerSecond: history[history.length - 1]?.imagesPerSecond ?? 0,
+  };
+}
