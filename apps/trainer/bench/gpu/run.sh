@@ -17,6 +17,8 @@
 #      SKIP_TORCH=1 TRAIN_SECONDS=480 (time limit of the training call)
 #      REPLAY=1 (default: train with --replay, the recorded step replayed; REPLAY=0: every step
 #      through TF.js's normal dispatch path)
+#      PLAIN_BATCHES=40 (with REPLAY=1: then 2 epochs of this many steps without --replay, whose
+#      2nd-epoch images/s the notes give beside the replayed figure; 0 skips it)
 #   Lavapipe smoke test: SIZE=32 PATIENTS=30 VARIANT=tiny EPOCHS=2 MAX_BATCHES=2 TORCH_DEVICE=cpu
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -64,6 +66,14 @@ say "trainer: ${TRAIN_ARGS[*]}"
 trainer "${TRAIN_SECONDS:-480}" "${TRAIN_ARGS[@]}"
 say "evaluate: the run's best-loss checkpoint on the test split"
 trainer 240 evaluate --run "$WORK/run" --backend webgpu
+PLAIN_ARGS=()
+if [ "${REPLAY:-1}" != 0 ] && [ "${PLAIN_BATCHES:-40}" != 0 ]; then
+  PLAIN_ARGS=(train --profile paper --backend webgpu --patients "$PATIENTS" --image-size "$SIZE"
+    --batch-size "$BATCH" --epochs 2 --max-batches "${PLAIN_BATCHES:-40}" --out "$WORK/run-plain")
+  [ -n "${VARIANT:-}" ] && PLAIN_ARGS+=(--variant "$VARIANT")
+  say "the same training without --replay, for comparison: ${PLAIN_ARGS[*]}"
+  trainer "${PLAIN_SECONDS:-240}" "${PLAIN_ARGS[@]}" > /dev/null
+fi
 [ -n "${MEMPID:-}" ] && kill "$MEMPID" 2>/dev/null
 cp "$WORK/run/metrics.jsonl" "$WORK/run/config.json" "$OUT/" 2>/dev/null
 
@@ -75,5 +85,5 @@ if [ "${SKIP_TORCH:-0}" != 1 ]; then
     | grep '^{' | tail -1 > "$TORCH_JSON"
 fi
 
-python3 "$CARRY/summarize.py" --run "$WORK/run" --log "$LOG" --memory "$MEM" --torch "$TORCH_JSON" \
+python3 "$CARRY/summarize.py" --run "$WORK/run" --plain-run "$WORK/run-plain" --log "$LOG" --memory "$MEM" --torch "$TORCH_JSON" \
   --card "${CARD:-}" --out "$OUT"

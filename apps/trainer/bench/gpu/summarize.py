@@ -6,6 +6,7 @@ import argparse, datetime, json, math, os, re, sys
 p = argparse.ArgumentParser()
 p.add_argument("--run", required=True)
 p.add_argument("--log", required=True)
+p.add_argument("--plain-run", default="")
 p.add_argument("--memory", default="")
 p.add_argument("--torch", default="")
 p.add_argument("--card", default="")
@@ -49,6 +50,18 @@ if config.get("replay"):
     notes.append("step replay on (--replay): " + ("; ".join(f"epoch {e} step {s}: {ev}" + (f" ({why})" if why else "") for e, s, ev, why in replay_notes[:4]) or "no replay event logged"))
 else:
     notes.append("step replay off: every step through TF.js's dispatch path")
+plain = os.path.join(a.plain_run, "metrics.jsonl") if a.plain_run else ""
+if plain and os.path.exists(plain):
+    plain_records = [json.loads(l) for l in open(plain) if l.strip()]
+    if len(plain_records) >= 2:
+        r = plain_records[-1]["imagesPerSecond"]
+        mine = records[-1]["imagesPerSecond"] if records else None
+        ratio = f"; replayed/plain {mine / r:.2f}x" if mine and r else ""
+        plain_config = json.load(open(os.path.join(a.plain_run, "config.json")))
+        cap = plain_config.get("maxBatchesPerEpoch") or "all"
+        notes.append(f"plain path (no --replay, steps per epoch: {cap}): {r:.1f} images/s in its 2nd epoch{ratio}")
+    else:
+        notes.append("plain path: the comparison run finished fewer than 2 epochs")
 if len(records) >= 2:
     notes.append("trainerImagesPerSecond: the last epoch's images/s (whole epoch, data loading included)")
 elif records:
