@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { readJsonFile } from '@cihmlc/internal/node';
 import {
   type BackendRequest,
   estimateTrainingFlops,
@@ -9,7 +10,6 @@ import {
 import { chexpertTaxonomy, taxonomyForLabelSet } from '@cihmlc/taxonomy';
 import type { EpochRecord } from '@cihmlc/training';
 import { type ParsedArgs, parseArgs } from './args.js';
-import { readJson } from './atomic.js';
 import { PROFILES, type RunConfig, readRunConfig, resolveConfig } from './config.js';
 import { configField, configHelp, parseValue } from './config-fields.js';
 import type { Log } from './data.js';
@@ -95,7 +95,7 @@ function configFrom(
 ): RunConfig {
   const config = resolveConfig({
     ...(options.profile ? { profile: options.profile } : {}),
-    ...(options.config ? { file: readJson<Record<string, unknown>>(options.config) } : {}),
+    ...(options.config ? { file: readJsonFile<Record<string, unknown>>(options.config) } : {}),
     flags,
     ...(options.data ? { data: options.data } : {}),
     syntheticDir: path.join(cacheRoot, `synthetic-${options.patients ?? 1200}`),

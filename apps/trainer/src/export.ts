@@ -9,9 +9,9 @@ import {
   type ModelFolderManifest,
 } from '@cihmlc/densenet';
 import { writeModelFolder } from '@cihmlc/densenet/node';
+import { readJsonFile } from '@cihmlc/internal/node';
 import type { Taxonomy } from '@cihmlc/taxonomy';
 import { runFolderPaths } from '@cihmlc/training/node';
-import { readJson } from './atomic.js';
 import type { RunConfig } from './config.js';
 import type { Log } from './data.js';
 import { loadRunModel } from './use-model.js';
@@ -25,7 +25,7 @@ export interface ExportOptions {
 }
 
 function readOptional<T>(file: string): T | null {
-  return fs.existsSync(file) ? readJson<T>(file) : null;
+  return fs.existsSync(file) ? readJsonFile<T>(file) : null;
 }
 
 /** The manifest of a run's model folder: what the viewer needs, and the run's results. */
@@ -86,7 +86,7 @@ export async function exportRun(options: ExportOptions): Promise<ModelFolderMani
   if (!fs.existsSync(configFile)) {
     throw new Error(`export: ${runDir} is not a run directory (no config.json)`);
   }
-  const config = readJson<RunConfig>(configFile);
+  const config = readJsonFile<RunConfig>(configFile);
   let loaded: Awaited<ReturnType<typeof loadRunModel>>;
   try {
     loaded = await loadRunModel(config, runDir, checkpoint);

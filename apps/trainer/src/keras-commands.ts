@@ -8,13 +8,13 @@ import {
   saveKerasWeights,
   saveWeights,
 } from '@cihmlc/densenet/node';
+import { writeJsonAtomicSync } from '@cihmlc/internal/node';
 import {
   chexpertTaxonomy,
   type LabelSet,
   labelSetForOutputs,
   taxonomyForLabelSet,
 } from '@cihmlc/taxonomy';
-import { writeJsonAtomic } from './atomic.js';
 import { type RunConfig, readRunConfig } from './config.js';
 import type { Log } from './data.js';
 import { openRunDir } from './run-dir.js';
@@ -101,7 +101,7 @@ export async function importKerasCommand(opts: ImportKerasOptions): Promise<void
     const paths = openRunDir(out, config);
     await saveWeights(model, paths.bestLoss);
     await saveWeights(model, paths.bestAuroc);
-    writeJsonAtomic(path.join(out, 'keras-import.json'), {
+    writeJsonAtomicSync(path.join(out, 'keras-import.json'), {
       source: path.resolve(file),
       sha256: sha256(file),
       layout: report.layout,

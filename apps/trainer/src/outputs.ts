@@ -1,12 +1,12 @@
 import path from 'node:path';
 import type { Cache } from '@cihmlc/chexpert-data';
 import { writeExplanations } from '@cihmlc/explain/node';
+import { writeJsonAtomicSync } from '@cihmlc/internal/node';
 import { type Evaluation, evaluate, type ReportOptions, rocPlotCurves } from '@cihmlc/metrics';
 import { writeReport } from '@cihmlc/metrics/node';
 import type { LabelMatrix, Taxonomy } from '@cihmlc/taxonomy';
 import { predictBatches } from '@cihmlc/training';
 import type * as tf from '@tensorflow/tfjs';
-import { writeJsonAtomic } from './atomic.js';
 import type { DataConfig, RunConfig } from './config.js';
 
 export interface SplitEvaluation {
@@ -68,7 +68,7 @@ export async function writeEvaluation(
     runs.map((r) => ({ name: r.name, evaluation: r.evaluation, curves: curves(r) })),
     reportOptions(data),
   );
-  writeJsonAtomic(path.join(dir, 'evaluation.json'), runs[0]!.evaluation);
+  writeJsonAtomicSync(path.join(dir, 'evaluation.json'), runs[0]!.evaluation);
 }
 
 /** Grad-CAM grids and MC-dropout mean±std of `images` into `out` (the run's passes and seed). */

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { readJsonFile } from '@cihmlc/internal/node';
 import type { ComparisonPair, Evaluation, RunResult } from '@cihmlc/metrics';
 import { writeReport } from '@cihmlc/metrics/node';
-import { readJson } from './atomic.js';
 import { type GridRun, PAPER_GRID } from './grid.js';
 import { reportOptions } from './outputs.js';
 import type { RunSummary } from './run.js';
@@ -23,8 +23,8 @@ function loadFinished(outDir: string): { finished: FinishedRun[]; missing: strin
       missing.push(grid.id);
       continue;
     }
-    const summary = readJson<RunSummary>(summaryFile);
-    const evaluation = readJson<Evaluation>(path.join(dir, 'evaluation', 'evaluation.json'));
+    const summary = readJsonFile<RunSummary>(summaryFile);
+    const evaluation = readJsonFile<Evaluation>(path.join(dir, 'evaluation', 'evaluation.json'));
     finished.push({ grid, summary, evaluation });
   }
   return { finished, missing };

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { loadWeights } from '@cihmlc/densenet/node';
+import { readJsonFile, writeJsonAtomicSync } from '@cihmlc/internal/node';
 import { writePredictionsFile } from '@cihmlc/metrics/node';
 import { summarizeTraining, type TrainingSummary } from '@cihmlc/training';
 import { acquireRunLock, isRunComplete } from '@cihmlc/training/node';
 import * as tf from '@tensorflow/tfjs';
-import { readJson, writeJsonAtomic } from './atomic.js';
 import type { RunConfig } from './config.js';
 import { assertDataAvailable, type Log, prepareData } from './data.js';
 import { evaluateSplit, explainImages, type SplitEvaluation, writeEvaluation } from './outputs.js';
@@ -53,7 +53,7 @@ export async function runOne(
   const paths = openRunDir(runDir, config);
   if (isRunComplete(paths)) {
     log(`${runDir}: already complete`);
-    return readJson<RunSummary>(paths.summary);
+    return readJsonFile<RunSummary>(paths.summary);
   }
   const release = acquireRunLock(paths, { steal: options.stealLock ?? false });
   try {
@@ -128,7 +128,7 @@ export async function runOne(
       },
       finishedAt: new Date().toISOString(),
     };
-    writeJsonAtomic(paths.summary, summary);
+    writeJsonAtomicSync(paths.summary, summary);
     log(`run complete in ${((Date.now() - started) / 1000).toFixed(0)} s: ${runDir}`);
     return summary;
   } finally {

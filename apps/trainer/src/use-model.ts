@@ -2,6 +2,7 @@ import path from 'node:path';
 import { loadImageBatch } from '@cihmlc/chexpert-data';
 import { loadWeights } from '@cihmlc/densenet/node';
 import { mcDropout } from '@cihmlc/explain';
+import { writeJsonAtomicSync } from '@cihmlc/internal/node';
 import {
   chexpertTaxonomy,
   enforceConsistency,
@@ -10,7 +11,6 @@ import {
 } from '@cihmlc/taxonomy';
 import { runCheckpoint, runFolderPaths } from '@cihmlc/training/node';
 import * as tf from '@tensorflow/tfjs';
-import { writeJsonAtomic } from './atomic.js';
 import type { RunConfig } from './config.js';
 import { type Log, prepareData } from './data.js';
 import { evaluateSplit, explainImages, writeEvaluation } from './outputs.js';
@@ -127,7 +127,7 @@ export async function predictCommand(
     })),
   };
   if (cmd.out) {
-    writeJsonAtomic(cmd.out, result);
+    writeJsonAtomicSync(cmd.out, result);
     cmd.log(`predictions: ${cmd.out}`);
   } else {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
