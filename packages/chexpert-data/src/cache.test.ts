@@ -142,9 +142,11 @@ describe('prepareCache / openCache', () => {
     expect(readFileSync(join(dir, 'train-00000.bin')).equals(first)).toBe(true);
     const fresh = tempDir();
     await prepareCache({ cacheDir: fresh, splits, size: SIZE, shardSize: 4, workers: 0 });
-    const a = await (await openCache(dir)).splitArrays('train');
-    const b = await (await openCache(fresh)).splitArrays('train');
+    const [resumedCache, freshCache] = [await openCache(dir), await openCache(fresh)];
+    const a = await resumedCache.splitArrays('train');
+    const b = await freshCache.splitArrays('train');
     expect(Array.from(a.images)).toEqual(Array.from(b.images));
+    await Promise.all([resumedCache.close(), freshCache.close()]);
   });
 
   it('an interrupted prepare of other data is discarded, not resumed', async () => {
