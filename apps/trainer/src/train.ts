@@ -130,7 +130,9 @@ export async function train(
     ...(config.replay ? { replay: { capture: captureTrainingStep } } : {}),
     onReplay: ({ epoch, step, event, reason }) =>
       log(
-        `step replay (epoch ${epoch + 1}, step ${step + 1}): ${event}${reason ? ` — ${reason}` : ''}`,
+        event === 'released'
+          ? 'step replay: released'
+          : `step replay (epoch ${epoch + 1}, step ${step + 1}): ${event}${reason ? ` — ${reason}` : ''}`,
       ),
     onResume: (s) => log(`resuming from ${resumeFrom} after epoch ${s.epochs}`),
     onEpochStart: (epoch) => {

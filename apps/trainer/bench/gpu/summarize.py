@@ -47,7 +47,8 @@ if train_count and records:
     )
 replay_notes = re.findall(r"^step replay \(epoch (\d+), step (\d+)\): (\w+)(?: — (.*))?$", log, re.M)
 if config.get("replay"):
-    notes.append("step replay on (--replay): " + ("; ".join(f"epoch {e} step {s}: {ev}" + (f" ({why})" if why else "") for e, s, ev, why in replay_notes[:4]) or "no replay event logged"))
+    released = " (released at the end)" if re.search(r"^step replay: released$", log, re.M) else ""
+    notes.append("step replay on (--replay): " + ("; ".join(f"epoch {e} step {s}: {ev}" + (f" ({why})" if why else "") for e, s, ev, why in replay_notes[:4]) or "no replay event logged") + released)
 else:
     notes.append("step replay off: every step through TF.js's dispatch path")
 plain = os.path.join(a.plain_run, "metrics.jsonl") if a.plain_run else ""
