@@ -59,78 +59,84 @@ export async function runOne(
   try {
     const started = Date.now();
     const { cache, taxonomy } = await prepareData(config, options.cacheRoot, log);
-    const labels = taxonomy.outputLabels;
-    log(
-      `train ${cache.splits.train!.count} · valid ${cache.splits.valid!.count} · test ${cache.splits.test!.count} images · ${labels.length} outputs · ${config.variant} at ${config.imageSize}px`,
-    );
-    const { state, model } = await train(config, paths, cache, taxonomy, log, {
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.onEpochEnd ? { onEpochEnd: options.onEpochEnd } : {}),
-    });
+    try {
+      const labels = taxonomy.outputLabels;
+      log(
+        `train ${cache.splits.train!.count} · valid ${cache.splits.valid!.count} · test ${cache.splits.test!.count} images · ${labels.length} outputs · ${config.variant} at ${config.imageSize}px`,
+      );
+      const { state, model } = await train(config, paths, cache, taxonomy, log, {
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onEpochEnd ? { onEpochEnd: options.onEpochEnd } : {}),
+      });
 
-    // Evaluate the best-validation-AUROC weights (when they are another epoch's), then the
-    // best-loss weights (Keras's restore_best_weights), which stay loaded for the explanations.
-    const test = cache.splits.test!;
-    const evaluateWith = async (dir: string, name: string) => {
-      await loadWeights(model, dir);
-      return evaluateSplit(model, cache, 'test', taxonomy, name, Math.max(config.batchSize, 64));
-    };
-    const name = path.basename(runDir);
-    const sameEpoch = state.schedule.bestValAurocEpoch === state.schedule.bestValLossEpoch;
-    const byAuroc = sameEpoch
-      ? undefined
-      : await evaluateWith(paths.bestAuroc, `${name} (best val AUROC)`);
-    const byLoss = await evaluateWith(paths.bestLoss, name);
-    const runs = byAuroc ? [byLoss, byAuroc] : [byLoss];
-    await writeEvaluation(paths.evaluation, runs, cache, 'test', config.data);
-    const predictionsFile = path.join(paths.evaluation, 'test-predictions.csv');
-    writePredictionsFile(predictionsFile, {
-      paths: test.paths,
-      labels,
-      truth: test.labels,
-      scores: byLoss.predictions,
-    });
-    const weighted = (r: SplitEvaluation) => r.evaluation.average.weighted?.toFixed(4) ?? 'n/a';
-    log(
-      `test weighted AUROC ${weighted(byLoss)} (best-loss weights), ${weighted(byAuroc ?? byLoss)} (best-AUROC weights)`,
-    );
+      // Evaluate the best-validation-AUROC weights (when they are another epoch's), then the
+      // best-loss weights (Keras's restore_best_weights), which stay loaded for the explanations.
+      const test = cache.splits.test!;
+      const evaluateWith = async (dir: string, name: string) => {
+        await loadWeights(model, dir);
+        return evaluateSplit(model, cache, 'test', taxonomy, name, Math.max(config.batchSize, 64));
+      };
+      const name = path.basename(runDir);
+      const sameEpoch = state.schedule.bestValAurocEpoch === state.schedule.bestValLossEpoch;
+      const byAuroc = sameEpoch
+        ? undefined
+        : await evaluateWith(paths.bestAuroc, `${name} (best val AUROC)`);
+      const byLoss = await evaluateWith(paths.bestLoss, name);
+      const runs = byAuroc ? [byLoss, byAuroc] : [byLoss];
+      await writeEvaluation(paths.evaluation, runs, cache, 'test', config.data);
+      const predictionsFile = path.join(paths.evaluation, 'test-predictions.csv');
+      writePredictionsFile(predictionsFile, {
+        paths: test.paths,
+        labels,
+        truth: test.labels,
+        scores: byLoss.predictions,
+      });
+      const weighted = (r: SplitEvaluation) => r.evaluation.average.weighted?.toFixed(4) ?? 'n/a';
+      log(
+        `test weighted AUROC ${weighted(byLoss)} (best-loss weights), ${weighted(byAuroc ?? byLoss)} (best-AUROC weights)`,
+      );
 
-    const picked = pickExplainImages(test.labels, Math.min(options.explainImages ?? 4, test.count));
-    const arrays = await cache.loadBatch('test', picked);
-    const images = tf.tensor4d(arrays.images, arrays.shape);
-    const pickedPaths = picked.map((i) => test.paths[i]!);
-    await explainImages(model, images, paths.explain, pickedPaths, config, labels);
-    images.dispose();
-    model.dispose();
-    await cache.close();
+      const picked = pickExplainImages(
+        test.labels,
+        Math.min(options.explainImages ?? 4, test.count),
+      );
+      const arrays = await cache.loadBatch('test', picked);
+      const images = tf.tensor4d(arrays.images, arrays.shape);
+      const pickedPaths = picked.map((i) => test.paths[i]!);
+      await explainImages(model, images, paths.explain, pickedPaths, config, labels);
+      images.dispose();
+      model.dispose();
 
-    const summary: RunSummary = {
-      runDir,
-      config,
-      backend: options.backend,
-      ...summarizeTraining(state),
-      test: {
-        checkpoint: paths.bestLoss,
-        weightedAuroc: byLoss.evaluation.average.weighted,
-        macroAuroc: byLoss.evaluation.average.macro,
-        microAuroc: byLoss.evaluation.average.micro,
-        imageViolationRate: byLoss.evaluation.violations?.imageRate ?? null,
-      },
-      testBestAuroc: {
-        weightedAuroc: (byAuroc ?? byLoss).evaluation.average.weighted,
-        macroAuroc: (byAuroc ?? byLoss).evaluation.average.macro,
-      },
-      outputs: {
-        evaluation: paths.evaluation,
-        explain: paths.explain,
-        log: paths.log,
-        predictions: predictionsFile,
-      },
-      finishedAt: new Date().toISOString(),
-    };
-    writeJsonAtomicSync(paths.summary, summary);
-    log(`run complete in ${((Date.now() - started) / 1000).toFixed(0)} s: ${runDir}`);
-    return summary;
+      const summary: RunSummary = {
+        runDir,
+        config,
+        backend: options.backend,
+        ...summarizeTraining(state),
+        test: {
+          checkpoint: paths.bestLoss,
+          weightedAuroc: byLoss.evaluation.average.weighted,
+          macroAuroc: byLoss.evaluation.average.macro,
+          microAuroc: byLoss.evaluation.average.micro,
+          imageViolationRate: byLoss.evaluation.violations?.imageRate ?? null,
+        },
+        testBestAuroc: {
+          weightedAuroc: (byAuroc ?? byLoss).evaluation.average.weighted,
+          macroAuroc: (byAuroc ?? byLoss).evaluation.average.macro,
+        },
+        outputs: {
+          evaluation: paths.evaluation,
+          explain: paths.explain,
+          log: paths.log,
+          predictions: predictionsFile,
+        },
+        finishedAt: new Date().toISOString(),
+      };
+      writeJsonAtomicSync(paths.summary, summary);
+      log(`run complete in ${((Date.now() - started) / 1000).toFixed(0)} s: ${runDir}`);
+      return summary;
+    } finally {
+      await cache.close();
+    }
   } finally {
     release();
   }

@@ -88,92 +88,100 @@ export async function train(
   let bar: ProgressBar | null = null;
   let estimated = false;
   let firstStepDone = 0;
-  const { state } = await fit({
-    model,
-    loss,
-    optimizer,
-    train: ({ epoch, seed }) =>
-      cache.batches({
-        split: 'train',
-        batchSize: config.batchSize,
-        seed,
-        epoch,
-        shuffle: true,
-        augment: config.augment,
+  // On failure or interruption nothing of this run stays in memory (embedders call runCli again).
+  let state: TrainingState;
+  try {
+    ({ state } = await fit({
+      model,
+      loss,
+      optimizer,
+      train: ({ epoch, seed }) =>
+        cache.batches({
+          split: 'train',
+          batchSize: config.batchSize,
+          seed,
+          epoch,
+          shuffle: true,
+          augment: config.augment,
+        }),
+      valid: () =>
+        cache.batches({
+          split: 'valid',
+          batchSize: Math.max(config.batchSize, 64),
+          shuffle: false,
+          augment: false,
+        }),
+      schedule: {
+        learningRate: config.learningRate,
+        lrFactor: config.lrFactor,
+        lrPatience: config.lrPatience,
+        minLearningRate: config.minLearningRate,
+        earlyStoppingPatience: config.earlyStoppingPatience,
+        epochs: config.epochs,
+      },
+      seed: config.seed,
+      outputLabels: labels,
+      checkpoints: folderCheckpoints({
+        last: paths.last,
+        bestLoss: paths.bestLoss,
+        bestAuroc: paths.bestAuroc,
+        metricsLog: paths.log,
       }),
-    valid: () =>
-      cache.batches({
-        split: 'valid',
-        batchSize: Math.max(config.batchSize, 64),
-        shuffle: false,
-        augment: false,
-      }),
-    schedule: {
-      learningRate: config.learningRate,
-      lrFactor: config.lrFactor,
-      lrPatience: config.lrPatience,
-      minLearningRate: config.minLearningRate,
-      earlyStoppingPatience: config.earlyStoppingPatience,
-      epochs: config.epochs,
-    },
-    seed: config.seed,
-    outputLabels: labels,
-    checkpoints: folderCheckpoints({
-      last: paths.last,
-      bestLoss: paths.bestLoss,
-      bestAuroc: paths.bestAuroc,
-      metricsLog: paths.log,
-    }),
-    extra: { penalties },
-    ...(config.maxBatchesPerEpoch ? { maxStepsPerEpoch: config.maxBatchesPerEpoch } : {}),
-    ...(hooks.signal ? { signal: hooks.signal } : {}),
-    ...(config.replay ? { replay: { capture: captureTrainingStep } } : {}),
-    onReplay: ({ epoch, step, event, reason }) =>
-      log(
-        event === 'released'
-          ? 'step replay: released'
-          : `step replay (epoch ${epoch + 1}, step ${step + 1}): ${event}${reason ? ` — ${reason}` : ''}`,
-      ),
-    onResume: (s) => log(`resuming from ${resumeFrom} after epoch ${s.epochs}`),
-    onEpochStart: (epoch) => {
-      bar = new ProgressBar(`epoch ${epoch + 1}/${config.epochs}`, steps);
-    },
-    onStep: ({ epoch, step, images, meanLoss }) => {
-      if (step === 1) {
-        firstStepDone = Date.now();
-        // Kernel compilation happens here (the GPU device check reads this line).
-        if (!estimated)
-          log(`first step ${bar!.elapsedSeconds.toFixed(2)} s (kernel set-up included)`);
-      }
-      bar!.tick(images, meanLoss === null ? 'loss …' : `loss ${meanLoss.toFixed(4)}`);
-      // The first step pays for kernel set-up: time the next few for the estimate.
-      if (!estimated && (step === Math.min(5, steps) || step === steps)) {
-        estimated = true;
-        const perStep =
-          step > 1 ? (Date.now() - firstStepDone) / 1000 / (step - 1) : bar!.elapsedSeconds;
-        const epochSeconds = perStep * steps;
-        const total = epochSeconds * (config.epochs - epoch);
+      extra: { penalties },
+      ...(config.maxBatchesPerEpoch ? { maxStepsPerEpoch: config.maxBatchesPerEpoch } : {}),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+      ...(config.replay ? { replay: { capture: captureTrainingStep } } : {}),
+      onReplay: ({ epoch, step, event, reason }) =>
         log(
-          `estimated epoch time ${formatDuration(epochSeconds)}; up to ${config.epochs - epoch} more epochs: ${formatDuration(total)}`,
-        );
-        if (total > 86_400) {
-          log(
-            `WARNING: this profile would take ${formatDuration(total)} on this backend. Use a GPU backend (--backend tensorflow or webgpu), a smaller --variant/--image-size, or fewer --epochs.`,
-          );
+          event === 'released'
+            ? 'step replay: released'
+            : `step replay (epoch ${epoch + 1}, step ${step + 1}): ${event}${reason ? ` — ${reason}` : ''}`,
+        ),
+      onResume: (s) => log(`resuming from ${resumeFrom} after epoch ${s.epochs}`),
+      onEpochStart: (epoch) => {
+        bar = new ProgressBar(`epoch ${epoch + 1}/${config.epochs}`, steps);
+      },
+      onStep: ({ epoch, step, images, meanLoss }) => {
+        if (step === 1) {
+          firstStepDone = Date.now();
+          // Kernel compilation happens here (the GPU device check reads this line).
+          if (!estimated)
+            log(`first step ${bar!.elapsedSeconds.toFixed(2)} s (kernel set-up included)`);
         }
-      }
-    },
-    onEpoch: (record, s) => {
-      const bestLoss = s.schedule.bestValLossEpoch === record.epoch;
-      const bestAuroc = s.schedule.bestValAurocEpoch === record.epoch;
-      log(
-        `epoch ${record.epoch + 1}: train loss ${record.trainLoss.toFixed(4)} · val loss ${record.valLoss.toFixed(4)} (BCE ${record.valBce.toFixed(4)} + penalty ${record.valPenalty.toFixed(4)}) · val weighted AUROC ${record.valAuroc?.toFixed(4) ?? 'n/a'} · ${record.imagesPerSecond.toFixed(1)} img/s${bestLoss ? ' · best loss' : ''}${bestAuroc ? ' · best AUROC' : ''}`,
-      );
-      hooks.onEpochEnd?.(record);
-      if (s.schedule.stopped) log(`stopping: ${s.schedule.stopReason}`);
-    },
-  });
-  optimizer.dispose();
+        bar!.tick(images, meanLoss === null ? 'loss …' : `loss ${meanLoss.toFixed(4)}`);
+        // The first step pays for kernel set-up: time the next few for the estimate.
+        if (!estimated && (step === Math.min(5, steps) || step === steps)) {
+          estimated = true;
+          const perStep =
+            step > 1 ? (Date.now() - firstStepDone) / 1000 / (step - 1) : bar!.elapsedSeconds;
+          const epochSeconds = perStep * steps;
+          const total = epochSeconds * (config.epochs - epoch);
+          log(
+            `estimated epoch time ${formatDuration(epochSeconds)}; up to ${config.epochs - epoch} more epochs: ${formatDuration(total)}`,
+          );
+          if (total > 86_400) {
+            log(
+              `WARNING: this profile would take ${formatDuration(total)} on this backend. Use a GPU backend (--backend tensorflow or webgpu), a smaller --variant/--image-size, or fewer --epochs.`,
+            );
+          }
+        }
+      },
+      onEpoch: (record, s) => {
+        const bestLoss = s.schedule.bestValLossEpoch === record.epoch;
+        const bestAuroc = s.schedule.bestValAurocEpoch === record.epoch;
+        log(
+          `epoch ${record.epoch + 1}: train loss ${record.trainLoss.toFixed(4)} · val loss ${record.valLoss.toFixed(4)} (BCE ${record.valBce.toFixed(4)} + penalty ${record.valPenalty.toFixed(4)}) · val weighted AUROC ${record.valAuroc?.toFixed(4) ?? 'n/a'} · ${record.imagesPerSecond.toFixed(1)} img/s${bestLoss ? ' · best loss' : ''}${bestAuroc ? ' · best AUROC' : ''}`,
+        );
+        hooks.onEpochEnd?.(record);
+        if (s.schedule.stopped) log(`stopping: ${s.schedule.stopReason}`);
+      },
+    }));
+  } catch (err) {
+    model.dispose();
+    throw err;
+  } finally {
+    optimizer.dispose();
+  }
   if (!fs.existsSync(paths.bestLoss))
     throw new Error(`${paths.bestLoss}: no best-loss checkpoint was written`);
   return { state, model };

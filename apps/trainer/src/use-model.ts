@@ -13,7 +13,7 @@ import { runCheckpoint, runFolderPaths } from '@cihmlc/training/node';
 import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from './config.js';
 import { type Log, prepareData } from './data.js';
-import { evaluateSplit, explainImages, writeEvaluation } from './outputs.js';
+import { evaluateSplit, explainImages, type SplitEvaluation, writeEvaluation } from './outputs.js';
 import { buildModel } from './train.js';
 
 interface ModelCommand {
@@ -58,18 +58,22 @@ export async function evaluateCommand(cmd: ModelCommand & { split: string }): Pr
   const { model, taxonomy } = await loadRunModel(cmd.config, cmd.runDir, cmd.checkpoint);
   const { cache } = await prepareData(cmd.config, cmd.cacheRoot, cmd.log);
   const name = `${path.basename(cmd.runDir)} ${cmd.checkpoint} ${cmd.split}`;
-  const result = await evaluateSplit(model, cache, cmd.split, taxonomy, name);
   const out =
     cmd.out ?? path.join(cmd.runDir, `evaluation-${path.basename(cmd.checkpoint)}-${cmd.split}`);
-  await writeEvaluation(out, [result], cache, cmd.split, cmd.config.data);
+  let result: SplitEvaluation;
+  try {
+    result = await evaluateSplit(model, cache, cmd.split, taxonomy, name);
+    await writeEvaluation(out, [result], cache, cmd.split, cmd.config.data);
+  } finally {
+    model.dispose();
+    await cache.close();
+  }
   const a = result.evaluation.average;
   const f = (v: number | null) => v?.toFixed(4) ?? 'n/a';
   cmd.log(
     `${cmd.split}: weighted AUROC ${f(a.weighted)} · macro ${f(a.macro)} · micro ${f(a.micro)}`,
   );
   cmd.log(`tables and plots: ${out}`);
-  model.dispose();
-  await cache.close();
 }
 
 export async function explainCommand(cmd: ModelCommand & { images: string[] }): Promise<void> {
