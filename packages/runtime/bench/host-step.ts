@@ -20,6 +20,7 @@ import {
   DENSENET_121,
   type DenseNetLikeConfig,
   SMALL_DENSENET,
+  trainingStepFn,
 } from '../src/testing/densenet-like.js';
 import { installWebGpuCounters, type WebGpuCounts } from '../src/testing/webgpu-counters.js';
 import type { StepCapture } from '../src/webgpu-step-replay.js';
@@ -68,15 +69,7 @@ async function main() {
   const optimizer = fusedAdam(1e-3);
   const x = tf.randomUniform([batch, size, size, 3]);
   const y = tf.tidy(() => tf.randomUniform([batch, config.classes]).round());
-  const stepFn = (xb: tf.Tensor, yb: tf.Tensor) =>
-    optimizer.minimize(
-      () =>
-        tf.losses.sigmoidCrossEntropy(
-          yb,
-          model.apply(xb, { training: true }) as tf.Tensor,
-        ) as tf.Scalar,
-      true,
-    ) as tf.Scalar;
+  const stepFn = trainingStepFn(model, optimizer);
   /** Submits what the backend still holds: the step's commands are then all on the queue. */
   const flush = () => {
     backend.endComputePassEncoder();

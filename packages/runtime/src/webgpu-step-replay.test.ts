@@ -8,6 +8,7 @@ import {
   buildDenseNetLike,
   type DenseNetLikeConfig,
   SMALL_DENSENET,
+  trainingStepFn,
 } from './testing/densenet-like.js';
 import { installWebGpuCounters } from './testing/webgpu-counters.js';
 import { initWebGpuBackend, probeWebGpuAdapter, releaseWebGpu } from './webgpu-backend.js';
@@ -69,15 +70,7 @@ function setup(config: DenseNetLikeConfig = TINY): Setup {
   const ys = Array.from({ length: STEPS }, (_, i) =>
     tf.tidy(() => tf.randomUniform([2, config.classes], 0, 1, 'float32', 200 + i).round()),
   );
-  const stepFn = (x: tf.Tensor, y: tf.Tensor) =>
-    optimizer.minimize(
-      () =>
-        tf.losses.sigmoidCrossEntropy(
-          y,
-          model.apply(x, { training: true }) as tf.Tensor,
-        ) as tf.Scalar,
-      true,
-    ) as tf.Scalar;
+  const stepFn = trainingStepFn(model, optimizer);
   return {
     model,
     optimizer,

@@ -31,6 +31,7 @@ import {
   DENSENET_121,
   type StepTiming,
   trainingStep,
+  trainingStepFn,
 } from '../../src/testing/densenet-like.js';
 import { naiveConv2dFilterGrad, outputSize } from '../../src/testing/naive-conv.js';
 import { relativeError, seededValues } from '../../src/testing/numerics.js';
@@ -169,15 +170,7 @@ function setup() {
   const y = tf.tidy(() => tf.randomUniform([batch, config.classes]).round());
   const step = (timing?: StepTiming) => trainingStep(model, optimizer, x, y, timing);
   // The same step as a function of the batch, for captureTrainingStep.
-  const stepFn = (xb: tf.Tensor, yb: tf.Tensor) =>
-    optimizer.minimize(
-      () =>
-        tf.losses.sigmoidCrossEntropy(
-          yb,
-          model.apply(xb, { training: true }) as tf.Tensor,
-        ) as tf.Scalar,
-      true,
-    ) as tf.Scalar;
+  const stepFn = trainingStepFn(model, optimizer);
   return { batch, size, step, stepFn, optimizer, x, y };
 }
 

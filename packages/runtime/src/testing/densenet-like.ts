@@ -132,9 +132,28 @@ export function buildDenseNetLike(c: DenseNetLikeConfig): tf.LayersModel {
 }
 
 /**
- * One training step of the benchmarks: forward in training mode, sigmoid cross-entropy against
- * `y`, backward and the optimizer's update; returns the loss (read back asynchronously, as
- * webgpu needs).
+ * The benchmarks' training step as a function of the batch (what captureTrainingStep records):
+ * forward in training mode, sigmoid cross-entropy against `y`, backward and the optimizer's
+ * update; returns the loss tensor.
+ */
+export function trainingStepFn(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+): (x: tf.Tensor, y: tf.Tensor) => tf.Scalar {
+  return (x, y) =>
+    optimizer.minimize(
+      () =>
+        tf.losses.sigmoidCrossEntropy(
+          y,
+          model.apply(x, { training: true }) as tf.Tensor,
+        ) as tf.Scalar,
+      true,
+    ) as tf.Scalar;
+}
+
+/**
+ * One training step of the benchmarks (`trainingStepFn`); returns the loss (read back
+ * asynchronously, as webgpu needs).
  */
 export async function trainingStep(
   model: tf.LayersModel,
@@ -144,14 +163,7 @@ export async function trainingStep(
   timing?: StepTiming,
 ): Promise<number> {
   const t0 = performance.now();
-  const loss = optimizer.minimize(
-    () =>
-      tf.losses.sigmoidCrossEntropy(
-        y,
-        model.apply(x, { training: true }) as tf.Tensor,
-      ) as tf.Scalar,
-    true,
-  ) as tf.Scalar;
+  const loss = trainingStepFn(model, optimizer)(x, y);
   const t1 = performance.now();
   const value = (await loss.data())[0] as number;
   loss.dispose();
