@@ -85,20 +85,25 @@ export function resolveVariant(variant: DenseNetVariant): DenseNetConfig {
   };
 }
 
-/** The Keras model name for a configuration: densenet121/169/201 for the Keras block counts. */
-export function kerasModelName(config: DenseNetConfig): string {
-  for (const name of ['densenet121', 'densenet169', 'densenet201'] as const) {
-    const preset = DENSENET_PRESETS[name];
-    if (
+/** The first of `names` whose preset has exactly this configuration. */
+function presetOf<N extends DenseNetPresetName>(
+  config: DenseNetConfig,
+  names: readonly N[],
+): N | undefined {
+  return names.find((name) => {
+    const preset: DenseNetConfig = DENSENET_PRESETS[name];
+    return (
       preset.growthRate === config.growthRate &&
       preset.initialFilters === config.initialFilters &&
       preset.blocks.length === config.blocks.length &&
       preset.blocks.every((count, i) => count === config.blocks[i])
-    ) {
-      return name;
-    }
-  }
-  return 'densenet';
+    );
+  });
+}
+
+/** The Keras model name for a configuration: densenet121/169/201 for the Keras block counts. */
+export function kerasModelName(config: DenseNetConfig): string {
+  return presetOf(config, ['densenet121', 'densenet169', 'densenet201'] as const) ?? 'densenet';
 }
 
 const SPEC_PATTERN = /^blocks=(\d+(?:-\d+)*),growthRate=(\d+),initialFilters=(\d+)$/;
@@ -123,16 +128,7 @@ function parseVariantSpec(spec: string): DenseNetConfig {
  */
 export function variantName(variant: DenseNetVariant): DenseNetPresetName | DenseNetVariantSpec {
   const config = resolveVariant(variant);
-  for (const name of DENSENET_PRESET_NAMES) {
-    const preset: DenseNetConfig = DENSENET_PRESETS[name];
-    if (
-      preset.growthRate === config.growthRate &&
-      preset.initialFilters === config.initialFilters &&
-      preset.blocks.length === config.blocks.length &&
-      preset.blocks.every((count, i) => count === config.blocks[i])
-    ) {
-      return name;
-    }
-  }
+  const name = presetOf(config, DENSENET_PRESET_NAMES);
+  if (name) return name;
   return `blocks=${config.blocks.join('-')},growthRate=${config.growthRate},initialFilters=${config.initialFilters}`;
 }
