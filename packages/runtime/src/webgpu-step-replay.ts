@@ -653,6 +653,20 @@ export async function captureTrainingStep(
             (shapes[i] as { dtype: tf.DataType }).dtype,
           ),
     );
+  /** stepFn through TF.js on run()'s inputs (typed arrays become tensors, disposed after). */
+  const runNormal = (
+    inputs: Array<tf.Tensor | Float32Array | Int32Array>,
+    key: number | undefined,
+    reason: string,
+  ): ReplayHandle => {
+    seededKey(key);
+    const ins = toTensors(inputs);
+    const handle = normalStep(stepFn, ins, reason);
+    ins.forEach((t, i) => {
+      if (t !== inputs[i]) t.dispose();
+    });
+    return handle;
+  };
   const fallback = (reason: string): StepCapture => ({
     replayable: false,
     reason,
@@ -665,15 +679,7 @@ export async function captureTrainingStep(
       movedVariables: 0,
       ownedBuffers: 0,
     },
-    run(inputs = options.inputs, key) {
-      seededKey(key);
-      const ins = toTensors(inputs);
-      const handle = normalStep(stepFn, ins, reason);
-      ins.forEach((t, i) => {
-        if (t !== inputs[i]) t.dispose();
-      });
-      return handle;
-    },
+    run: (inputs = options.inputs, key) => runNormal(inputs, key, reason),
     release() {},
   });
   if (tf.getBackend() !== 'webgpu')
@@ -989,15 +995,7 @@ export async function captureTrainingStep(
           'StepCapture.run: key must be a finite number with seeded randomUploads',
         );
       const bad = checkInputs(inputs);
-      const normal = (why: string) => {
-        seededKey(key);
-        const ins = toTensors(inputs);
-        const h = normalStep(stepFn, ins, why);
-        ins.forEach((t, i) => {
-          if (t !== inputs[i]) t.dispose();
-        });
-        return h;
-      };
+      const normal = (why: string) => runNormal(inputs, key, why);
       if (bad) return normal(bad);
       // Where each variable is now: where the capture left it, or (after a normal step or an
       // assign outside the capture) another buffer, copied in before and out after the step.
