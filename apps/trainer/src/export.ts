@@ -12,7 +12,7 @@ import { writeModelFolder } from '@cihmlc/densenet/node';
 import { readJsonFile } from '@cihmlc/internal/node';
 import type { Taxonomy } from '@cihmlc/taxonomy';
 import { runFolderPaths } from '@cihmlc/training/node';
-import type { RunConfig } from './config.js';
+import { type RunConfig, readRunConfig } from './config.js';
 import type { Log } from './data.js';
 import { loadRunModel } from './use-model.js';
 
@@ -82,13 +82,10 @@ export async function exportRun(options: ExportOptions): Promise<ModelFolderMani
   const runDir = path.resolve(options.runDir);
   const out = path.resolve(options.out);
   const checkpoint = options.checkpoint ?? 'best-loss';
-  const configFile = path.join(runDir, 'config.json');
-  if (!fs.existsSync(configFile)) {
-    throw new Error(`export: ${runDir} is not a run directory (no config.json)`);
-  }
-  const config = readJsonFile<RunConfig>(configFile);
   let loaded: Awaited<ReturnType<typeof loadRunModel>>;
+  let config: RunConfig;
   try {
+    config = readRunConfig(runDir);
     loaded = await loadRunModel(config, runDir, checkpoint);
   } catch (err) {
     throw new Error(`export: ${(err as Error).message}`);
