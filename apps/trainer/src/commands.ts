@@ -7,7 +7,6 @@ import {
   selectBackend,
   type TrainingWorkload,
 } from '@cihmlc/runtime';
-import { chexpertTaxonomy, taxonomyForLabelSet } from '@cihmlc/taxonomy';
 import type { EpochRecord } from '@cihmlc/training';
 import { type ParsedArgs, parseArgs } from './args.js';
 import { PROFILES, type RunConfig, readRunConfig, resolveConfig } from './config.js';
@@ -61,8 +60,7 @@ ${configHelp(PROFILES.synthetic!, PROFILES.paper!)}
  * per-op cost through TensorFlow's C API outweighs its faster kernels on small models).
  */
 function workloadOf(config: RunConfig): TrainingWorkload {
-  const outputs = taxonomyForLabelSet(chexpertTaxonomy, config.labelSet).outputLabels.length;
-  const model = buildModel(config, outputs);
+  const model = buildModel(config);
   try {
     return estimateTrainingFlops(model, config.batchSize);
   } finally {

@@ -95,7 +95,7 @@ export async function importKerasCommand(opts: ImportKerasOptions): Promise<void
   const config = opts.configFrom(flags);
   const labels = outputLabels(config.labelSet);
 
-  const model = buildModel(config, labels.length);
+  const model = buildModel(config);
   try {
     const report = await loadKerasWeightsFile(model, file);
     const paths = openRunDir(out, config);

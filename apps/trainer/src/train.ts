@@ -3,7 +3,7 @@ import type { Cache } from '@cihmlc/chexpert-data';
 import { createClassifier } from '@cihmlc/densenet';
 import { dataDrivenPenalties, hbceLoss } from '@cihmlc/hbce-loss';
 import { captureTrainingStep, fusedAdam } from '@cihmlc/runtime';
-import type { Taxonomy } from '@cihmlc/taxonomy';
+import { chexpertTaxonomy, type Taxonomy, taxonomyForLabelSet } from '@cihmlc/taxonomy';
 import { type EpochRecord, fit, type TrainingState } from '@cihmlc/training';
 import {
   findCheckpoint,
@@ -16,11 +16,12 @@ import type { RunConfig } from './config.js';
 import type { Log } from './data.js';
 import { formatDuration, ProgressBar } from './progress.js';
 
-export function buildModel(config: RunConfig, numOutputs: number): tf.LayersModel {
+/** The run's classifier: the config's DenseNet and head, one output per label of its label set. */
+export function buildModel(config: RunConfig): tf.LayersModel {
   return createClassifier({
     variant: config.variant,
     inputShape: [config.imageSize, config.imageSize, 3],
-    numOutputs,
+    numOutputs: taxonomyForLabelSet(chexpertTaxonomy, config.labelSet).outputLabels.length,
     headFilters: config.headFilters,
     denseUnits: config.denseUnits,
     batchNormMomentum: config.batchNormMomentum,
@@ -51,7 +52,7 @@ export async function train(
 ): Promise<{ state: TrainingState; model: tf.LayersModel }> {
   const labels = taxonomy.outputLabels;
   const trainSplit = cache.splits.train!;
-  const model = buildModel(config, labels.length);
+  const model = buildModel(config);
   // tf.train.adam's update, one kernel per variable where the backend has it (@cihmlc/runtime).
   const optimizer = fusedAdam(config.learningRate);
 

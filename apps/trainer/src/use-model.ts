@@ -37,7 +37,7 @@ export async function loadRunModel(
 ): Promise<{ model: tf.LayersModel; taxonomy: Taxonomy; dir: string }> {
   const dir = runCheckpoint(runFolderPaths(runDir), checkpoint);
   const taxonomy = taxonomyForLabelSet(chexpertTaxonomy, config.labelSet);
-  const model = buildModel(config, taxonomy.outputLabels.length);
+  const model = buildModel(config);
   try {
     await loadWeights(model, dir);
   } catch (err) {
