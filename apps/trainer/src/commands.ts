@@ -8,12 +8,13 @@ import {
   type TrainingWorkload,
 } from '@cihmlc/runtime';
 import type { EpochRecord } from '@cihmlc/training';
+import { parseShard, shardItems } from '@cihmlc/training/node';
 import { type ParsedArgs, parseArgs } from './args.js';
 import { PROFILES, type RunConfig, readRunConfig, resolveConfig } from './config.js';
 import { configField, configHelp, parseValue } from './config-fields.js';
 import type { Log } from './data.js';
 import { exportRun } from './export.js';
-import { PAPER_GRID, parseShard, shardRuns } from './grid.js';
+import { PAPER_GRID } from './grid.js';
 import { exportKerasCommand, importKerasCommand } from './keras-commands.js';
 import { writeGridReport } from './report.js';
 import { type RunSummary, runOne } from './run.js';
@@ -178,7 +179,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
       const base = configFrom(options, flags, cacheRoot);
       const dir = out ?? resolve('runs/grid');
       const shard = parseShard(options.shard ?? '0/1');
-      const runs = shardRuns(PAPER_GRID, shard);
+      const runs = shardItems(PAPER_GRID, shard);
       log(`grid shard ${shard.index}/${shard.count}: ${runs.map((r) => r.id).join(', ')}`);
       const backend = await chooseBackend(base.backend, log, base);
       for (const r of runs) {

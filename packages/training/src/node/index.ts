@@ -19,3 +19,4 @@ export {
   runCheckpoint,
   runFolderPaths,
 } from './run-folder.js';
+export { parseShard, type Shard, shardItems } from './shard.js';
