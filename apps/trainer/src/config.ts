@@ -1,5 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import {
+  chexpertFolderSource,
+  type DatasetSource,
+  parseDatasetSource,
+} from '@cihmlc/chexpert-data';
 import { readJsonFile } from '@cihmlc/internal/node';
 import {
   CONFIG_FIELDS,
@@ -12,27 +17,8 @@ import {
 
 export { ConfigError } from './config-fields.js';
 
-/** Where the images and labels come from. */
-export type DataConfig =
-  | {
-      kind: 'synthetic';
-      /** Generated once and reused (default: a cache folder under the output directory). */
-      dir: string;
-      patients: number;
-      seed: number;
-    }
-  | {
-      kind: 'chexpert';
-      /** The folder that holds CheXpert-v1.0(-small)/ (image paths in the CSVs are relative to it). */
-      root: string;
-      trainCsv: string;
-      validCsv: string;
-      /** Optional test labels (CheXlocalize release); without it the validation split is the test split. */
-      testCsv?: string;
-    };
-
 /** A run's settings: a profile's values with a config file's fields and flags over them. */
-export type RunConfig = { profile: string; data: DataConfig } & ConfigValues;
+export type RunConfig = { profile: string; data: DatasetSource } & ConfigValues;
 
 /**
  * Named starting points. `paper` is method-notes §4 (DenseNet-121 at 320×320: the table's
@@ -59,30 +45,12 @@ export const PROFILES: Record<string, Omit<RunConfig, 'data'>> = {
 
 /** Validates a complete config value (e.g. read back from a run directory). */
 export function validateConfig(value: Record<string, unknown>): RunConfig {
-  const data = value.data as Record<string, unknown> | undefined;
-  if (!data || typeof data !== 'object') throw new ConfigError('data', 'missing');
-  let dataConfig: DataConfig;
-  if (data.kind === 'synthetic') {
-    if (typeof data.dir !== 'string') throw new ConfigError('data.dir', 'must be a path');
-    dataConfig = {
-      kind: 'synthetic',
-      dir: data.dir,
-      patients: parseValue({ type: 'integer', min: 10 }, data.patients, 'data.patients') as number,
-      seed: parseValue({ type: 'integer', min: 0 }, data.seed, 'data.seed') as number,
-    };
-  } else if (data.kind === 'chexpert') {
-    for (const f of ['root', 'trainCsv', 'validCsv'] as const) {
-      if (typeof data[f] !== 'string') throw new ConfigError(`data.${f}`, 'must be a path');
-    }
-    dataConfig = {
-      kind: 'chexpert',
-      root: data.root as string,
-      trainCsv: data.trainCsv as string,
-      validCsv: data.validCsv as string,
-      ...(typeof data.testCsv === 'string' ? { testCsv: data.testCsv } : {}),
-    };
-  } else {
-    throw new ConfigError('data.kind', `${JSON.stringify(data.kind)} is not synthetic or chexpert`);
+  let dataConfig: DatasetSource;
+  try {
+    dataConfig = parseDatasetSource(value.data, 'data');
+  } catch (err) {
+    const [field, why] = (err as Error).message.split(/: (.*)/s);
+    throw new ConfigError(field!, why!);
   }
   const known = new Set<string>(['profile', 'data', ...CONFIG_FIELDS.map((f) => f.field)]);
   for (const key of Object.keys(value)) {
@@ -148,7 +116,7 @@ export function resolveConfig(input: {
     merged[entry.spec.field] = parseValue(entry.spec.type, entry.fixed ?? value, `--${flag}`);
   }
   if (input.data) {
-    merged.data = chexpertLayout(input.data);
+    merged.data = chexpertFolderSource(input.data);
   } else if (!merged.data) {
     merged.data = {
       kind: 'synthetic',
@@ -158,14 +126,4 @@ export function resolveConfig(input: {
     };
   }
   return validateConfig(merged);
-}
-
-/** The CSV files of an extracted CheXpert-v1.0(-small) folder. */
-export function chexpertLayout(dir: string): DataConfig {
-  return {
-    kind: 'chexpert',
-    root: `${dir}/..`,
-    trainCsv: `${dir}/train.csv`,
-    validCsv: `${dir}/valid.csv`,
-  };
 }

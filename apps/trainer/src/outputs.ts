@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Cache } from '@cihmlc/chexpert-data';
+import type { Cache, DatasetSource } from '@cihmlc/chexpert-data';
 import { writeExplanations } from '@cihmlc/explain/node';
 import { writeJsonAtomicSync } from '@cihmlc/internal/node';
 import { type Evaluation, evaluate, type ReportOptions, rocPlotCurves } from '@cihmlc/metrics';
@@ -7,7 +7,7 @@ import { writeReport } from '@cihmlc/metrics/node';
 import type { LabelMatrix, Taxonomy } from '@cihmlc/taxonomy';
 import { predictBatches } from '@cihmlc/training';
 import type * as tf from '@tensorflow/tfjs';
-import type { DataConfig, RunConfig } from './config.js';
+import type { RunConfig } from './config.js';
 
 export interface SplitEvaluation {
   name: string;
@@ -40,7 +40,7 @@ export async function evaluateSplit(
  * What report.md says first about the data behind it: Table III's published rows are CheXpert
  * results, so a run on the synthetic dataset must not read as comparable to them.
  */
-export function reportOptions(data: DataConfig): ReportOptions {
+export function reportOptions(data: DatasetSource): ReportOptions {
   return data.kind === 'synthetic'
     ? {
         note: '> **Synthetic data.** These numbers come from the generated CheXpert-format dataset (@cihmlc/chexpert-data), not from CheXpert: they check the pipeline and are not comparable with the published CheXpert results in Table III.',
@@ -58,7 +58,7 @@ export async function writeEvaluation(
   runs: SplitEvaluation[],
   cache: Cache,
   split: string,
-  data: DataConfig,
+  data: DatasetSource,
 ): Promise<void> {
   const { labels: truth } = cache.splits[split]!;
   const curves = (r: SplitEvaluation) =>

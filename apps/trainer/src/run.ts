@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { assertDatasetFiles } from '@cihmlc/chexpert-data';
 import { loadWeights } from '@cihmlc/densenet/node';
 import { readJsonFile, writeJsonAtomicSync } from '@cihmlc/internal/node';
 import { writePredictionsFile } from '@cihmlc/metrics/node';
@@ -6,7 +7,7 @@ import { summarizeTraining, type TrainingSummary } from '@cihmlc/training';
 import { acquireRunLock, isRunComplete } from '@cihmlc/training/node';
 import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from './config.js';
-import { assertDataAvailable, type Log, prepareData } from './data.js';
+import { type Log, prepareData } from './data.js';
 import { evaluateSplit, explainImages, type SplitEvaluation, writeEvaluation } from './outputs.js';
 import { openRunDir } from './run-dir.js';
 import { type TrainHooks, train } from './train.js';
@@ -49,7 +50,7 @@ export async function runOne(
   options: RunOptions,
 ): Promise<RunSummary> {
   const log = options.log;
-  assertDataAvailable(config.data);
+  assertDatasetFiles(config.data);
   const paths = openRunDir(runDir, config);
   if (isRunComplete(paths)) {
     log(`${runDir}: already complete`);

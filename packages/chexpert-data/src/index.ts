@@ -48,6 +48,14 @@ export {
   subsetDataset,
 } from './dataset.js';
 export {
+  assertDatasetFiles,
+  chexpertFolderSource,
+  type DatasetSource,
+  type DatasetSplitFiles,
+  datasetSplitFiles,
+  parseDatasetSource,
+} from './dataset-source.js';
+export {
   DecodePool,
   type DecodePoolOptions,
   defaultWorkerScript,
