@@ -112,14 +112,8 @@ export async function train(
           shuffle: false,
           augment: false,
         }),
-      schedule: {
-        learningRate: config.learningRate,
-        lrFactor: config.lrFactor,
-        lrPatience: config.lrPatience,
-        minLearningRate: config.minLearningRate,
-        earlyStoppingPatience: config.earlyStoppingPatience,
-        epochs: config.epochs,
-      },
+      // The config's learningRate, lrFactor, lrPatience, minLearningRate, earlyStoppingPatience, epochs.
+      schedule: config,
       seed: config.seed,
       outputLabels: labels,
       checkpoints: folderCheckpoints({
