@@ -3,7 +3,7 @@ import type { Cache, DatasetSource } from '@cihmlc/chexpert-data';
 import { writeExplanations } from '@cihmlc/explain/node';
 import { writeJsonAtomicSync } from '@cihmlc/internal/node';
 import { type Evaluation, evaluate, type ReportOptions, rocPlotCurves } from '@cihmlc/metrics';
-import { writeReport } from '@cihmlc/metrics/node';
+import { writePredictionsFile, writeReport } from '@cihmlc/metrics/node';
 import type { LabelMatrix, Taxonomy } from '@cihmlc/taxonomy';
 import { predictBatches } from '@cihmlc/training';
 import type * as tf from '@tensorflow/tfjs';
@@ -51,7 +51,8 @@ export function reportOptions(data: DatasetSource): ReportOptions {
 
 /**
  * Writes tables, per-label CSV, metrics JSON and ROC plots of evaluated runs of one split into
- * `dir`, and the first run's `evaluation.json`.
+ * `dir`, and the first run's `evaluation.json` and `<split>-predictions.csv` (which
+ * `cihmlc-metrics` reads).
  */
 export async function writeEvaluation(
   dir: string,
@@ -59,7 +60,7 @@ export async function writeEvaluation(
   cache: Cache,
   split: string,
   data: DatasetSource,
-): Promise<void> {
+): Promise<string> {
   const { labels: truth } = cache.splits[split]!;
   const curves = (r: SplitEvaluation) =>
     rocPlotCurves({ labels: cache.outputLabels, truth, scores: r.predictions });
@@ -69,6 +70,15 @@ export async function writeEvaluation(
     reportOptions(data),
   );
   writeJsonAtomicSync(path.join(dir, 'evaluation.json'), runs[0]!.evaluation);
+  const { paths } = cache.splits[split]!;
+  const file = path.join(dir, `${split}-predictions.csv`);
+  writePredictionsFile(file, {
+    paths,
+    labels: cache.outputLabels,
+    truth,
+    scores: runs[0]!.predictions,
+  });
+  return file;
 }
 
 /** Grad-CAM grids and MC-dropout mean±std of `images` into `out` (the run's passes and seed). */

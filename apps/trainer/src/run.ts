@@ -2,7 +2,6 @@ import path from 'node:path';
 import { assertDatasetFiles } from '@cihmlc/chexpert-data';
 import { loadWeights } from '@cihmlc/densenet/node';
 import { readJsonFile, writeJsonAtomicSync } from '@cihmlc/internal/node';
-import { writePredictionsFile } from '@cihmlc/metrics/node';
 import { summarizeTraining, type TrainingSummary } from '@cihmlc/training';
 import { acquireRunLock, isRunComplete } from '@cihmlc/training/node';
 import * as tf from '@tensorflow/tfjs';
@@ -84,14 +83,13 @@ export async function runOne(
         : await evaluateWith(paths.bestAuroc, `${name} (best val AUROC)`);
       const byLoss = await evaluateWith(paths.bestLoss, name);
       const runs = byAuroc ? [byLoss, byAuroc] : [byLoss];
-      await writeEvaluation(paths.evaluation, runs, cache, 'test', config.data);
-      const predictionsFile = path.join(paths.evaluation, 'test-predictions.csv');
-      writePredictionsFile(predictionsFile, {
-        paths: test.paths,
-        labels,
-        truth: test.labels,
-        scores: byLoss.predictions,
-      });
+      const predictionsFile = await writeEvaluation(
+        paths.evaluation,
+        runs,
+        cache,
+        'test',
+        config.data,
+      );
       const weighted = (r: SplitEvaluation) => r.evaluation.average.weighted?.toFixed(4) ?? 'n/a';
       log(
         `test weighted AUROC ${weighted(byLoss)} (best-loss weights), ${weighted(byAuroc ?? byLoss)} (best-AUROC weights)`,
