@@ -13,21 +13,12 @@ import {
   saveWeights,
 } from '@cihmlc/densenet/node';
 import { writeJsonAtomicSync } from '@cihmlc/internal/node';
-import {
-  chexpertTaxonomy,
-  type LabelSet,
-  labelSetForOutputs,
-  taxonomyForLabelSet,
-} from '@cihmlc/taxonomy';
+import { chexpertTaxonomy, labelSetForOutputs, taxonomyForLabelSet } from '@cihmlc/taxonomy';
 import { type RunConfig, readRunConfig } from './config.js';
 import type { Log } from './data.js';
 import { openRunDir } from './run-dir.js';
 import { buildModel } from './train.js';
 import { loadRunModel } from './use-model.js';
-
-function outputLabels(labelSet: LabelSet): string[] {
-  return taxonomyForLabelSet(chexpertTaxonomy, labelSet).outputLabels.slice();
-}
 
 /** The flag of each setting that a `.keras` file fixes (and that must not contradict it). */
 const KERAS_FLAGS: Record<keyof KerasClassifierRequest, string> = {
@@ -36,10 +27,6 @@ const KERAS_FLAGS: Record<keyof KerasClassifierRequest, string> = {
   headFilters: 'head-filters',
   denseUnits: 'dense-units',
 };
-
-function sha256(file: string): string {
-  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-}
 
 export interface ImportKerasOptions {
   file: string;
@@ -77,7 +64,7 @@ export async function importKerasCommand(opts: ImportKerasOptions): Promise<void
     for (const field of fields) flags[KERAS_FLAGS[field]] = String(settings[field]);
     const asked = flags['label-set'];
     flags['label-set'] = labelSetForOutputs(chexpertTaxonomy, settings.numOutputs, {
-      ...(asked === undefined ? {} : { requested: String(asked) }),
+      requested: asked === undefined ? undefined : String(asked),
       where: file,
     });
     for (const note of settings.notes) log(`note: ${note}`);
@@ -89,7 +76,7 @@ export async function importKerasCommand(opts: ImportKerasOptions): Promise<void
   const labelSet = String(flags['label-set']);
   if (labelSet !== 'hierarchical21' && flags.penalty === undefined) flags.penalty = 'none';
   const config = opts.configFrom(flags);
-  const labels = outputLabels(config.labelSet);
+  const labels = taxonomyForLabelSet(chexpertTaxonomy, config.labelSet).outputLabels;
 
   const model = buildModel(config);
   try {
@@ -99,7 +86,7 @@ export async function importKerasCommand(opts: ImportKerasOptions): Promise<void
     await saveWeights(model, paths.bestAuroc);
     writeJsonAtomicSync(path.join(out, 'keras-import.json'), {
       source: path.resolve(file),
-      sha256: sha256(file),
+      sha256: createHash('sha256').update(fs.readFileSync(file)).digest('hex'),
       layout: report.layout,
       keras: keras?.metadata ?? null,
       architecture: {
