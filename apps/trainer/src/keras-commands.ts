@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { resolveVariant, variantName } from '@cihmlc/densenet';
+import {
+  classifierFromKeras,
+  describeKerasClassifier,
+  type KerasClassifierRequest,
+} from '@cihmlc/densenet';
 import {
   loadKerasWeightsFile,
   readKerasClassifierFile,
@@ -9,25 +13,20 @@ import {
   saveWeights,
 } from '@cihmlc/densenet/node';
 import { writeJsonAtomicSync } from '@cihmlc/internal/node';
-import {
-  chexpertTaxonomy,
-  type LabelSet,
-  labelSetForOutputs,
-  taxonomyForLabelSet,
-} from '@cihmlc/taxonomy';
+import { chexpertTaxonomy, labelSetForOutputs, taxonomyForLabelSet } from '@cihmlc/taxonomy';
 import { type RunConfig, readRunConfig } from './config.js';
 import type { Log } from './data.js';
 import { openRunDir } from './run-dir.js';
 import { buildModel } from './train.js';
 import { loadRunModel } from './use-model.js';
 
-function outputLabels(labelSet: LabelSet): string[] {
-  return taxonomyForLabelSet(chexpertTaxonomy, labelSet).outputLabels.slice();
-}
-
-function sha256(file: string): string {
-  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-}
+/** The flag of each setting that a `.keras` file fixes (and that must not contradict it). */
+const KERAS_FLAGS: Record<keyof KerasClassifierRequest, string> = {
+  imageSize: 'image-size',
+  variant: 'variant',
+  headFilters: 'head-filters',
+  denseUnits: 'dense-units',
+};
 
 export interface ImportKerasOptions {
   file: string;
@@ -50,50 +49,34 @@ export async function importKerasCommand(opts: ImportKerasOptions): Promise<void
   if (!fs.existsSync(file)) throw new Error(`${file}: no such file`);
   const flags = { ...opts.flags };
   const keras = await readKerasClassifierFile(file);
-  const arch = keras?.architecture ?? null;
-  const requestedLabelSet =
-    flags['label-set'] === undefined ? undefined : String(flags['label-set']);
-  if (arch) {
-    const given = (name: string, value: string | number) => {
-      if (flags[name] !== undefined && String(flags[name]) !== String(value)) {
-        throw new Error(`--${name} ${String(flags[name])} contradicts ${file}, which has ${value}`);
-      }
-      flags[name] = String(value);
-    };
-    if (arch.inputShape) {
-      const [h, w, c] = arch.inputShape;
-      if (h !== w)
-        throw new Error(`${file} takes ${h}×${w} images; the trainer uses square images`);
-      if (c !== 3) throw new Error(`${file} takes ${c}-channel images; the trainer feeds RGB`);
-      given('image-size', h);
-    } else if (flags['image-size'] === undefined) {
-      throw new Error(`${file} takes any image size: pass --image-size`);
-    }
-    given('variant', variantName(arch.variant));
-    given('head-filters', arch.headFilters);
-    given('dense-units', arch.denseUnits);
-    flags['label-set'] = labelSetForOutputs(chexpertTaxonomy, arch.numOutputs, {
-      ...(requestedLabelSet === undefined ? {} : { requested: requestedLabelSet }),
+  if (keras) {
+    const fields = Object.keys(KERAS_FLAGS) as (keyof KerasClassifierRequest)[];
+    const given = (field: keyof KerasClassifierRequest) => flags[KERAS_FLAGS[field]];
+    const requested = Object.fromEntries(
+      fields
+        .filter((field) => given(field) !== undefined)
+        .map((field) => [field, field === 'variant' ? String(given(field)) : Number(given(field))]),
+    ) as KerasClassifierRequest;
+    const settings = classifierFromKeras(keras.architecture, requested, {
+      where: file,
+      fieldNames: Object.fromEntries(fields.map((field) => [field, `--${KERAS_FLAGS[field]}`])),
+    });
+    for (const field of fields) flags[KERAS_FLAGS[field]] = String(settings[field]);
+    const asked = flags['label-set'];
+    flags['label-set'] = labelSetForOutputs(chexpertTaxonomy, settings.numOutputs, {
+      requested: asked === undefined ? undefined : String(asked),
       where: file,
     });
-    if (arch.dropoutRate !== 0.5) {
-      log(
-        `note: ${file} has dropout rate ${arch.dropoutRate}; the run's model uses 0.5 (MC dropout spreads differ)`,
-      );
-    }
-  } else {
-    for (const name of ['variant', 'image-size', 'label-set']) {
-      if (flags[name] === undefined) {
-        throw new Error(
-          `${file} is a weights-only file: pass --variant, --image-size and --label-set (and --head-filters/--dense-units unless the profile's)`,
-        );
-      }
-    }
+    for (const note of settings.notes) log(`note: ${note}`);
+  } else if (['variant', 'image-size', 'label-set'].some((name) => flags[name] === undefined)) {
+    throw new Error(
+      `${file} is a weights-only file: pass --variant, --image-size and --label-set (and --head-filters/--dense-units unless the profile's)`,
+    );
   }
   const labelSet = String(flags['label-set']);
   if (labelSet !== 'hierarchical21' && flags.penalty === undefined) flags.penalty = 'none';
   const config = opts.configFrom(flags);
-  const labels = outputLabels(config.labelSet);
+  const labels = taxonomyForLabelSet(chexpertTaxonomy, config.labelSet).outputLabels;
 
   const model = buildModel(config);
   try {
@@ -103,7 +86,7 @@ export async function importKerasCommand(opts: ImportKerasOptions): Promise<void
     await saveWeights(model, paths.bestAuroc);
     writeJsonAtomicSync(path.join(out, 'keras-import.json'), {
       source: path.resolve(file),
-      sha256: sha256(file),
+      sha256: createHash('sha256').update(fs.readFileSync(file)).digest('hex'),
       layout: report.layout,
       keras: keras?.metadata ?? null,
       architecture: {
@@ -147,10 +130,12 @@ export async function exportKerasCommand(opts: ExportKerasOptions): Promise<void
     model.dispose();
   }
   const labels = taxonomy.outputLabels;
-  const variant = resolveVariant(config.variant);
+  const keras = describeKerasClassifier({
+    ...config,
+    inputShape: [config.imageSize, config.imageSize, 3],
+    numOutputs: labels.length,
+  });
   log(`wrote ${out} (Keras 3 .weights.h5) from ${dir}`);
-  log(
-    `  Keras: a DenseNet with blocks ${JSON.stringify(variant.blocks)}, growth ${variant.growthRate}, stem ${variant.initialFilters} on ${config.imageSize}×${config.imageSize}×3 + top_conv2d(${config.headFilters}) top_bn top_gap2d top_dense(${config.denseUnits}) top_dropout top_pred(${labels.length}), then model.load_weights("${path.basename(out)}")`,
-  );
+  log(`  Keras: ${keras}, then model.load_weights("${path.basename(out)}")`);
   log(`  outputs: ${labels.join(', ')}`);
 }

@@ -1,14 +1,9 @@
 import path from 'node:path';
 import { loadImageBatch } from '@cihmlc/chexpert-data';
 import { loadWeights } from '@cihmlc/densenet/node';
-import { mcDropout } from '@cihmlc/explain';
+import { labelledPrediction, predictWithUncertainty } from '@cihmlc/explain';
 import { writeJsonAtomicSync } from '@cihmlc/internal/node';
-import {
-  chexpertTaxonomy,
-  enforceConsistency,
-  type Taxonomy,
-  taxonomyForLabelSet,
-} from '@cihmlc/taxonomy';
+import { chexpertTaxonomy, type Taxonomy, taxonomyForLabelSet } from '@cihmlc/taxonomy';
 import { runCheckpoint, runFolderPaths } from '@cihmlc/training/node';
 import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from './config.js';
@@ -102,33 +97,16 @@ export async function predictCommand(
 ): Promise<void> {
   const { model, taxonomy, dir } = await loadRunModel(cmd.config, cmd.runDir, cmd.checkpoint);
   const images = await readImages(cmd.images, cmd.config.imageSize);
-  const labels = taxonomy.outputLabels;
-  const probs = tf.tidy(() => model.predict(images) as tf.Tensor);
-  // Asynchronous read: webgpu in Node has no synchronous one.
-  const flat = await probs.data();
-  probs.dispose();
-  let rows = Array.from({ length: images.shape[0] }, (_, i) =>
-    Array.from(flat.subarray(i * labels.length, (i + 1) * labels.length)),
-  );
-  if (cmd.consistent && taxonomy.edges.length) rows = enforceConsistency(rows, taxonomy);
-  const mc = await mcDropout(model, images, {
+  const prediction = await predictWithUncertainty(model, images, {
     samples: cmd.config.mcSamples,
     seed: cmd.config.seed,
-    outputLabels: labels,
+    taxonomy,
+    consistent: cmd.consistent,
   });
   const result = {
     checkpoint: dir,
     consistent: cmd.consistent,
-    images: cmd.images.map((file, i) => ({
-      path: file,
-      probabilities: Object.fromEntries(labels.map((l, c) => [l, rows[i]![c]!])),
-      uncertainty: Object.fromEntries(
-        labels.map((l, c) => {
-          const at = i * labels.length + c;
-          return [l, { mean: mc.mean.data[at]!, std: mc.std.data[at]! }];
-        }),
-      ),
-    })),
+    images: cmd.images.map((file, i) => ({ path: file, ...labelledPrediction(prediction, i) })),
   };
   if (cmd.out) {
     writeJsonAtomicSync(cmd.out, result);

@@ -25,6 +25,14 @@ export {
   fusedBatchNormalization,
 } from './fused-batch-normalization.js';
 export {
+  type ClassifierFromKerasOptions,
+  classifierFromKeras,
+  describeKerasClassifier,
+  type KerasClassifierRequest,
+  type KerasClassifierSettings,
+  type KerasClassifierShape,
+} from './keras-classifier.js';
+export {
   type KerasClassifierArchitecture,
   kerasClassifierArchitecture,
 } from './keras-model-config.js';

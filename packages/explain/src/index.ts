@@ -43,3 +43,10 @@ export {
   type RgbaImage,
   toPlainImage,
 } from './overlay.js';
+export {
+  type LabelledPrediction,
+  labelledPrediction,
+  type PredictionWithUncertainty,
+  type PredictWithUncertaintyOptions,
+  predictWithUncertainty,
+} from './predict-with-uncertainty.js';

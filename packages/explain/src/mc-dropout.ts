@@ -41,10 +41,25 @@ export interface McDropoutResult {
   std: UncertaintyMatrix;
 }
 
-function assertPositiveInteger(value: number, field: string): void {
+function assertPositiveInteger(value: number, field: string, caller: string): void {
   if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(`mcDropout: ${field} must be a positive integer, got ${value}`);
+    throw new RangeError(`${caller}: ${field} must be a positive integer, got ${value}`);
   }
+}
+
+/** `samples`, `batchSize` and `seed` checked (RangeError naming the field) with their defaults. */
+export function resolveMcDropoutOptions(
+  options: McDropoutOptions,
+  caller: string,
+): { samples: number; batchSize: number; seed: number } {
+  const samples = options.samples ?? 10;
+  const batchSize = options.batchSize ?? 16;
+  assertPositiveInteger(samples, 'samples', caller);
+  assertPositiveInteger(batchSize, 'batchSize', caller);
+  if (options.seed != null && !Number.isFinite(options.seed)) {
+    throw new RangeError(`${caller}: seed must be a finite number, got ${options.seed}`);
+  }
+  return { samples, batchSize, seed: options.seed ?? Math.floor(Math.random() * 2 ** 31) };
 }
 
 /**
@@ -66,14 +81,7 @@ export async function mcDropout(
 ): Promise<McDropoutResult> {
   const { input, output, numOutputs } = singleInputOutput(model, 'mcDropout');
   const outputLabels = checkOutputLabels(options.outputLabels, numOutputs, 'mcDropout');
-  const samples = options.samples ?? 10;
-  const batchSize = options.batchSize ?? 16;
-  assertPositiveInteger(samples, 'samples');
-  assertPositiveInteger(batchSize, 'batchSize');
-  if (options.seed != null && !Number.isFinite(options.seed)) {
-    throw new RangeError(`mcDropout: seed must be a finite number, got ${options.seed}`);
-  }
-  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const { samples, batchSize, seed } = resolveMcDropoutOptions(options, 'mcDropout');
 
   const batch = asImageBatch(images, input, 'mcDropout', 'images');
   const count = batch.shape[0];
