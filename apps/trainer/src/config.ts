@@ -1,14 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { readJsonFile } from '@cihmlc/internal/node';
 import {
-  CONFIG_FIELDS,
-  ConfigError,
-  type ConfigValues,
-  DEFAULT_VALUES,
-  FLAGS,
-  parseValue,
-} from './config-fields.js';
+  integer,
+  OptionError,
+  type OptionType,
+  optionFlag,
+  parseOptionValue,
+  type ValueOf,
+} from '@cihmlc/internal';
+import { readJsonFile } from '@cihmlc/internal/node';
+import { CONFIG_FIELDS, ConfigError, type ConfigValues, DEFAULT_VALUES } from './config-fields.js';
 
 export { ConfigError } from './config-fields.js';
 
@@ -57,6 +58,15 @@ export const PROFILES: Record<string, Omit<RunConfig, 'data'>> = {
   paper: { profile: 'paper', ...DEFAULT_VALUES },
 };
 
+/** A value of a type, or a ConfigError (`config <name>: …`). */
+function checked<T extends OptionType>(type: T, value: unknown, name: string): ValueOf<T> {
+  try {
+    return parseOptionValue(type, value, name);
+  } catch (err) {
+    throw err instanceof OptionError ? new ConfigError(err.option, err.problem) : err;
+  }
+}
+
 /** Validates a complete config value (e.g. read back from a run directory). */
 export function validateConfig(value: Record<string, unknown>): RunConfig {
   const data = value.data as Record<string, unknown> | undefined;
@@ -67,8 +77,8 @@ export function validateConfig(value: Record<string, unknown>): RunConfig {
     dataConfig = {
       kind: 'synthetic',
       dir: data.dir,
-      patients: parseValue({ type: 'integer', min: 10 }, data.patients, 'data.patients') as number,
-      seed: parseValue({ type: 'integer', min: 0 }, data.seed, 'data.seed') as number,
+      patients: checked(integer(10), data.patients, 'data.patients'),
+      seed: checked(integer(0), data.seed, 'data.seed'),
     };
   } else if (data.kind === 'chexpert') {
     for (const f of ['root', 'trainCsv', 'validCsv'] as const) {
@@ -84,13 +94,13 @@ export function validateConfig(value: Record<string, unknown>): RunConfig {
   } else {
     throw new ConfigError('data.kind', `${JSON.stringify(data.kind)} is not synthetic or chexpert`);
   }
-  const known = new Set<string>(['profile', 'data', ...CONFIG_FIELDS.map((f) => f.field)]);
+  const known = new Set<string>(['profile', 'data', ...CONFIG_FIELDS.map((f) => f.name)]);
   for (const key of Object.keys(value)) {
     if (!known.has(key)) throw new ConfigError(key, 'unknown config field');
   }
   const fields: Record<string, unknown> = {};
   for (const spec of CONFIG_FIELDS) {
-    fields[spec.field] = parseValue(spec.type, value[spec.field], spec.field);
+    fields[spec.name] = checked(spec.type, value[spec.name], spec.name);
   }
   const config = {
     profile: typeof value.profile === 'string' ? value.profile : 'custom',
@@ -124,6 +134,7 @@ export function readRunConfig(runDir: string): RunConfig {
 export function resolveConfig(input: {
   profile?: string;
   file?: Record<string, unknown>;
+  /** Config flags as typed (keyed by flag without `--`, e.g. `image-size`: '320'). */
   flags?: Record<string, string | boolean>;
   data?: string;
   syntheticDir: string;
@@ -143,9 +154,9 @@ export function resolveConfig(input: {
     profile: profileName,
   };
   for (const [flag, value] of Object.entries(input.flags ?? {})) {
-    const entry = FLAGS.get(flag);
-    if (!entry) throw new ConfigError(`--${flag}`, 'unknown option');
-    merged[entry.spec.field] = parseValue(entry.spec.type, entry.fixed ?? value, `--${flag}`);
+    const spec = CONFIG_FIELDS.find((f) => optionFlag(f) === flag);
+    if (!spec) throw new ConfigError(`--${flag}`, 'unknown option');
+    merged[spec.name] = checked(spec.type, value, `--${flag}`);
   }
   if (input.data) {
     merged.data = chexpertLayout(input.data);

@@ -57,9 +57,7 @@ describe('parseCommandLine', () => {
     expect(failure(() => parse('--size'))).toMatch(/^--size: needs a value/);
     expect(failure(() => parse('--size', '--help'))).toMatch(/^--size: needs a value/);
     expect(failure(() => parse('--help=yes'))).toBe('--help: takes no value');
-    expect(failure(() => parse('--size', '8'))).toBe(
-      '--size: "8" is not a number in [16, Infinity]',
-    );
+    expect(failure(() => parse('--size', '8'))).toBe('--size: "8" is not an integer ≥ 16');
     expect(failure(() => parse('--label-set', 'flat15'))).toBe(
       '--label-set: "flat15" is not one of flat14, hierarchical21',
     );

@@ -49,18 +49,18 @@ describe('option values', () => {
     expect(parseOptionValue(integer(1, 9), '3', '--n')).toBe(3);
     expect(parseOptionValue(integer(1, 9), 9, 'n')).toBe(9);
     expect(error(() => parseOptionValue(integer(1, 9), '10', '--n')).message).toBe(
-      '--n: "10" is not a number in [1, 9]',
+      '--n: "10" is not an integer in [1, 9]',
     );
     expect(error(() => parseOptionValue(integer(1), '2.5', '--n')).message).toBe(
       '--n: 2.5 is not an integer',
     );
     expect(error(() => parseOptionValue(integer(0), '', '--n')).message).toBe(
-      '--n: "" is not a number in [0, Infinity]',
+      '--n: "" is not an integer ≥ 0',
     );
     expect(parseOptionValue(number(0), '1e-4', '--lr')).toBe(1e-4);
     expect(error(() => parseOptionValue(number(0), 'x', 'lr')).option).toBe('lr');
     expect(error(() => parseOptionValue(number(0), -1, 'lr')).problem).toBe(
-      '-1 is not a number in [0, Infinity]',
+      '-1 is not a number ≥ 0',
     );
     for (const yes of [true, 'true', '1']) expect(parseOptionValue(boolean, yes, 'b')).toBe(true);
     for (const no of [false, 'false', '0']) expect(parseOptionValue(boolean, no, 'b')).toBe(false);
@@ -116,10 +116,21 @@ describe('help and Markdown', () => {
         '  --pair VALUE             two by two; an even integer',
       ].join('\n'),
     );
-    expect(optionsHelp(ROWS.slice(1, 3), (row) => `was ${row.name}`)).toBe(
+    expect(optionsHelp(ROWS.slice(1, 3), { defaults: (row) => `was ${row.name}` })).toBe(
       [
         '  --learning-rate VALUE    rate; number in [0, 1]; was lr',
         '  --augment, --no-augment  flip; was augment',
+      ].join('\n'),
+    );
+  });
+
+  it('wraps the text at a width, under the text column', () => {
+    expect(optionsHelp(ROWS.slice(4, 5), { width: 30 })).toBe(
+      [
+        '  -s, --size VALUE  pixels;',
+        `${' '.repeat(20)}integer ≥`,
+        `${' '.repeat(20)}16;`,
+        `${' '.repeat(20)}default 32`,
       ].join('\n'),
     );
   });

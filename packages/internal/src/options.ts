@@ -139,7 +139,7 @@ export function parseOptionValue<T extends OptionType>(
       const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
       const max = type.max ?? Infinity;
       if (typeof n !== 'number' || !Number.isFinite(n) || n < type.min || n > max) {
-        throw fail(`is not a number in [${type.min}, ${max}]`);
+        throw fail(`is not ${type.kind === 'integer' ? 'an' : 'a'} ${describeValues(type)}`);
       }
       if (type.kind === 'integer' && !Number.isInteger(n)) {
         throw new OptionError(name, `${n} is not an integer`);
@@ -175,12 +175,16 @@ const flagsOf = (row: OptionRow) => [optionFlag(row), ...(row.negation ? [row.ne
 
 /**
  * `--help` lines, aligned: `  --flag VALUE, --negation  help; values; default …`. `defaults`
- * words a row's default (default: `default <value>` when the row has one).
+ * words a row's default (default: `default <value>` when the row has one); `width` wraps the
+ * text at that many characters (default: no wrapping).
  */
 export function optionsHelp<R extends OptionRow>(
   rows: readonly R[],
-  defaults: (row: R) => string | undefined = (row) =>
-    row.default === undefined ? undefined : `default ${showValue(row.default)}`,
+  {
+    defaults = (row) =>
+      row.default === undefined ? undefined : `default ${showValue(row.default)}`,
+    width = Infinity,
+  }: { defaults?: (row: R) => string | undefined; width?: number } = {},
 ): string {
   const lines = rows.map((row) => {
     const value = row.type.kind === 'boolean' ? '' : ` ${row.placeholder ?? 'VALUE'}`;
@@ -189,8 +193,21 @@ export function optionsHelp<R extends OptionRow>(
     const words = [row.help, describeValues(row.type), defaults(row) ?? ''].filter((w) => w);
     return { flag, text: words.join('; ') };
   });
-  const width = Math.max(...lines.map((l) => l.flag.length)) + 2;
-  return lines.map((l) => `  ${l.flag.padEnd(width)}${l.text}`).join('\n');
+  const indent = Math.max(...lines.map((l) => l.flag.length)) + 4;
+  return lines.map((l) => `  ${l.flag}`.padEnd(indent) + wrap(l.text, indent, width)).join('\n');
+}
+
+/** Words in lines of at most `width` characters (one long word aside), indented after the first. */
+function wrap(text: string, indent: number, width: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && indent + line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return [...lines, line].join(`\n${' '.repeat(indent)}`);
 }
 
 /**
