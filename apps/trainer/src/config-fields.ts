@@ -188,20 +188,15 @@ type Row = (typeof CONFIG_FIELDS)[number];
 /** The config fields that flags, config files and profiles set (`profile` and `data` aside). */
 export type ConfigValues = OptionValues<Row>;
 
-/** A field's row, with its value type. */
-export function configField<F extends Row['name']>(field: F): Extract<Row, { name: F }> {
-  return CONFIG_FIELDS.find((r) => r.name === field) as Extract<Row, { name: F }>;
-}
-
 /** The `paper` profile's values, from the table. */
 export const DEFAULT_VALUES = Object.fromEntries(
   CONFIG_FIELDS.map((f) => [f.name, f.default]),
 ) as ConfigValues;
 
-/** Thrown for a config value that does not fit its field: `config <field>: <problem>`. */
+/** A config value that does not fit its field: `config <field>: <problem>`. */
 export class ConfigError extends OptionError {
   constructor(field: string, problem: string) {
-    super(field, problem, `config ${field}: ${problem}`);
+    super(`config ${field}`, problem);
     this.name = 'ConfigError';
   }
 }

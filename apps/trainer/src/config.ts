@@ -1,13 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  integer,
-  OptionError,
-  type OptionType,
-  optionFlag,
-  parseOptionValue,
-  type ValueOf,
-} from '@cihmlc/internal';
+import { integer, optionFlag, parseOptionValue } from '@cihmlc/internal';
 import { readJsonFile } from '@cihmlc/internal/node';
 import { CONFIG_FIELDS, ConfigError, type ConfigValues, DEFAULT_VALUES } from './config-fields.js';
 
@@ -58,15 +51,6 @@ export const PROFILES: Record<string, Omit<RunConfig, 'data'>> = {
   paper: { profile: 'paper', ...DEFAULT_VALUES },
 };
 
-/** A value of a type, or a ConfigError (`config <name>: …`). */
-function checked<T extends OptionType>(type: T, value: unknown, name: string): ValueOf<T> {
-  try {
-    return parseOptionValue(type, value, name);
-  } catch (err) {
-    throw err instanceof OptionError ? new ConfigError(err.option, err.problem) : err;
-  }
-}
-
 /** Validates a complete config value (e.g. read back from a run directory). */
 export function validateConfig(value: Record<string, unknown>): RunConfig {
   const data = value.data as Record<string, unknown> | undefined;
@@ -77,8 +61,8 @@ export function validateConfig(value: Record<string, unknown>): RunConfig {
     dataConfig = {
       kind: 'synthetic',
       dir: data.dir,
-      patients: checked(integer(10), data.patients, 'data.patients'),
-      seed: checked(integer(0), data.seed, 'data.seed'),
+      patients: parseOptionValue(integer(10), data.patients, 'config data.patients'),
+      seed: parseOptionValue(integer(0), data.seed, 'config data.seed'),
     };
   } else if (data.kind === 'chexpert') {
     for (const f of ['root', 'trainCsv', 'validCsv'] as const) {
@@ -100,7 +84,7 @@ export function validateConfig(value: Record<string, unknown>): RunConfig {
   }
   const fields: Record<string, unknown> = {};
   for (const spec of CONFIG_FIELDS) {
-    fields[spec.name] = checked(spec.type, value[spec.name], spec.name);
+    fields[spec.name] = parseOptionValue(spec.type, value[spec.name], `config ${spec.name}`);
   }
   const config = {
     profile: typeof value.profile === 'string' ? value.profile : 'custom',
@@ -156,7 +140,7 @@ export function resolveConfig(input: {
   for (const [flag, value] of Object.entries(input.flags ?? {})) {
     const spec = CONFIG_FIELDS.find((f) => optionFlag(f) === flag);
     if (!spec) throw new ConfigError(`--${flag}`, 'unknown option');
-    merged[spec.name] = checked(spec.type, value, `--${flag}`);
+    merged[spec.name] = parseOptionValue(spec.type, value, `config --${flag}`);
   }
   if (input.data) {
     merged.data = chexpertLayout(input.data);

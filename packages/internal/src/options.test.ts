@@ -73,12 +73,12 @@ describe('option values', () => {
     expect(error(() => parseOptionValue(even, '3', '--pair')).message).toBe('--pair: 3 is odd');
   });
 
-  it('OptionError keeps the option and the problem apart, and may word its message', () => {
-    const e = new OptionError('seed', 'is odd', 'config seed: is odd');
+  it('OptionError keeps the option and the problem apart', () => {
+    const e = new OptionError('seed', 'is odd');
     expect([e.option, e.problem, e.message, e instanceof Error]).toEqual([
       'seed',
       'is odd',
-      'config seed: is odd',
+      'seed: is odd',
       true,
     ]);
   });

@@ -92,9 +92,8 @@ export class OptionError extends Error {
     readonly option: string,
     /** What is wrong, without the name. */
     readonly problem: string,
-    message = `${option}: ${problem}`,
   ) {
-    super(message);
+    super(`${option}: ${problem}`);
     this.name = 'OptionError';
   }
 }
