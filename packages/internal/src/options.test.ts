@@ -124,6 +124,11 @@ describe('help and Markdown', () => {
     );
   });
 
+  it('does not show the default of a switch that is off unless given', () => {
+    const check = option({ name: 'check', type: boolean, default: false, help: 'only look' });
+    expect(optionsHelp([check])).toBe('  --check  only look');
+  });
+
   it('wraps the text at a width, under the text column', () => {
     expect(optionsHelp(ROWS.slice(4, 5), { width: 30 })).toBe(
       [

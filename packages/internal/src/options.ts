@@ -174,14 +174,16 @@ const flagsOf = (row: OptionRow) => [optionFlag(row), ...(row.negation ? [row.ne
 
 /**
  * `--help` lines, aligned: `  --flag VALUE, --negation  help; values; default …`. `defaults`
- * words a row's default (default: `default <value>` when the row has one); `width` wraps the
- * text at that many characters (default: no wrapping).
+ * words a row's default (default: `default <value>`, none for a switch that is off unless
+ * given); `width` wraps the text at that many characters (default: no wrapping).
  */
 export function optionsHelp<R extends OptionRow>(
   rows: readonly R[],
   {
     defaults = (row) =>
-      row.default === undefined ? undefined : `default ${showValue(row.default)}`,
+      row.default === undefined || row.default === false
+        ? undefined
+        : `default ${showValue(row.default)}`,
     width = Infinity,
   }: { defaults?: (row: R) => string | undefined; width?: number } = {},
 ): string {
