@@ -138,7 +138,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
     return;
   }
   const cacheRoot = resolve(options.cacheDir);
-  const run = { cacheRoot, log, stealLock: options.stealLock ?? false };
+  const run = { cacheRoot, log, stealLock: options.stealLock };
   const hooks = { ...(io.signal ? { signal: io.signal } : {}) };
   const checkpoint = options.checkpoint;
   const out = options.out === undefined ? undefined : resolve(options.out);
@@ -203,10 +203,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
       const opts = { runDir, config, cacheRoot, backend, log, checkpoint, ...(out ? { out } : {}) };
       if (command === 'evaluate') await evaluateCommand({ ...opts, split: options.split });
       else if (command === 'explain') await explainCommand({ ...opts, images: positional });
-      else {
-        const consistent = options.consistent ?? false;
-        await predictCommand({ ...opts, images: positional, consistent });
-      }
+      else await predictCommand({ ...opts, images: positional, consistent: options.consistent });
       return;
     }
     case 'import-keras': {

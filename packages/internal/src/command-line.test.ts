@@ -32,7 +32,7 @@ describe('parseCommandLine', () => {
       '--no-augment',
       'a.png',
     );
-    expect(values).toEqual({ labelSet: 'flat14', size: 64, augment: false, lr: 0.5 });
+    expect(values).toEqual({ labelSet: 'flat14', size: 64, augment: false, lr: 0.5, help: false });
     expect(positionals).toEqual(['train', 'a.png']);
     expect([...given].sort()).toEqual(['augment', 'labelSet', 'size']);
     // A row without a default is absent (not undefined) when not given.

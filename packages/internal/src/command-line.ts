@@ -10,7 +10,10 @@ import {
 /** A parsed command line: positional arguments, checked values, and which options were typed. */
 export interface CommandLine<V> {
   positionals: string[];
-  /** Each given option's checked value, else its row's default (absent without one). */
+  /**
+   * Each given option's checked value, else its row's default; a switch without one is false,
+   * other options without one are absent.
+   */
   values: V;
   /** The names of the rows whose flag (or negation) was given. */
   given: ReadonlySet<string>;
@@ -72,7 +75,9 @@ export function parseCommandLine<const R extends OptionRow>(
     given.add(row.name);
   }
   for (const row of rows) {
-    if (!given.has(row.name) && row.default !== undefined) values[row.name] = row.default;
+    if (given.has(row.name)) continue;
+    if (row.default !== undefined) values[row.name] = row.default;
+    else if (row.type.kind === 'boolean' && !row.multiple) values[row.name] = false;
   }
   return { positionals, values: values as OptionValues<R>, given };
 }

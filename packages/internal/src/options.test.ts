@@ -31,6 +31,7 @@ const even = custom('an even integer', (value, name) => {
   return n;
 });
 
+const CHECK = option({ name: 'check', type: boolean, help: 'only look' });
 const ROWS = [
   option({ name: 'labelSet', type: oneOf(['flat14', 'hierarchical21']), help: 'labels' }),
   option({ name: 'lr', flag: 'learning-rate', type: number(0, 1), default: 0.5, help: 'rate' }),
@@ -96,9 +97,18 @@ describe('option values', () => {
 
   it('types the values of a table: rows with a default are always there', () => {
     const values: OptionValues<(typeof ROWS)[number]> = { lr: 0.1, augment: false, size: 16 };
+    const switches: OptionValues<typeof CHECK> = { check: false };
+    // @ts-expect-error: a switch (false unless given) is always there
+    const none: OptionValues<typeof CHECK> = {};
     const labelSet: 'flat14' | 'hierarchical21' | undefined = values.labelSet;
     const pair: number | undefined = values.pair;
-    expect([labelSet, pair, values.lr]).toEqual([undefined, undefined, 0.1]);
+    expect([labelSet, pair, values.lr, switches.check, none]).toEqual([
+      undefined,
+      undefined,
+      0.1,
+      false,
+      {},
+    ]);
     // @ts-expect-error: a default must be one of the type's values
     option({ name: 'x', type: oneOf(['a']), default: 'b', help: '' });
   });

@@ -78,11 +78,14 @@ type RowValue<R extends OptionRow> = R extends { multiple: true }
   ? ValueOf<R['type']>[]
   : ValueOf<R['type']>;
 
-/** The parsed values of some rows: those with a default are always there. */
+/** Rows whose value is always there: those with a default, and switches (false unless given). */
+type Always = { default: unknown } | { type: { kind: 'boolean' }; multiple?: false };
+
+/** The parsed values of some rows (see Always). */
 export type OptionValues<R extends OptionRow> = {
-  [X in R as X extends { default: unknown } ? X['name'] : never]: RowValue<X>;
+  [X in R as X extends Always ? X['name'] : never]: RowValue<X>;
 } & {
-  [X in R as X extends { default: unknown } ? never : X['name']]?: RowValue<X>;
+  [X in R as X extends Always ? never : X['name']]?: RowValue<X>;
 };
 
 /** A value that does not fit its option, or a command line the table does not accept. */

@@ -12,11 +12,7 @@ import { formatInterval } from './tables.js';
 import { type ReportRun, writeReport } from './write-report.js';
 
 const OPTIONS = [
-  option({
-    name: 'json',
-    type: boolean,
-    help: 'print { perLabel, average, violations } as JSON (one input only)',
-  }),
+  option({ name: 'json', type: boolean, help: 'print { perLabel, average, violations } as JSON' }),
   option({
     name: 'out',
     type: text,
@@ -33,7 +29,7 @@ const OPTIONS = [
     name: 'scores',
     type: text,
     placeholder: 'SCORES.csv',
-    help: 'scores, matched to --labels by Path',
+    help: 'scores, matched by Path',
   }),
   option({
     name: 'fileGt',
@@ -51,7 +47,7 @@ const OPTIONS = [
     name: 'name',
     type: text,
     placeholder: 'NAME',
-    help: 'run name in tables (default: the file name; one input only)',
+    help: 'run name in tables (default: file name)',
   }),
   option({
     name: 'bootstrap',
@@ -64,7 +60,7 @@ const OPTIONS = [
     type: integer(0),
     placeholder: 'S',
     default: 2408,
-    help: 'seed of the bootstrap',
+    help: 'bootstrap seed',
   }),
   option({ name: 'help', type: boolean, short: 'h', help: 'this help' }),
   option({ name: 'version', type: boolean, help: 'print the version' }),
@@ -77,7 +73,7 @@ export const USAGE = `Usage:
 PREDICTIONS.csv: Path, then <Label>_GT and <Label>_Pred per label (other columns ignored).
 LABELS.csv / SCORES.csv: Path plus one column per label, rows matched by Path.
 
-Options:
+Options (--json and --name take one input):
 ${optionsHelp(OPTIONS, { width: 100 })}
 
 Exit codes: 0 ok, 1 bad input (the message names file, line and column), 2 wrong arguments.

@@ -18,36 +18,16 @@ const linkable = custom(LINKABLE_PACKAGES.join(' | '), (value, name) =>
 );
 
 const OPTIONS = [
-  option({
-    name: 'python',
-    type: text,
-    placeholder: 'PATH',
-    help: 'the Python whose TensorFlow to link (default python3)',
-  }),
+  option({ name: 'python', type: text, placeholder: 'PATH', help: 'the Python (default python3)' }),
   option({
     name: 'package',
     type: linkable,
     default: 'tfjs-node-gpu',
     help: 'the binding to build',
   }),
-  option({
-    name: 'check',
-    type: boolean,
-    default: false,
-    help: 'report what is there and what is missing; build nothing',
-  }),
-  option({
-    name: 'force',
-    type: boolean,
-    default: false,
-    help: 'rebuild even when a verified binding is there',
-  }),
-  option({
-    name: 'nodedir',
-    type: text,
-    placeholder: 'DIR',
-    help: "Node's install prefix (with include/node)",
-  }),
+  option({ name: 'check', type: boolean, help: 'report what is there and what is missing' }),
+  option({ name: 'force', type: boolean, help: 'rebuild even a verified binding' }),
+  option({ name: 'nodedir', type: text, placeholder: 'DIR', help: "Node's prefix (include/node)" }),
   option({ name: 'nodeGyp', type: text, placeholder: 'FILE', help: "npm's node-gyp.js" }),
   option({ name: 'help', type: boolean, short: 'h', help: 'this help' }),
 ];
