@@ -25,7 +25,7 @@ import { generateSyntheticDataset } from './synthetic/generate.js';
 
 const path = <const N extends string>(name: N, placeholder: string, help: string) =>
   option({ name, type: text, placeholder, help });
-const switches = <const N extends string>(name: N, help: string) =>
+const flag = <const N extends string>(name: N, help: string) =>
   option({ name, type: boolean, help });
 
 const COMMAND_OPTIONS = [
@@ -38,12 +38,12 @@ const COMMAND_OPTIONS = [
     placeholder: 'PX',
     help: 'image size (synth 128, prepare 320)',
   }),
-  switches('csvOnly', 'synth: labels only, no images'),
+  flag('csvOnly', 'synth: labels only, no images'),
   path('cache', 'DIR', 'prepare: the cache folder'),
   option({ name: 'workers', type: integer(0), placeholder: 'N', help: 'prepare: decode workers' }),
-  switches('json', 'stats: print JSON'),
+  flag('json', 'stats: print JSON'),
   option({ name: 'help', type: boolean, short: 'h', help: 'this help' }),
-  switches('version', 'print the version'),
+  flag('version', 'print the version'),
 ];
 
 const DATASET_OPTIONS = [
@@ -61,7 +61,7 @@ const DATASET_OPTIONS = [
     placeholder: '[NAME=]FILE',
     help: 'a split (repeatable), named after its CSV file (train.csv → train) unless given as NAME=FILE',
   }),
-  switches('frontal', 'frontal views only'),
+  flag('frontal', 'frontal views only'),
   option({
     name: 'projection',
     type: text,
@@ -89,7 +89,7 @@ const DATASET_OPTIONS = [
     default: 'hierarchical21',
     help: 'output labels',
   }),
-  switches('skipBadRows', 'skip and count malformed rows instead of stopping'),
+  flag('skipBadRows', 'skip and count malformed rows instead of stopping'),
   option({
     name: 'missing',
     type: oneOf(['skip', 'fatal', 'unchecked']),
