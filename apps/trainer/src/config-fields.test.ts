@@ -73,6 +73,33 @@ describe('the config table', () => {
     expect(() => resolve(['--label-set', 'flat14'])).toThrow(/penalty.*no hierarchy/);
   });
 
+  it("reads the commands' own options, typed, with their defaults", () => {
+    const argv = [
+      'evaluate',
+      '--run',
+      'r',
+      '--patients',
+      '40',
+      '--steal-lock',
+      '--backend',
+      'wasm',
+    ];
+    const { command, options, flags, config } = parseArgs(argv);
+    expect(command).toBe('evaluate');
+    expect(options).toMatchObject({
+      run: 'r',
+      patients: 40,
+      stealLock: true,
+      keras: false,
+      checkpoint: 'best-loss',
+      split: 'test',
+      cacheDir: '.cache/cihmlc',
+    });
+    expect([flags, config]).toEqual([{ backend: 'wasm' }, { backend: 'wasm' }]);
+    expect(() => parseArgs(['--patients', '5'])).toThrow('--patients: "5" is not an integer ≥ 10');
+    expect(() => parseArgs(['train', '--out'])).toThrow(/^--out: needs a value/);
+  });
+
   it('makes --help and the README table from the same rows', () => {
     const help = configHelp(synthetic, paper);
     for (const f of CONFIG_FIELDS) expect(help).toContain(`--${optionFlag(f)}`);
