@@ -219,10 +219,10 @@ describe('evaluate, explain and predict on a finished run', () => {
       /does not fit a tiny model with the 14 outputs of label set flat14/,
     );
     await expect(cli(['train', '--variant', 'huge', ...SMALL])).rejects.toThrow(
-      /config --variant: DenseNet variant: unknown preset "huge"/,
+      /--variant: DenseNet variant: unknown preset "huge"/,
     );
     await expect(cli(['train', '--lambda', 'x', ...SMALL])).rejects.toThrow(
-      /config --lambda: "x" is not a number/,
+      /--lambda: "x" is not a number/,
     );
   });
 });

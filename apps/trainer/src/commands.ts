@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { optionsHelp } from '@cihmlc/internal';
 import { readJsonFile } from '@cihmlc/internal/node';
 import {
   type BackendRequest,
@@ -9,9 +10,9 @@ import {
 } from '@cihmlc/runtime';
 import type { EpochRecord } from '@cihmlc/training';
 import { parseShard, shardItems } from '@cihmlc/training/node';
-import { type ParsedArgs, parseArgs } from './args.js';
+import { COMMAND_OPTIONS, type ParsedArgs, parseArgs } from './args.js';
 import { PROFILES, type RunConfig, readRunConfig, resolveConfig } from './config.js';
-import { configField, configHelp, parseValue } from './config-fields.js';
+import { configHelp } from './config-fields.js';
 import type { Log } from './data.js';
 import { exportRun } from './export.js';
 import { PAPER_GRID } from './grid.js';
@@ -39,18 +40,8 @@ Commands
   export      a run's model for browsers (apps/viewer): --run DIR --out DIR [--checkpoint …];
               with --keras, its weights as Keras 3 weights: --run DIR --out FILE.weights.h5
 
-Common options
-  --out DIR            run directory (train, default job) or grid directory (grid, report)
-  --data DIR           an extracted CheXpert-v1.0(-small) folder instead of the synthetic data
-  --test-csv FILE      test labels (CheXlocalize) for --data; default: valid.csv
-  --train-csv FILE     training labels for --data, e.g. the VisualCheXbert labels the paper
-                       trains on; default: train.csv
-  --profile NAME       synthetic (default) | paper (DenseNet-121, 320 px, batch 16, Adam 1e-4)
-  --config FILE        JSON with any config fields (flags override it)
-  --backend NAME       auto (default) | tensorflow | webgpu | wasm | cpu
-  --cache-dir DIR      where the synthetic dataset and image caches live (default .cache/cihmlc)
-  --patients N         synthetic dataset size (default 1200)
-  --steal-lock         take over a run locked by a worker that died on another machine
+Options
+${optionsHelp(COMMAND_OPTIONS, { width: 100 })}
 
 Config flags (also config-file fields; see README)
 ${configHelp(PROFILES.synthetic!, PROFILES.paper!)}
@@ -97,12 +88,12 @@ function configFrom(
     ...(options.config ? { file: readJsonFile<Record<string, unknown>>(options.config) } : {}),
     flags,
     ...(options.data ? { data: options.data } : {}),
-    syntheticDir: path.join(cacheRoot, `synthetic-${options.patients ?? 1200}`),
-    ...(options.patients ? { syntheticPatients: Number(options.patients) } : {}),
+    syntheticDir: path.join(cacheRoot, `synthetic-${options.patients}`),
+    syntheticPatients: options.patients,
   });
   if (config.data.kind === 'chexpert') {
-    if (options['test-csv']) config.data.testCsv = options['test-csv'];
-    if (options['train-csv']) config.data.trainCsv = options['train-csv'];
+    if (options.testCsv) config.data.testCsv = options.testCsv;
+    if (options.trainCsv) config.data.trainCsv = options.trainCsv;
   }
   return config;
 }
@@ -135,7 +126,7 @@ export interface CliIo {
 
 /** Runs one command line; throws on errors (the bin turns them into a message and exit 1). */
 export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
-  const { command, positional, options, flags } = parseArgs(argv);
+  const { command, positional, options, config: given, flags } = parseArgs(argv);
   const log: Log =
     io.log ??
     (command === 'predict'
@@ -147,10 +138,10 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
     log(HELP);
     return;
   }
-  const cacheRoot = resolve(options['cache-dir'] ?? '.cache/cihmlc');
-  const run = { cacheRoot, log, stealLock: options['steal-lock'] ?? false };
+  const cacheRoot = resolve(options.cacheDir);
+  const run = { cacheRoot, log, stealLock: options.stealLock };
   const hooks = { ...(io.signal ? { signal: io.signal } : {}) };
-  const checkpoint = options.checkpoint ?? 'best-loss';
+  const checkpoint = options.checkpoint;
   const out = options.out === undefined ? undefined : resolve(options.out);
 
   switch (command ?? 'start') {
@@ -178,7 +169,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
     case 'grid': {
       const base = configFrom(options, flags, cacheRoot);
       const dir = out ?? resolve('runs/grid');
-      const shard = parseShard(options.shard ?? '0/1');
+      const shard = parseShard(options.shard);
       const runs = shardItems(PAPER_GRID, shard);
       log(`grid shard ${shard.index}/${shard.count}: ${runs.map((r) => r.id).join(', ')}`);
       const backend = await chooseBackend(base.backend, log, base);
@@ -209,21 +200,11 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
       if (!options.run) throw new Error(`${command} needs --run DIR (a run directory)`);
       const runDir = resolve(options.run);
       const config = readRunConfig(runDir);
-      const backend = await chooseBackend(
-        flags.backend === undefined
-          ? config.backend
-          : parseValue(configField('backend').type, flags.backend, '--backend'),
-        log,
-        config,
-      );
+      const backend = await chooseBackend(given.backend ?? config.backend, log, config);
       const opts = { runDir, config, cacheRoot, backend, log, checkpoint, ...(out ? { out } : {}) };
-      if (command === 'evaluate')
-        await evaluateCommand({ ...opts, split: options.split ?? 'test' });
+      if (command === 'evaluate') await evaluateCommand({ ...opts, split: options.split });
       else if (command === 'explain') await explainCommand({ ...opts, images: positional });
-      else {
-        const consistent = options.consistent ?? false;
-        await predictCommand({ ...opts, images: positional, consistent });
-      }
+      else await predictCommand({ ...opts, images: positional, consistent: options.consistent });
       return;
     }
     case 'import-keras': {

@@ -5,15 +5,9 @@ import {
   type DatasetSource,
   parseDatasetSource,
 } from '@cihmlc/chexpert-data';
+import { optionFlag, parseOptionValue } from '@cihmlc/internal';
 import { readJsonFile } from '@cihmlc/internal/node';
-import {
-  CONFIG_FIELDS,
-  ConfigError,
-  type ConfigValues,
-  DEFAULT_VALUES,
-  FLAGS,
-  parseValue,
-} from './config-fields.js';
+import { CONFIG_FIELDS, ConfigError, type ConfigValues, DEFAULT_VALUES } from './config-fields.js';
 
 export { ConfigError } from './config-fields.js';
 
@@ -52,13 +46,13 @@ export function validateConfig(value: Record<string, unknown>): RunConfig {
     const [field, why] = (err as Error).message.split(/: (.*)/s);
     throw new ConfigError(field!, why!);
   }
-  const known = new Set<string>(['profile', 'data', ...CONFIG_FIELDS.map((f) => f.field)]);
+  const known = new Set<string>(['profile', 'data', ...CONFIG_FIELDS.map((f) => f.name)]);
   for (const key of Object.keys(value)) {
     if (!known.has(key)) throw new ConfigError(key, 'unknown config field');
   }
   const fields: Record<string, unknown> = {};
   for (const spec of CONFIG_FIELDS) {
-    fields[spec.field] = parseValue(spec.type, value[spec.field], spec.field);
+    fields[spec.name] = parseOptionValue(spec.type, value[spec.name], `config ${spec.name}`);
   }
   const config = {
     profile: typeof value.profile === 'string' ? value.profile : 'custom',
@@ -92,6 +86,7 @@ export function readRunConfig(runDir: string): RunConfig {
 export function resolveConfig(input: {
   profile?: string;
   file?: Record<string, unknown>;
+  /** Config flags as typed (keyed by flag without `--`, e.g. `image-size`: '320'). */
   flags?: Record<string, string | boolean>;
   data?: string;
   syntheticDir: string;
@@ -111,9 +106,9 @@ export function resolveConfig(input: {
     profile: profileName,
   };
   for (const [flag, value] of Object.entries(input.flags ?? {})) {
-    const entry = FLAGS.get(flag);
-    if (!entry) throw new ConfigError(`--${flag}`, 'unknown option');
-    merged[entry.spec.field] = parseValue(entry.spec.type, entry.fixed ?? value, `--${flag}`);
+    const spec = CONFIG_FIELDS.find((f) => optionFlag(f) === flag);
+    if (!spec) throw new ConfigError(`--${flag}`, 'unknown option');
+    merged[spec.name] = parseOptionValue(spec.type, value, `config --${flag}`);
   }
   if (input.data) {
     merged.data = chexpertFolderSource(input.data);

@@ -120,7 +120,7 @@ describe('cihmlc-data CLI', () => {
     expect(noOut.stderr).toContain('cihmlc-data: error: --out is required');
     const badNumber = await cli(['synth', '--out', out, '--patients', 'many']);
     expect(badNumber.code).toBe(2);
-    expect(badNumber.stderr).toContain('--patients: expected a non-negative integer');
+    expect(badNumber.stderr).toContain('--patients: "many" is not an integer ≥ 1');
     const unknown = await cli(['frobnicate']);
     expect(unknown.code).toBe(2);
     const missing = await cli(['stats', '--root', out, '--csv', join(out, 'nope.csv')]);
@@ -136,7 +136,7 @@ describe('cihmlc-data CLI', () => {
       'maybe',
     ]);
     expect(policy.code).toBe(2);
-    expect(policy.stderr).toContain('--policy: expected one of zeros, ones, ignore');
+    expect(policy.stderr).toContain('--policy: "maybe" is not one of zeros, ones, ignore');
   });
 
   it('stats and prepare fail (exit 1, root and CSV named) for a missing root or no images', async () => {

@@ -6,98 +6,118 @@
  */
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
-  LABEL_SETS,
-  type LabelSet,
-  UNCERTAINTY_POLICIES,
-  type UncertaintyPolicy,
-} from '@cihmlc/taxonomy';
+  boolean,
+  integer,
+  OptionError,
+  type OptionValues,
+  oneOf,
+  option,
+  optionsHelp,
+  text,
+} from '@cihmlc/internal';
+import { parseCommandLine } from '@cihmlc/internal/node';
+import { LABEL_SETS, UNCERTAINTY_POLICIES } from '@cihmlc/taxonomy';
 import { version } from '../package.json';
 import { prepareCache } from './cache.js';
 import { type Dataset, labelStatistics, loadDataset } from './dataset.js';
 import { generateSyntheticDataset } from './synthetic/generate.js';
 
+const path = <const N extends string>(name: N, placeholder: string, help: string) =>
+  option({ name, type: text, placeholder, help });
+const flag = <const N extends string>(name: N, help: string) =>
+  option({ name, type: boolean, help });
+
+const COMMAND_OPTIONS = [
+  path('out', 'DIR', 'synth: the dataset folder'),
+  option({ name: 'patients', type: integer(1), placeholder: 'N', help: 'synth: patients' }),
+  option({ name: 'seed', type: integer(0), placeholder: 'S', default: 2408, help: 'synth: seed' }),
+  option({
+    name: 'size',
+    type: integer(0),
+    placeholder: 'PX',
+    help: 'image size (synth 128, prepare 320)',
+  }),
+  flag('csvOnly', 'synth: labels only, no images'),
+  path('cache', 'DIR', 'prepare: the cache folder'),
+  option({ name: 'workers', type: integer(0), placeholder: 'N', help: 'prepare: decode workers' }),
+  flag('json', 'stats: print JSON'),
+  option({ name: 'help', type: boolean, short: 'h', help: 'this help' }),
+  flag('version', 'print the version'),
+];
+
+const DATASET_OPTIONS = [
+  option({
+    name: 'root',
+    type: text,
+    multiple: true,
+    placeholder: 'DIR',
+    help: 'image root (repeatable; CSV paths are resolved against each)',
+  }),
+  option({
+    name: 'csv',
+    type: text,
+    multiple: true,
+    placeholder: '[NAME=]FILE',
+    help: 'a split (repeatable), named after its CSV file (train.csv → train) unless given as NAME=FILE',
+  }),
+  flag('frontal', 'frontal views only'),
+  option({
+    name: 'projection',
+    type: text,
+    multiple: true,
+    placeholder: 'AP|PA',
+    help: 'keep this AP/PA value (repeatable)',
+  }),
+  option({
+    name: 'sex',
+    type: text,
+    multiple: true,
+    placeholder: 'Male|Female',
+    help: 'keep this sex (repeatable)',
+  }),
+  option({
+    name: 'policy',
+    type: oneOf(UNCERTAINTY_POLICIES),
+    default: 'zeros',
+    help: 'uncertainty policy',
+  }),
+  option({ name: 'blank', type: oneOf(['zero', 'ignore']), default: 'zero', help: 'blank cells' }),
+  option({
+    name: 'labelSet',
+    type: oneOf(LABEL_SETS),
+    default: 'hierarchical21',
+    help: 'output labels',
+  }),
+  flag('skipBadRows', 'skip and count malformed rows instead of stopping'),
+  option({
+    name: 'missing',
+    type: oneOf(['skip', 'fatal', 'unchecked']),
+    default: 'skip',
+    help: 'missing image files (skipped ones are reported)',
+  }),
+];
+
+const OPTIONS = [...COMMAND_OPTIONS, ...DATASET_OPTIONS];
+
 const USAGE = `usage:
   cihmlc-data synth --out DIR --patients N [--seed S] [--size PX] [--csv-only]
   cihmlc-data stats --root DIR --csv [NAME=]FILE [--csv ...] [--json] [DATASET OPTIONS]
   cihmlc-data prepare --root DIR --csv [NAME=]FILE [--csv ...] --cache DIR [--size PX] [--workers N] [DATASET OPTIONS]
+  cihmlc-data --version | --help
+
+options:
+${optionsHelp(COMMAND_OPTIONS, { width: 100 })}
 
 dataset options:
-  --root DIR            image root (repeatable; CSV paths are resolved against each)
-  --frontal             frontal views only
-  --projection AP|PA    keep this AP/PA value (repeatable)
-  --sex Male|Female     keep this sex (repeatable)
-  --policy zeros|ones|ignore   uncertainty policy (default zeros)
-  --blank zero|ignore   blank cells (default zero)
-  --label-set flat14|flat15|hierarchical21 (default hierarchical21)
-  --skip-bad-rows       skip and count malformed rows instead of stopping
-  --missing skip|fatal  missing image files (default skip, reported)
-A split is named after its CSV file (train.csv → train) unless given as NAME=FILE.
+${optionsHelp(DATASET_OPTIONS, { width: 100 })}
 A --root that is not a directory, or a split with no images found, is an error.
-
-  cihmlc-data --version | --help
 
 exit codes: 0 ok, 1 failure (bad or missing input, no images found), 2 usage error`;
 
 class UsageError extends Error {}
 
-const OPTIONS = {
-  out: { type: 'string' },
-  patients: { type: 'string' },
-  seed: { type: 'string' },
-  size: { type: 'string' },
-  'csv-only': { type: 'boolean' },
-  root: { type: 'string', multiple: true },
-  csv: { type: 'string', multiple: true },
-  cache: { type: 'string' },
-  workers: { type: 'string' },
-  json: { type: 'boolean' },
-  frontal: { type: 'boolean' },
-  projection: { type: 'string', multiple: true },
-  sex: { type: 'string', multiple: true },
-  policy: { type: 'string' },
-  blank: { type: 'string' },
-  'label-set': { type: 'string' },
-  'skip-bad-rows': { type: 'boolean' },
-  missing: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean' },
-} as const;
-
-type Values = ReturnType<
-  typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>
->['values'];
-
-function intOption(
-  values: Values,
-  name: 'patients' | 'seed' | 'size' | 'workers',
-  fallback?: number,
-): number {
-  const text = values[name];
-  if (text === undefined) {
-    if (fallback === undefined) throw new UsageError(`--${name} is required`);
-    return fallback;
-  }
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0)
-    throw new UsageError(`--${name}: expected a non-negative integer, got ${JSON.stringify(text)}`);
-  return n;
-}
-
-function oneOf<T extends string>(
-  name: string,
-  value: string | undefined,
-  allowed: readonly T[],
-  fallback: T,
-): T {
-  if (value === undefined) return fallback;
-  if (!allowed.includes(value as T))
-    throw new UsageError(
-      `--${name}: expected one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`,
-    );
-  return value as T;
-}
+type Values = OptionValues<(typeof OPTIONS)[number]>;
 
 async function loadSplits(values: Values): Promise<Record<string, Dataset>> {
   const roots = values.root ?? [];
@@ -109,10 +129,6 @@ async function loadSplits(values: Values): Promise<Record<string, Dataset>> {
         `--root ${root}: no such directory (images of ${values.csv.join(', ')} are looked up under it)`,
       );
   }
-  const policy = oneOf<UncertaintyPolicy>('policy', values.policy, UNCERTAINTY_POLICIES, 'zeros');
-  const blank = oneOf('blank', values.blank, ['zero', 'ignore'] as const, 'zero');
-  const labelSet = oneOf<LabelSet>('label-set', values['label-set'], LABEL_SETS, 'hierarchical21');
-  const missing = oneOf('missing', values.missing, ['skip', 'fatal', 'unchecked'] as const, 'skip');
   const splits: Record<string, Dataset> = {};
   for (const spec of values.csv) {
     const eq = spec.indexOf('=');
@@ -130,11 +146,11 @@ async function loadSplits(values: Values): Promise<Record<string, Dataset>> {
       roots,
       name,
       filters,
-      policy,
-      blank,
-      labelSet,
-      missingImages: missing,
-      csvOptions: { onBadRow: values['skip-bad-rows'] ? 'skip' : 'abort' },
+      policy: values.policy,
+      blank: values.blank,
+      labelSet: values.labelSet,
+      missingImages: values.missing,
+      csvOptions: { onBadRow: values.skipBadRows ? 'skip' : 'abort' },
     });
     const r = ds.report;
     if (r.badRows > 0 || r.missingImages > 0) {
@@ -194,13 +210,7 @@ function statsTable(splits: Record<string, Dataset>): string {
 }
 
 async function main(argv: string[]): Promise<void> {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandLine(argv, OPTIONS, { allowPositionals: true });
   if (values.version) {
     process.stdout.write(`${version}\n`);
     return;
@@ -215,15 +225,14 @@ async function main(argv: string[]): Promise<void> {
     throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
   if (command === 'synth') {
     if (!values.out) throw new UsageError('--out is required');
-    const patients = intOption(values, 'patients');
-    if (patients < 1) throw new UsageError('--patients must be at least 1');
+    if (values.patients === undefined) throw new UsageError('--patients is required');
     const t0 = performance.now();
     const summary = await generateSyntheticDataset({
       outDir: values.out,
-      patients,
-      seed: intOption(values, 'seed', 2408),
-      imageSize: intOption(values, 'size', 128),
-      images: !values['csv-only'],
+      patients: values.patients,
+      seed: values.seed,
+      imageSize: values.size ?? 128,
+      images: !values.csvOnly,
     });
     const s = summary.images;
     process.stdout.write(
@@ -247,12 +256,11 @@ async function main(argv: string[]): Promise<void> {
     if (!values.cache) throw new UsageError('--cache is required');
     const splits = await loadSplits(values);
     const t0 = performance.now();
-    const workers = values.workers === undefined ? undefined : intOption(values, 'workers');
     const result = await prepareCache({
       cacheDir: values.cache,
       splits,
-      size: intOption(values, 'size', 320),
-      ...(workers === undefined ? {} : { workers }),
+      size: values.size ?? 320,
+      ...(values.workers === undefined ? {} : { workers: values.workers }),
     });
     const counts = Object.entries(result.index.splits)
       .map(([n, s]) => `${n} ${s.count}`)
@@ -267,7 +275,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  const usage = err instanceof UsageError;
+  const usage = err instanceof UsageError || err instanceof OptionError;
   process.stderr.write(`cihmlc-data: error: ${err instanceof Error ? err.message : String(err)}\n`);
   if (usage) process.stderr.write(`${USAGE}\n`);
   process.exitCode = usage ? 2 : 1;

@@ -3,5 +3,26 @@
 
 export { CsvError, type CsvProblem } from './csv-error.js';
 export { CUSTOM_KERNEL_NAMES } from './kernel-names.js';
+export {
+  boolean,
+  type CustomType,
+  custom,
+  describeValues,
+  integer,
+  number,
+  OptionError,
+  type OptionRow,
+  type OptionType,
+  type OptionValues,
+  oneOf,
+  option,
+  optionFlag,
+  optionsHelp,
+  optionsMarkdown,
+  parseOptionValue,
+  showValue,
+  text,
+  type ValueOf,
+} from './options.js';
 export { patientIdFromPath, patientIdsFromPaths } from './patients.js';
 export { fnv1aSeed, hashSeed, mulberry32, seededValues } from './random.js';

@@ -7,4 +7,5 @@ export {
   writeFileAtomic,
   writeFileAtomicSync,
 } from './atomic-write.js';
+export { type CommandLine, parseCommandLine } from './command-line.js';
 export { readJsonFile, writeJsonAtomicSync } from './json-files.js';

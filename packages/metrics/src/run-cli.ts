@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
-import { parseArgs } from 'node:util';
+import { boolean, integer, number, OptionError, option, optionsHelp, text } from '@cihmlc/internal';
+import { parseCommandLine } from '@cihmlc/internal/node';
 import { version } from '../package.json';
 import { bootstrapAuroc } from './bootstrap.js';
 import { evaluate, summarize } from './evaluate.js';
@@ -10,6 +11,61 @@ import { rocPlotCurves } from './roc-plot.js';
 import { formatInterval } from './tables.js';
 import { type ReportRun, writeReport } from './write-report.js';
 
+const OPTIONS = [
+  option({ name: 'json', type: boolean, help: 'print { perLabel, average, violations } as JSON' }),
+  option({
+    name: 'out',
+    type: text,
+    placeholder: 'DIR',
+    help: 'write report.md, table-*.csv, per-label CSV, metrics JSON, ROC PNG and SVG',
+  }),
+  option({
+    name: 'labels',
+    type: text,
+    placeholder: 'LABELS.csv',
+    help: 'labels, read with --scores',
+  }),
+  option({
+    name: 'scores',
+    type: text,
+    placeholder: 'SCORES.csv',
+    help: 'scores, matched by Path',
+  }),
+  option({
+    name: 'fileGt',
+    type: boolean,
+    help: "use the file's ground truth for derived labels instead of re-deriving them from the 14 CheXpert labels",
+  }),
+  option({
+    name: 'threshold',
+    type: number(0, 1),
+    placeholder: 'T',
+    default: 0.5,
+    help: 'decision threshold for accuracy, F1 and violations',
+  }),
+  option({
+    name: 'name',
+    type: text,
+    placeholder: 'NAME',
+    help: 'run name in tables (default: file name)',
+  }),
+  option({
+    name: 'bootstrap',
+    type: integer(1),
+    placeholder: 'N',
+    help: 'add percentile bootstrap intervals from N resamples (of patients when the paths name them, e.g. .../patient64741/...), in the text and the report',
+  }),
+  option({
+    name: 'seed',
+    type: integer(0),
+    placeholder: 'S',
+    default: 2408,
+    help: 'bootstrap seed',
+  }),
+  option({ name: 'help', type: boolean, short: 'h', help: 'this help' }),
+  option({ name: 'version', type: boolean, help: 'print the version' }),
+];
+
 export const USAGE = `Usage:
   cihmlc-metrics PREDICTIONS.csv [MORE.csv ...] [--json] [--out DIR]
   cihmlc-metrics --labels LABELS.csv --scores SCORES.csv [--json] [--out DIR]
@@ -17,18 +73,8 @@ export const USAGE = `Usage:
 PREDICTIONS.csv: Path, then <Label>_GT and <Label>_Pred per label (other columns ignored).
 LABELS.csv / SCORES.csv: Path plus one column per label, rows matched by Path.
 
-Options:
-  --json           print { perLabel, average, violations } as JSON (one input only)
-  --out DIR        write report.md, table-*.csv, per-label CSV, metrics JSON, ROC PNG and SVG
-  --file-gt        use the file's ground truth for derived labels instead of re-deriving them
-                   from the 14 CheXpert labels
-  --threshold T    decision threshold for accuracy, F1 and violations (default 0.5)
-  --name NAME      run name in tables (default: the file name; one input only)
-  --bootstrap N    add percentile bootstrap intervals from N resamples (of patients when the
-                   paths name them, e.g. .../patient64741/...), in the text and the report
-  --seed S         seed of the bootstrap (default 2408)
-  -h, --help       this help
-  --version        print the version
+Options (--json and --name take one input):
+${optionsHelp(OPTIONS, { width: 100 })}
 
 Exit codes: 0 ok, 1 bad input (the message names file, line and column), 2 wrong arguments.
 `;
@@ -104,24 +150,7 @@ function textReport(name: string, predictions: Predictions, run: ReportRun): str
  */
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   try {
-    const { values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        json: { type: 'boolean', default: false },
-        out: { type: 'string' },
-        labels: { type: 'string' },
-        scores: { type: 'string' },
-        'file-gt': { type: 'boolean', default: false },
-        threshold: { type: 'string' },
-        name: { type: 'string' },
-        bootstrap: { type: 'string' },
-        seed: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-        version: { type: 'boolean', default: false },
-      },
-    });
+    const { values, positionals } = parseCommandLine(argv, OPTIONS, { allowPositionals: true });
     if (values.help) {
       io.stdout(USAGE);
       return 0;
@@ -141,29 +170,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     const inputs = pair ? 1 : positionals.length;
     if (values.json && inputs > 1) throw new UsageError('--json takes one input');
     if (values.name !== undefined && inputs > 1) throw new UsageError('--name takes one input');
-    let threshold = 0.5;
-    if (values.threshold !== undefined) {
-      threshold = Number(values.threshold);
-      if (!(threshold >= 0 && threshold <= 1) || values.threshold.trim() === '') {
-        throw new UsageError(`--threshold must be a number in [0, 1], got "${values.threshold}"`);
-      }
-    }
-    const integerOption = (
-      name: string,
-      raw: string | undefined,
-      min: number,
-    ): number | undefined => {
-      if (raw === undefined) return undefined;
-      const v = Number(raw);
-      if (!Number.isInteger(v) || v < min || raw.trim() === '') {
-        throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${raw}"`);
-      }
-      return v;
-    };
-    const iterations = integerOption('bootstrap', values.bootstrap, 1);
-    const seed = integerOption('seed', values.seed, 0) ?? 2408;
     const readOptions = {
-      groundTruth: values['file-gt'] ? ('file' as const) : ('derive' as const),
+      groundTruth: values.fileGt ? ('file' as const) : ('derive' as const),
     };
     const loaded: { name: string; predictions: Predictions }[] = [];
     if (pair) {
@@ -177,16 +185,16 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     }
     const runs: ReportRun[] = loaded.map(({ name, predictions }) => ({
       name,
-      evaluation: evaluate(predictions, { threshold }),
+      evaluation: evaluate(predictions, { threshold: values.threshold }),
       curves: values.out === undefined ? undefined : rocPlotCurves(predictions),
-      ...(iterations === undefined
+      ...(values.bootstrap === undefined
         ? {}
         : {
             bootstrap: bootstrapAuroc(
               { labels: predictions.labels, truth: predictions.truth, scores: predictions.scores },
               {
-                iterations,
-                seed,
+                iterations: values.bootstrap,
+                seed: values.seed,
                 groups: patientIdsFromPaths(predictions.paths),
               },
             ),
@@ -205,7 +213,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     return 0;
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (e instanceof UsageError || e instanceof OptionError) {
       io.stderr(`cihmlc-metrics: ${message}\n\n${USAGE}`);
       return 2;
     }

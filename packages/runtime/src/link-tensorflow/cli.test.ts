@@ -33,7 +33,7 @@ describe('cihmlc-runtime CLI', () => {
     const badPackage = await cli(['link-tensorflow', '--package', 'tfjs-web']);
     expect(badPackage.code).toBe(1);
     expect(badPackage.stderr).toMatch(
-      /--package must be one of tfjs-node-gpu, tfjs-node; got "tfjs-web"/,
+      /--package: "tfjs-web" is not one of tfjs-node-gpu, tfjs-node/,
     );
   });
 

@@ -1,7 +1,36 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
+import {
+  boolean,
+  custom,
+  oneOf,
+  option,
+  optionsHelp,
+  parseOptionValue,
+  text,
+} from '@cihmlc/internal';
+import { parseCommandLine } from '@cihmlc/internal/node';
 import { version } from '../../package.json';
-import { LINKABLE_PACKAGES, type LinkablePackage, linkTensorflow } from './link-tensorflow.js';
+import { LINKABLE_PACKAGES, linkTensorflow } from './link-tensorflow.js';
+
+/** A package name, with or without `@tensorflow/`. */
+const linkable = custom(LINKABLE_PACKAGES.join(' | '), (value, name) =>
+  parseOptionValue(oneOf(LINKABLE_PACKAGES), String(value).replace(/^@tensorflow\//, ''), name),
+);
+
+const OPTIONS = [
+  option({ name: 'python', type: text, placeholder: 'PATH', help: 'the Python (default python3)' }),
+  option({
+    name: 'package',
+    type: linkable,
+    default: 'tfjs-node-gpu',
+    help: 'the binding to build',
+  }),
+  option({ name: 'check', type: boolean, help: 'report what is there and what is missing' }),
+  option({ name: 'force', type: boolean, help: 'rebuild even a verified binding' }),
+  option({ name: 'nodedir', type: text, placeholder: 'DIR', help: "Node's prefix (include/node)" }),
+  option({ name: 'nodeGyp', type: text, placeholder: 'FILE', help: "npm's node-gyp.js" }),
+  option({ name: 'help', type: boolean, short: 'h', help: 'this help' }),
+];
 
 const USAGE = `Usage: cihmlc-runtime --version | --help
        cihmlc-runtime link-tensorflow [--python PATH] [--package tfjs-node-gpu|tfjs-node]
@@ -12,7 +41,10 @@ python3) has installed (pip tensorflow / tensorflow-cpu / tensorflow[and-cuda]),
 where the package loads it and verifies it in a child process. Running it again only verifies.
 --check reports what is there and what is missing without building. Exit status: 0 linked and
 verified; 1 something is missing or failed (each line says what and how to get it); 2 (--check)
-everything is there but the binding is not linked yet.`;
+everything is there but the binding is not linked yet.
+
+Options of link-tensorflow:
+${optionsHelp(OPTIONS, { width: 100 })}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -28,35 +60,17 @@ async function main(argv: string[]): Promise<number> {
     console.error(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
     return 1;
   }
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      python: { type: 'string' },
-      package: { type: 'string', default: 'tfjs-node-gpu' },
-      check: { type: 'boolean', default: false },
-      force: { type: 'boolean', default: false },
-      nodedir: { type: 'string' },
-      'node-gyp': { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
+  const { values } = parseCommandLine(rest, OPTIONS);
   if (values.help) {
     console.log(USAGE);
     return 0;
   }
-  const name = String(values.package).replace(/^@tensorflow\//, '');
-  if (!(LINKABLE_PACKAGES as readonly string[]).includes(name)) {
-    console.error(
-      `--package must be one of ${LINKABLE_PACKAGES.join(', ')}; got ${JSON.stringify(values.package)}`,
-    );
-    return 1;
-  }
   const toolchain: { nodeDir?: string; nodeGyp?: string } = {};
   if (values.nodedir) toolchain.nodeDir = values.nodedir;
-  if (values['node-gyp']) toolchain.nodeGyp = values['node-gyp'];
+  if (values.nodeGyp) toolchain.nodeGyp = values.nodeGyp;
   const report = await linkTensorflow({
     ...(values.python ? { python: values.python } : {}),
-    package: name as LinkablePackage,
+    package: values.package,
     check: values.check,
     force: values.force,
     toolchain,
