@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { chexpertFolderSource } from '@cihmlc/chexpert-data';
 import { optionsHelp } from '@cihmlc/internal';
 import { readJsonFile } from '@cihmlc/internal/node';
 import {
@@ -12,7 +13,7 @@ import type { EpochRecord } from '@cihmlc/training';
 import { parseShard, shardItems } from '@cihmlc/training/node';
 import { COMMAND_OPTIONS, type ParsedArgs, parseArgs } from './args.js';
 import { PROFILES, type RunConfig, readRunConfig, resolveConfig } from './config.js';
-import { configHelp } from './config-fields.js';
+import { type ConfigValues, configHelp } from './config-fields.js';
 import type { Log } from './data.js';
 import { exportRun } from './export.js';
 import { PAPER_GRID } from './grid.js';
@@ -80,22 +81,18 @@ async function chooseBackend(
 /** A run config from the profile, --config file, config flags, --data and the synthetic data's size. */
 function configFrom(
   options: ParsedArgs['options'],
-  flags: Record<string, string | boolean>,
+  values: Partial<ConfigValues>,
   cacheRoot: string,
 ): RunConfig {
-  const config = resolveConfig({
+  const { trainCsv, testCsv } = options;
+  return resolveConfig({
     ...(options.profile ? { profile: options.profile } : {}),
     ...(options.config ? { file: readJsonFile<Record<string, unknown>>(options.config) } : {}),
-    flags,
-    ...(options.data ? { data: options.data } : {}),
+    values,
+    ...(options.data ? { data: chexpertFolderSource(options.data, { trainCsv, testCsv }) } : {}),
     syntheticDir: path.join(cacheRoot, `synthetic-${options.patients}`),
     syntheticPatients: options.patients,
   });
-  if (config.data.kind === 'chexpert') {
-    if (options.testCsv) config.data.testCsv = options.testCsv;
-    if (options.trainCsv) config.data.trainCsv = options.trainCsv;
-  }
-  return config;
 }
 
 function printSummary(summary: RunSummary, log: Log): void {
@@ -126,7 +123,7 @@ export interface CliIo {
 
 /** Runs one command line; throws on errors (the bin turns them into a message and exit 1). */
 export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
-  const { command, positional, options, config: given, flags } = parseArgs(argv);
+  const { command, positional, options, config: given } = parseArgs(argv);
   const log: Log =
     io.log ??
     (command === 'predict'
@@ -147,7 +144,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
   switch (command ?? 'start') {
     case 'start':
     case 'train': {
-      const config = configFrom(options, flags, cacheRoot);
+      const config = configFrom(options, given, cacheRoot);
       const dir =
         out ??
         (command === 'train'
@@ -167,7 +164,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
       return;
     }
     case 'grid': {
-      const base = configFrom(options, flags, cacheRoot);
+      const base = configFrom(options, given, cacheRoot);
       const dir = out ?? resolve('runs/grid');
       const shard = parseShard(options.shard);
       const runs = shardItems(PAPER_GRID, shard);
@@ -214,8 +211,8 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
       await importKerasCommand({
         file: resolve(positional[0]!),
         out,
-        flags,
-        configFrom: (f) => configFrom({ profile: 'paper', ...options }, f, cacheRoot),
+        values: given,
+        configFrom: (values) => configFrom({ profile: 'paper', ...options }, values, cacheRoot),
         log,
       });
       return;

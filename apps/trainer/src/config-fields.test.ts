@@ -9,7 +9,7 @@ import { CONFIG_FIELDS, configHelp, configTableMarkdown } from './config-fields.
 const [synthetic, paper] = [PROFILES.synthetic!, PROFILES.paper!];
 const resolve = (argv: string[], file?: Record<string, unknown>) =>
   resolveConfig({
-    flags: parseArgs(['train', ...argv]).flags,
+    values: parseArgs(['train', ...argv]).config,
     syntheticDir: '/tmp/synthetic',
     ...(file ? { file } : {}),
   });
@@ -84,7 +84,7 @@ describe('the config table', () => {
       '--backend',
       'wasm',
     ];
-    const { command, options, flags, config } = parseArgs(argv);
+    const { command, options, config } = parseArgs(argv);
     expect(command).toBe('evaluate');
     expect(options).toMatchObject({
       run: 'r',
@@ -95,7 +95,7 @@ describe('the config table', () => {
       split: 'test',
       cacheDir: '.cache/cihmlc',
     });
-    expect([flags, config]).toEqual([{ backend: 'wasm' }, { backend: 'wasm' }]);
+    expect(config).toEqual({ backend: 'wasm' });
     expect(() => parseArgs(['--patients', '5'])).toThrow('--patients: "5" is not an integer ≥ 10');
     expect(() => parseArgs(['train', '--out'])).toThrow(/^--out: needs a value/);
   });

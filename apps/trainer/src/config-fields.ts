@@ -11,12 +11,14 @@ import {
   integer,
   number,
   OptionError,
+  type OptionType,
   type OptionValues,
   oneOf,
   option,
   optionsHelp,
   optionsMarkdown,
   showValue,
+  type ValueOf,
 } from '@cihmlc/internal';
 import { BACKEND_NAMES, type BackendRequest } from '@cihmlc/runtime';
 import { LABEL_SETS, UNCERTAINTY_POLICIES } from '@cihmlc/taxonomy';
@@ -38,149 +40,77 @@ const variant = custom(
 );
 const backends: readonly BackendRequest[] = ['auto', ...BACKEND_NAMES];
 
+/** A row: field, type, the `paper` default, help; `flag` where it is not the field in kebab-case. */
+function row<const N extends string, const T extends OptionType>(
+  name: N,
+  type: T,
+  value: ValueOf<T>,
+  help: string,
+  more: { flag?: string; negation?: string } = {},
+) {
+  return option({ name, type, default: value, help, ...more });
+}
+
 /**
  * The config fields: the single source of the flags, `--help`, the README table and the
  * config.json checks. Each default is the `paper` profile's value (method-notes §4).
  */
 export const CONFIG_FIELDS = [
-  option({
-    name: 'labelSet',
-    type: oneOf(LABEL_SETS),
-    default: 'hierarchical21',
-    help: 'output labels',
-  }),
-  option({
-    name: 'uncertainty',
-    type: oneOf(UNCERTAINTY_POLICIES),
-    default: 'zeros',
-    help: 'uncertain (-1) labels: U-Zeros, U-Ones, or U-Ignore (masked in the loss)',
-  }),
-  option({ name: 'frontalOnly', type: boolean, default: false, help: 'frontal views only' }),
-  option({
-    name: 'penalty',
-    type: oneOf(PENALTY_TYPES),
-    default: 'data-driven',
-    help: 'hierarchical penalty (hierarchical21 only)',
-  }),
-  option({ name: 'lambda', type: number(0), default: 0.5, help: 'penalty scale λ' }),
-  option({ name: 'beta', type: number(0), default: 1, help: 'fixed penalty β' }),
-  option({
-    name: 'fixedIgnoresLambda',
-    type: boolean,
-    default: false,
-    help: "the reference code's fixed mode (w = β)",
-  }),
-  option({
-    name: 'penaltyFormula',
-    type: oneOf(PENALTY_FORMULAS),
-    default: 'complement',
-    help: 'data-driven penalty: complement (the code) or ratio (Eq. 4 as printed)',
-  }),
-  option({
-    name: 'lossMode',
-    type: oneOf(PENALTY_MODES),
-    default: 'indicator',
-    help: 'indicator (the paper: no gradient) or a differentiable surrogate',
-  }),
-  option({
-    name: 'variant',
-    type: variant,
-    default: 'densenet121',
-    help: 'DenseNet backbone: a preset or a blocks=… spec',
-  }),
-  option({
-    name: 'headFilters',
-    type: integer(1),
-    default: 512,
-    help: "filters of the head's 3×3 conv",
-  }),
-  option({
-    name: 'denseUnits',
-    type: integer(1),
-    default: 128,
-    help: "units of the head's dense layer",
-  }),
-  option({
-    name: 'batchNormMomentum',
+  row('labelSet', oneOf(LABEL_SETS), 'hierarchical21', 'output labels'),
+  row(
+    'uncertainty',
+    oneOf(UNCERTAINTY_POLICIES),
+    'zeros',
+    'uncertain (-1) labels: U-Zeros, U-Ones, or U-Ignore (masked in the loss)',
+  ),
+  row('frontalOnly', boolean, false, 'frontal views only'),
+  row('penalty', oneOf(PENALTY_TYPES), 'data-driven', 'hierarchical penalty (hierarchical21 only)'),
+  row('lambda', number(0), 0.5, 'penalty scale λ'),
+  row('beta', number(0), 1, 'fixed penalty β'),
+  row('fixedIgnoresLambda', boolean, false, "the reference code's fixed mode (w = β)"),
+  row(
+    'penaltyFormula',
+    oneOf(PENALTY_FORMULAS),
+    'complement',
+    'data-driven penalty: complement (the code) or ratio (Eq. 4 as printed)',
+  ),
+  row(
+    'lossMode',
+    oneOf(PENALTY_MODES),
+    'indicator',
+    'indicator (the paper: no gradient) or a differentiable surrogate',
+  ),
+  row('variant', variant, 'densenet121', 'DenseNet backbone: a preset or a blocks=… spec'),
+  row('headFilters', integer(1), 512, "filters of the head's 3×3 conv"),
+  row('denseUnits', integer(1), 128, "units of the head's dense layer"),
+  row('batchNormMomentum', number(0, 0.999999), 0.99, 'batch-norm momentum (Keras 0.99)', {
     flag: 'bn-momentum',
-    type: number(0, 0.999999),
-    default: 0.99,
-    help: 'batch-norm momentum (Keras 0.99)',
   }),
-  option({
-    name: 'imageSize',
-    type: integer(16, 1024),
-    default: 320,
-    help: 'square input size in pixels',
-  }),
-  option({
-    name: 'batchSize',
-    type: integer(1, 4096),
-    default: 16,
-    help: 'images per training step',
-  }),
-  option({ name: 'epochs', type: integer(1), default: 100, help: 'maximum epochs' }),
-  option({
-    name: 'learningRate',
-    flag: 'lr',
-    type: number(0),
-    default: 1e-4,
-    help: "Adam's learning rate",
-  }),
-  option({
-    name: 'lrFactor',
-    type: number(0, 1),
-    default: 0.9,
-    help: 'reduce-LR-on-plateau factor',
-  }),
-  option({
-    name: 'lrPatience',
-    type: integer(0),
-    default: 1,
-    help: 'reduce-LR-on-plateau patience',
-  }),
-  option({
-    name: 'minLearningRate',
-    flag: 'min-lr',
-    type: number(0),
-    default: 1e-8,
-    help: 'lowest learning rate',
-  }),
-  option({
-    name: 'earlyStoppingPatience',
+  row('imageSize', integer(16, 1024), 320, 'square input size in pixels'),
+  row('batchSize', integer(1, 4096), 16, 'images per training step'),
+  row('epochs', integer(1), 100, 'maximum epochs'),
+  row('learningRate', number(0), 1e-4, "Adam's learning rate", { flag: 'lr' }),
+  row('lrFactor', number(0, 1), 0.9, 'reduce-LR-on-plateau factor'),
+  row('lrPatience', integer(0), 1, 'reduce-LR-on-plateau patience'),
+  row('minLearningRate', number(0), 1e-8, 'lowest learning rate', { flag: 'min-lr' }),
+  row('earlyStoppingPatience', integer(0), 3, 'early-stopping patience (epochs)', {
     flag: 'patience',
-    type: integer(0),
-    default: 3,
-    help: 'early-stopping patience (epochs)',
   }),
-  option({
-    name: 'augment',
-    type: boolean,
-    default: true,
-    help: 'flips, brightness ±0.1, contrast 0.9–1.1 (training only)',
+  row('augment', boolean, true, 'flips, brightness ±0.1, contrast 0.9–1.1 (training only)', {
     negation: 'no-augment',
   }),
-  option({
-    name: 'seed',
-    type: integer(0),
-    default: 2408,
-    help: 'seed of weights, shuffling, augmentation, dropout',
-  }),
-  option({ name: 'backend', type: oneOf(backends), default: 'auto', help: 'TF.js backend' }),
-  option({
-    name: 'maxBatchesPerEpoch',
+  row('seed', integer(0), 2408, 'seed of weights, shuffling, augmentation, dropout'),
+  row('backend', oneOf(backends), 'auto', 'TF.js backend'),
+  row('maxBatchesPerEpoch', integer(0), 0, 'stop each epoch after N batches (0: all)', {
     flag: 'max-batches',
-    type: integer(0),
-    default: 0,
-    help: 'stop each epoch after N batches (0: all)',
   }),
-  option({
-    name: 'replay',
-    type: boolean,
-    default: false,
-    help: 'webgpu: record the training step once and replay it (same results, less host time)',
-  }),
-  option({ name: 'mcSamples', type: integer(1), default: 10, help: 'Monte Carlo dropout passes' }),
+  row(
+    'replay',
+    boolean,
+    false,
+    'webgpu: record the training step once and replay it (same results, less host time)',
+  ),
+  row('mcSamples', integer(1), 10, 'Monte Carlo dropout passes'),
 ];
 
 type Row = (typeof CONFIG_FIELDS)[number];

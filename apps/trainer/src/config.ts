@@ -5,7 +5,7 @@ import {
   type DatasetSource,
   parseDatasetSource,
 } from '@cihmlc/chexpert-data';
-import { optionFlag, parseOptionValue } from '@cihmlc/internal';
+import { parseOptionValue } from '@cihmlc/internal';
 import { readJsonFile } from '@cihmlc/internal/node';
 import { CONFIG_FIELDS, ConfigError, type ConfigValues, DEFAULT_VALUES } from './config-fields.js';
 
@@ -80,15 +80,14 @@ export function readRunConfig(runDir: string): RunConfig {
 }
 
 /**
- * Builds a run config: profile defaults, then a config file's fields, then command-line flags.
- * `data` decides the dataset: a CheXpert folder, or the synthetic dataset in `syntheticDir`.
+ * Builds a run config: profile defaults, then a config file's fields, then the flags' values
+ * (checked by the parser), then `data` (default: the synthetic dataset in `syntheticDir`).
  */
 export function resolveConfig(input: {
   profile?: string;
   file?: Record<string, unknown>;
-  /** Config flags as typed (keyed by flag without `--`, e.g. `image-size`: '320'). */
-  flags?: Record<string, string | boolean>;
-  data?: string;
+  values?: Partial<ConfigValues>;
+  data?: DatasetSource;
   syntheticDir: string;
   syntheticPatients?: number;
 }): RunConfig {
@@ -100,25 +99,10 @@ export function resolveConfig(input: {
       `unknown profile "${profileName}" (${Object.keys(PROFILES).join(', ')})`,
     );
   }
-  const merged: Record<string, unknown> = {
-    ...profile,
-    ...(input.file ?? {}),
-    profile: profileName,
-  };
-  for (const [flag, value] of Object.entries(input.flags ?? {})) {
-    const spec = CONFIG_FIELDS.find((f) => optionFlag(f) === flag);
-    if (!spec) throw new ConfigError(`--${flag}`, 'unknown option');
-    merged[spec.name] = parseOptionValue(spec.type, value, `config --${flag}`);
-  }
-  if (input.data) {
-    merged.data = chexpertFolderSource(input.data);
-  } else if (!merged.data) {
-    merged.data = {
-      kind: 'synthetic',
-      dir: input.syntheticDir,
-      patients: input.syntheticPatients ?? 1200,
-      seed: 7,
-    };
-  }
+  const synthetic = { kind: 'synthetic', dir: input.syntheticDir, seed: 7 };
+  const merged: Record<string, unknown> = { ...profile, ...input.file, ...input.values };
+  merged.profile = profileName;
+  merged.data = input.data ??
+    merged.data ?? { ...synthetic, patients: input.syntheticPatients ?? 1200 };
   return validateConfig(merged);
 }

@@ -1,40 +1,37 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  classifierFromKeras,
-  describeKerasClassifier,
-  type KerasClassifierRequest,
-} from '@cihmlc/densenet';
+import { classifierFromKeras, describeKerasClassifier } from '@cihmlc/densenet';
 import {
   loadKerasWeightsFile,
   readKerasClassifierFile,
   saveKerasWeights,
   saveWeights,
 } from '@cihmlc/densenet/node';
+import { optionFlag } from '@cihmlc/internal';
 import { writeJsonAtomicSync } from '@cihmlc/internal/node';
 import { chexpertTaxonomy, labelSetForOutputs, taxonomyForLabelSet } from '@cihmlc/taxonomy';
 import { type RunConfig, readRunConfig } from './config.js';
+import { CONFIG_FIELDS, type ConfigValues } from './config-fields.js';
 import type { Log } from './data.js';
 import { openRunDir } from './run-dir.js';
 import { buildModel } from './train.js';
 import { loadRunModel } from './use-model.js';
 
-/** The flag of each setting that a `.keras` file fixes (and that must not contradict it). */
-const KERAS_FLAGS: Record<keyof KerasClassifierRequest, string> = {
-  imageSize: 'image-size',
-  variant: 'variant',
-  headFilters: 'head-filters',
-  denseUnits: 'dense-units',
-};
+/** The fields of `object` that are set. */
+function pick<T extends object, K extends keyof T>(object: T, keys: readonly K[]): Pick<T, K> {
+  return Object.fromEntries(
+    keys.filter((k) => object[k] !== undefined).map((k) => [k, object[k]]),
+  ) as Pick<T, K>;
+}
 
 export interface ImportKerasOptions {
   file: string;
   out: string;
-  /** The flags left after the dispatcher took its own (config flags, --data, --profile …). */
-  flags: Record<string, string | boolean>;
+  /** The config flags given. */
+  values: Partial<ConfigValues>;
   /** The dispatcher's config resolution (profile — `paper` unless given —, --config, flags, --data). */
-  configFrom: (flags: Record<string, string | boolean>) => RunConfig;
+  configFrom: (values: Partial<ConfigValues>) => RunConfig;
   log: Log;
 }
 
@@ -47,35 +44,29 @@ export interface ImportKerasOptions {
 export async function importKerasCommand(opts: ImportKerasOptions): Promise<void> {
   const { file, out, log } = opts;
   if (!fs.existsSync(file)) throw new Error(`${file}: no such file`);
-  const flags = { ...opts.flags };
+  const values = { ...opts.values };
   const keras = await readKerasClassifierFile(file);
   if (keras) {
-    const fields = Object.keys(KERAS_FLAGS) as (keyof KerasClassifierRequest)[];
-    const given = (field: keyof KerasClassifierRequest) => flags[KERAS_FLAGS[field]];
-    const requested = Object.fromEntries(
-      fields
-        .filter((field) => given(field) !== undefined)
-        .map((field) => [field, field === 'variant' ? String(given(field)) : Number(given(field))]),
-    ) as KerasClassifierRequest;
-    const settings = classifierFromKeras(keras.architecture, requested, {
+    const fields = ['imageSize', 'variant', 'headFilters', 'denseUnits'] as const;
+    const settings = classifierFromKeras(keras.architecture, pick(values, fields), {
       where: file,
-      fieldNames: Object.fromEntries(fields.map((field) => [field, `--${KERAS_FLAGS[field]}`])),
+      fieldNames: Object.fromEntries(
+        fields.map((f) => [f, `--${optionFlag(CONFIG_FIELDS.find((r) => r.name === f)!)}`]),
+      ),
     });
-    for (const field of fields) flags[KERAS_FLAGS[field]] = String(settings[field]);
-    const asked = flags['label-set'];
-    flags['label-set'] = labelSetForOutputs(chexpertTaxonomy, settings.numOutputs, {
-      requested: asked === undefined ? undefined : String(asked),
+    Object.assign(values, pick(settings, fields));
+    values.labelSet = labelSetForOutputs(chexpertTaxonomy, settings.numOutputs, {
+      requested: values.labelSet,
       where: file,
     });
     for (const note of settings.notes) log(`note: ${note}`);
-  } else if (['variant', 'image-size', 'label-set'].some((name) => flags[name] === undefined)) {
+  } else if (!values.variant || !values.imageSize || !values.labelSet) {
     throw new Error(
       `${file} is a weights-only file: pass --variant, --image-size and --label-set (and --head-filters/--dense-units unless the profile's)`,
     );
   }
-  const labelSet = String(flags['label-set']);
-  if (labelSet !== 'hierarchical21' && flags.penalty === undefined) flags.penalty = 'none';
-  const config = opts.configFrom(flags);
+  if (values.labelSet !== 'hierarchical21') values.penalty ??= 'none';
+  const config = opts.configFrom(values);
   const labels = taxonomyForLabelSet(chexpertTaxonomy, config.labelSet).outputLabels;
 
   const model = buildModel(config);

@@ -35,7 +35,7 @@ export interface DatasetSplitFiles {
  */
 export function chexpertFolderSource(
   dir: string,
-  files: { trainCsv?: string; testCsv?: string } = {},
+  files: { trainCsv?: string | undefined; testCsv?: string | undefined } = {},
 ): DatasetSource {
   return {
     kind: 'chexpert',
