@@ -9,7 +9,6 @@ import {
   selectBackend,
   type TrainingWorkload,
 } from '@cihmlc/runtime';
-import type { EpochRecord } from '@cihmlc/training';
 import { parseShard, shardItems } from '@cihmlc/training/node';
 import { COMMAND_OPTIONS, type ParsedArgs, parseArgs } from './args.js';
 import { PROFILES, type RunConfig, readRunConfig, resolveConfig } from './config.js';
@@ -20,8 +19,8 @@ import { PAPER_GRID } from './grid.js';
 import { exportKerasCommand, importKerasCommand } from './keras-commands.js';
 import { writeGridReport } from './report.js';
 import { type RunSummary, runOne } from './run.js';
-import { buildModel } from './train.js';
-import { evaluateCommand, explainCommand, predictCommand } from './use-model.js';
+import { buildModel, type TrainHooks } from './train.js';
+import { evaluateCommand, explainCommand, loadRunModel, predictCommand } from './use-model.js';
 
 const HELP = `cihmlc-train — CIHMLC training, experiment grid, evaluation, explanation and prediction
 
@@ -110,15 +109,11 @@ function printSummary(summary: RunSummary, log: Log): void {
   log(`  per-epoch log: ${summary.outputs.log}`);
 }
 
-export interface CliIo {
+export interface CliIo extends TrainHooks {
   /** Progress and results (default: stdout; stderr for `predict`, whose JSON goes to stdout). */
   log?: Log;
   /** Base folder for relative paths (default: INIT_CWD, where the user typed the command). */
   cwd?: string;
-  /** Stops training after the current batch (the CLI wires Ctrl-C to it). */
-  signal?: AbortSignal;
-  /** Called after each training epoch's checkpoints are written (tests, embedding tools). */
-  onEpochEnd?: (record: EpochRecord) => void;
 }
 
 /** Runs one command line; throws on errors (the bin turns them into a message and exit 1). */
@@ -136,9 +131,8 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
     return;
   }
   const cacheRoot = resolve(options.cacheDir);
-  const run = { cacheRoot, log, stealLock: options.stealLock };
-  const hooks = { ...(io.signal ? { signal: io.signal } : {}) };
-  const checkpoint = options.checkpoint;
+  // Training runs get the hooks (Ctrl-C's signal, onEpochEnd) with the log and the cache folder.
+  const training = { ...io, cacheRoot, log, stealLock: options.stealLock };
   const out = options.out === undefined ? undefined : resolve(options.out);
 
   switch (command ?? 'start') {
@@ -154,12 +148,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
         log(`the default run in ${dir} is complete (use --out DIR for a new one)`);
       }
       const backend = await chooseBackend(config.backend, log, config);
-      const summary = await runOne(config, dir, {
-        ...run,
-        ...hooks,
-        backend,
-        ...(io.onEpochEnd ? { onEpochEnd: io.onEpochEnd } : {}),
-      });
+      const summary = await runOne(config, dir, { ...training, backend });
       printSummary(summary, log);
       return;
     }
@@ -172,7 +161,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
       const backend = await chooseBackend(base.backend, log, base);
       for (const r of runs) {
         log(`\n=== ${r.id}: ${r.label}`);
-        await runOne({ ...base, ...r.patch }, path.join(dir, r.id), { ...run, ...hooks, backend });
+        await runOne({ ...base, ...r.patch }, path.join(dir, r.id), { ...training, backend });
       }
       log(`\nreport (finished runs so far): ${await writeGridReport(dir, log)}`);
       return;
@@ -180,28 +169,30 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
     case 'report':
       log(`report: ${await writeGridReport(out ?? resolve('runs/grid'), log)}`);
       return;
+    case 'evaluate':
+    case 'explain':
+    case 'predict':
     case 'export': {
-      if (!options.run || !out) {
+      if (command === 'export' && !(options.run && out)) {
         throw new Error(
           `export needs --run DIR and --out ${options.keras ? 'FILE.weights.h5' : 'DIR'}`,
         );
       }
-      const runDir = resolve(options.run);
-      if (options.keras) await exportKerasCommand({ runDir, out, checkpoint, log });
-      else await exportRun({ runDir, out, checkpoint, log });
-      return;
-    }
-    case 'evaluate':
-    case 'explain':
-    case 'predict': {
       if (!options.run) throw new Error(`${command} needs --run DIR (a run directory)`);
       const runDir = resolve(options.run);
       const config = readRunConfig(runDir);
-      const backend = await chooseBackend(given.backend ?? config.backend, log, config);
-      const opts = { runDir, config, cacheRoot, backend, log, checkpoint, ...(out ? { out } : {}) };
-      if (command === 'evaluate') await evaluateCommand({ ...opts, split: options.split });
-      else if (command === 'explain') await explainCommand({ ...opts, images: positional });
-      else await predictCommand({ ...opts, images: positional, consistent: options.consistent });
+      // Export only copies weights: the default backend does.
+      if (command !== 'export') await chooseBackend(given.backend ?? config.backend, log, config);
+      const run = await loadRunModel({ runDir, config, checkpoint: options.checkpoint, log, out });
+      try {
+        if (command === 'evaluate') await evaluateCommand(run, cacheRoot, options.split);
+        else if (command === 'explain') await explainCommand(run, positional);
+        else if (command === 'predict') await predictCommand(run, positional, options.consistent);
+        else if (options.keras) await exportKerasCommand({ ...run, out: out! });
+        else await exportRun({ ...run, out: out! });
+      } finally {
+        run.model.dispose();
+      }
       return;
     }
     case 'import-keras': {

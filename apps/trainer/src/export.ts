@@ -12,17 +12,8 @@ import { writeModelFolder } from '@cihmlc/densenet/node';
 import { readJsonFile } from '@cihmlc/internal/node';
 import type { Taxonomy } from '@cihmlc/taxonomy';
 import { runFolderPaths } from '@cihmlc/training/node';
-import { type RunConfig, readRunConfig } from './config.js';
-import type { Log } from './data.js';
-import { loadRunModel } from './use-model.js';
-
-export interface ExportOptions {
-  runDir: string;
-  out: string;
-  /** best-loss (default, the paper's model), best-auroc, last, or a checkpoint directory. */
-  checkpoint?: string;
-  log?: Log;
-}
+import type { RunConfig } from './config.js';
+import type { RunModel } from './use-model.js';
 
 function readOptional<T>(file: string): T | null {
   return fs.existsSync(file) ? readJsonFile<T>(file) : null;
@@ -78,28 +69,12 @@ function manifestOf(
  * with labels, taxonomy, input size, preprocessing, the run's metrics): a folder a browser loads as
  * it is (apps/viewer, `loadModelFolder`).
  */
-export async function exportRun(options: ExportOptions): Promise<ModelFolderManifest> {
-  const runDir = path.resolve(options.runDir);
-  const out = path.resolve(options.out);
-  const checkpoint = options.checkpoint ?? 'best-loss';
-  let loaded: Awaited<ReturnType<typeof loadRunModel>>;
-  let config: RunConfig;
-  try {
-    config = readRunConfig(runDir);
-    loaded = await loadRunModel(config, runDir, checkpoint);
-  } catch (err) {
-    throw new Error(`export: ${(err as Error).message}`);
-  }
-  const { model, taxonomy } = loaded;
-  let manifest: ModelFolderManifest;
-  try {
-    manifest = manifestOf(runDir, config, taxonomy, checkpoint);
-    await writeModelFolder(model, out, manifest);
-  } finally {
-    model.dispose();
-  }
-  options.log?.(
-    `exported ${path.basename(runDir)} (${checkpoint}, ${config.variant} at ${config.imageSize}px, ${manifest.labels.length} outputs) to ${out}`,
+export async function exportRun(run: RunModel & { out: string }): Promise<ModelFolderManifest> {
+  const { runDir, config, checkpoint } = run;
+  const manifest = manifestOf(runDir, config, run.taxonomy, checkpoint);
+  await writeModelFolder(run.model, run.out, manifest);
+  run.log(
+    `exported ${path.basename(runDir)} (${checkpoint}, ${config.variant} at ${config.imageSize}px, ${manifest.labels.length} outputs) to ${run.out}`,
   );
   return manifest;
 }

@@ -11,12 +11,12 @@ import {
 import { optionFlag } from '@cihmlc/internal';
 import { writeJsonAtomicSync } from '@cihmlc/internal/node';
 import { chexpertTaxonomy, labelSetForOutputs, taxonomyForLabelSet } from '@cihmlc/taxonomy';
-import { type RunConfig, readRunConfig } from './config.js';
+import type { RunConfig } from './config.js';
 import { CONFIG_FIELDS, type ConfigValues } from './config-fields.js';
 import type { Log } from './data.js';
 import { openRunDir } from './run-dir.js';
 import { buildModel } from './train.js';
-import { loadRunModel } from './use-model.js';
+import type { RunModel } from './use-model.js';
 
 /** The fields of `object` that are set. */
 function pick<T extends object, K extends keyof T>(object: T, keys: readonly K[]): Pick<T, K> {
@@ -103,30 +103,17 @@ export async function importKerasCommand(opts: ImportKerasOptions): Promise<void
   }
 }
 
-export interface ExportKerasOptions {
-  runDir: string;
-  out: string;
-  checkpoint: string;
-  log: Log;
-}
-
 /** `export --keras --run DIR --out FILE.weights.h5`: a run's checkpoint as Keras 3 weights. */
-export async function exportKerasCommand(opts: ExportKerasOptions): Promise<void> {
-  const { runDir, out, log } = opts;
-  const config = readRunConfig(runDir);
-  const { model, dir, taxonomy } = await loadRunModel(config, runDir, opts.checkpoint);
-  try {
-    await saveKerasWeights(model, out);
-  } finally {
-    model.dispose();
-  }
-  const labels = taxonomy.outputLabels;
+export async function exportKerasCommand(run: RunModel & { out: string }): Promise<void> {
+  const { config, out, log } = run;
+  await saveKerasWeights(run.model, out);
+  const labels = run.taxonomy.outputLabels;
   const keras = describeKerasClassifier({
     ...config,
     inputShape: [config.imageSize, config.imageSize, 3],
     numOutputs: labels.length,
   });
-  log(`wrote ${out} (Keras 3 .weights.h5) from ${dir}`);
+  log(`wrote ${out} (Keras 3 .weights.h5) from ${run.dir}`);
   log(`  Keras: ${keras}, then model.load_weights("${path.basename(out)}")`);
   log(`  outputs: ${labels.join(', ')}`);
 }

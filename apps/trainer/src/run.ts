@@ -64,10 +64,7 @@ export async function runOne(
       log(
         `train ${cache.splits.train!.count} · valid ${cache.splits.valid!.count} · test ${cache.splits.test!.count} images · ${labels.length} outputs · ${config.variant} at ${config.imageSize}px`,
       );
-      const { state, model } = await train(config, paths, cache, taxonomy, log, {
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.onEpochEnd ? { onEpochEnd: options.onEpochEnd } : {}),
-      });
+      const { state, model } = await train(config, paths, cache, taxonomy, log, options);
 
       // Evaluate the best-validation-AUROC weights (when they are another epoch's), then the
       // best-loss weights (Keras's restore_best_weights), which stay loaded for the explanations.

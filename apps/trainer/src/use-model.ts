@@ -11,26 +11,28 @@ import { type Log, prepareData } from './data.js';
 import { evaluateSplit, explainImages, type SplitEvaluation, writeEvaluation } from './outputs.js';
 import { buildModel } from './train.js';
 
-interface ModelCommand {
+/** A run's model loaded for a command (evaluate, explain, predict, export). */
+export interface RunModel {
   runDir: string;
   config: RunConfig;
-  cacheRoot: string;
-  backend: string;
-  log: Log;
+  /** The checkpoint as asked (best-loss, best-auroc, last or a folder) and its folder. */
   checkpoint: string;
-  out?: string;
+  dir: string;
+  model: tf.LayersModel;
+  taxonomy: Taxonomy;
+  log: Log;
+  out?: string | undefined;
 }
 
 /**
- * The run's model with the weights of `checkpoint` (best-loss, best-auroc, last or a folder); a
- * missing checkpoint or one of other outputs is a clear error.
+ * The run's model with the weights of `checkpoint`; a missing checkpoint or one of other outputs
+ * is a clear error.
  */
 export async function loadRunModel(
-  config: RunConfig,
-  runDir: string,
-  checkpoint: string,
-): Promise<{ model: tf.LayersModel; taxonomy: Taxonomy; dir: string }> {
-  const dir = runCheckpoint(runFolderPaths(runDir), checkpoint);
+  run: Pick<RunModel, 'runDir' | 'config' | 'checkpoint' | 'log' | 'out'>,
+): Promise<RunModel> {
+  const { config } = run;
+  const dir = runCheckpoint(runFolderPaths(run.runDir), run.checkpoint);
   const taxonomy = taxonomyForLabelSet(chexpertTaxonomy, config.labelSet);
   const model = buildModel(config);
   try {
@@ -41,7 +43,7 @@ export async function loadRunModel(
       `checkpoint ${dir} does not fit a ${config.variant} model with the ${taxonomy.outputLabels.length} outputs of label set ${config.labelSet}: ${(err as Error).message}`,
     );
   }
-  return { model, taxonomy, dir };
+  return { ...run, dir, model, taxonomy };
 }
 
 async function readImages(files: string[], size: number): Promise<tf.Tensor4D> {
@@ -49,71 +51,52 @@ async function readImages(files: string[], size: number): Promise<tf.Tensor4D> {
   return tf.tensor4d(images, shape);
 }
 
-export async function evaluateCommand(cmd: ModelCommand & { split: string }): Promise<void> {
-  const { model, taxonomy } = await loadRunModel(cmd.config, cmd.runDir, cmd.checkpoint);
-  const { cache } = await prepareData(cmd.config, cmd.cacheRoot, cmd.log);
-  const name = `${path.basename(cmd.runDir)} ${cmd.checkpoint} ${cmd.split}`;
-  const out =
-    cmd.out ?? path.join(cmd.runDir, `evaluation-${path.basename(cmd.checkpoint)}-${cmd.split}`);
+export async function evaluateCommand(run: RunModel, cacheRoot: string, split: string) {
+  const { model, taxonomy, config, runDir, checkpoint } = run;
+  const { cache } = await prepareData(config, cacheRoot, run.log);
+  const out = run.out ?? path.join(runDir, `evaluation-${path.basename(checkpoint)}-${split}`);
   let result: SplitEvaluation;
   try {
-    result = await evaluateSplit(model, cache, cmd.split, taxonomy, name);
-    await writeEvaluation(out, [result], cache, cmd.split, cmd.config.data);
+    const name = `${path.basename(runDir)} ${checkpoint} ${split}`;
+    result = await evaluateSplit(model, cache, split, taxonomy, name);
+    await writeEvaluation(out, [result], cache, split, config.data);
   } finally {
-    model.dispose();
     await cache.close();
   }
   const a = result.evaluation.average;
   const f = (v: number | null) => v?.toFixed(4) ?? 'n/a';
-  cmd.log(
-    `${cmd.split}: weighted AUROC ${f(a.weighted)} · macro ${f(a.macro)} · micro ${f(a.micro)}`,
-  );
-  cmd.log(`tables and plots: ${out}`);
+  run.log(`${split}: weighted AUROC ${f(a.weighted)} · macro ${f(a.macro)} · micro ${f(a.micro)}`);
+  run.log(`tables and plots: ${out}`);
 }
 
-export async function explainCommand(cmd: ModelCommand & { images: string[] }): Promise<void> {
-  const { model, taxonomy } = await loadRunModel(cmd.config, cmd.runDir, cmd.checkpoint);
-  const images = await readImages(cmd.images, cmd.config.imageSize);
-  const out = cmd.out ?? path.join(cmd.runDir, 'explain-images');
-  const result = await explainImages(
-    model,
-    images,
-    out,
-    cmd.images,
-    cmd.config,
-    taxonomy.outputLabels,
-  );
-  for (const img of result.images) {
-    cmd.log(`${img.path}: ${img.grid}`);
-    for (const u of img.uncertainty)
-      cmd.log(`  ${u.label}: ${u.mean.toFixed(3)}±${u.std.toFixed(3)}`);
-  }
+export async function explainCommand(run: RunModel, files: string[]): Promise<void> {
+  const images = await readImages(files, run.config.imageSize);
+  const out = run.out ?? path.join(run.runDir, 'explain-images');
+  const outputLabels = run.taxonomy.outputLabels;
+  const result = await explainImages(run.model, images, out, files, run.config, outputLabels);
   images.dispose();
-  model.dispose();
+  for (const img of result.images) {
+    run.log(`${img.path}: ${img.grid}`);
+    for (const u of img.uncertainty)
+      run.log(`  ${u.label}: ${u.mean.toFixed(3)}±${u.std.toFixed(3)}`);
+  }
 }
 
-export async function predictCommand(
-  cmd: ModelCommand & { images: string[]; consistent: boolean },
-): Promise<void> {
-  const { model, taxonomy, dir } = await loadRunModel(cmd.config, cmd.runDir, cmd.checkpoint);
-  const images = await readImages(cmd.images, cmd.config.imageSize);
-  const prediction = await predictWithUncertainty(model, images, {
-    samples: cmd.config.mcSamples,
-    seed: cmd.config.seed,
-    taxonomy,
-    consistent: cmd.consistent,
-  });
+export async function predictCommand(run: RunModel, files: string[], consistent: boolean) {
+  const images = await readImages(files, run.config.imageSize);
+  const { mcSamples: samples, seed } = run.config;
+  const options = { samples, seed, taxonomy: run.taxonomy, consistent };
+  const prediction = await predictWithUncertainty(run.model, images, options);
+  images.dispose();
   const result = {
-    checkpoint: dir,
-    consistent: cmd.consistent,
-    images: cmd.images.map((file, i) => ({ path: file, ...labelledPrediction(prediction, i) })),
+    checkpoint: run.dir,
+    consistent,
+    images: files.map((file, i) => ({ path: file, ...labelledPrediction(prediction, i) })),
   };
-  if (cmd.out) {
-    writeJsonAtomicSync(cmd.out, result);
-    cmd.log(`predictions: ${cmd.out}`);
+  if (run.out) {
+    writeJsonAtomicSync(run.out, result);
+    run.log(`predictions: ${run.out}`);
   } else {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   }
-  images.dispose();
-  model.dispose();
 }
