@@ -7,9 +7,9 @@ import { chexpertTaxonomy, type Taxonomy, taxonomyForLabelSet } from '@cihmlc/ta
 import { type EpochRecord, fit, type TrainingState } from '@cihmlc/training';
 import {
   findCheckpoint,
-  folderCheckpoints,
   type RunFolder,
   readCheckpointState,
+  runFolderCheckpoints,
 } from '@cihmlc/training/node';
 import type * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from './config.js';
@@ -116,12 +116,7 @@ export async function train(
       schedule: config,
       seed: config.seed,
       outputLabels: labels,
-      checkpoints: folderCheckpoints({
-        last: paths.last,
-        bestLoss: paths.bestLoss,
-        bestAuroc: paths.bestAuroc,
-        metricsLog: paths.log,
-      }),
+      checkpoints: runFolderCheckpoints(paths),
       extra: { penalties },
       ...(config.maxBatchesPerEpoch ? { maxStepsPerEpoch: config.maxBatchesPerEpoch } : {}),
       ...(hooks.signal ? { signal: hooks.signal } : {}),

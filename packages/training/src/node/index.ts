@@ -17,6 +17,7 @@ export {
   type RunFolder,
   type RunLockOptions,
   runCheckpoint,
+  runFolderCheckpoints,
   runFolderPaths,
 } from './run-folder.js';
 export { parseShard, type Shard, shardItems } from './shard.js';

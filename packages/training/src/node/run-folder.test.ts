@@ -2,12 +2,16 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { initialSchedule } from '../schedule.js';
+import type { TrainingState } from '../training-state.js';
 import {
   acquireRunLock,
   isRunComplete,
   openRunFolder,
   runCheckpoint,
+  runFolderCheckpoints,
   runFolderPaths,
 } from './run-folder.js';
 
@@ -82,5 +86,38 @@ describe('run folders', () => {
     const r = acquireRunLock(p, { steal: true });
     expect(JSON.parse(fs.readFileSync(p.lock, 'utf8')).pid).toBe(process.pid);
     r();
+  });
+
+  it("keeps fit's checkpoints and metrics log in the run folder's own paths", async () => {
+    const run = openRunFolder(path.join(tmp(), 'run'), { a: 1 });
+    const store = runFolderCheckpoints(run);
+    const model = tf.sequential({
+      layers: [tf.layers.dense({ units: 2, inputShape: [3], name: 'd' })],
+    });
+    const optimizer = tf.train.adam(0.01);
+    const schedule = initialSchedule({
+      learningRate: 0.01,
+      lrFactor: 0.5,
+      lrPatience: 1,
+      minLearningRate: 1e-6,
+      earlyStoppingPatience: 2,
+      epochs: 3,
+    });
+    const record = { epoch: 0, trainLoss: 1, valLoss: 1, valBce: 1, valPenalty: 0 };
+    const state = { epochs: 1, schedule, history: [record] } as unknown as TrainingState;
+    await store.save('last', model, state, optimizer);
+    await store.save('bestLoss', model, state);
+    await store.save('bestAuroc', model, state);
+    for (const dir of [run.last, run.bestLoss, run.bestAuroc]) {
+      expect(fs.existsSync(path.join(dir, 'checkpoint.json')), dir).toBe(true);
+    }
+    expect(JSON.parse(fs.readFileSync(run.log, 'utf8'))).toMatchObject({ epoch: 0, trainLoss: 1 });
+    const restored = tf.sequential({
+      layers: [tf.layers.dense({ units: 2, inputShape: [3], name: 'd' })],
+    });
+    expect((await store.restore(restored, tf.train.adam(0.01)))?.epochs).toBe(1);
+    expect(restored.getWeights()[0]!.arraySync()).toEqual(model.getWeights()[0]!.arraySync());
+    for (const m of [model, restored]) m.dispose();
+    optimizer.dispose();
   });
 });

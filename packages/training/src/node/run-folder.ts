@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readJsonFile, writeJsonAtomicSync } from '@cihmlc/internal/node';
+import type { CheckpointStore } from '../checkpoint-store.js';
+import { folderCheckpoints } from './checkpoint.js';
 
 /** The files and folders of one run folder. */
 export interface RunFolder {
@@ -83,6 +85,15 @@ export function openRunFolder(
     writeJsonAtomicSync(p.config, config);
   }
   return p;
+}
+
+/**
+ * The run folder's checkpoints for `fit`: `folderCheckpoints` over its `last`, `best-loss` and
+ * `best-auroc` folders, with `metrics.jsonl` as the metrics log.
+ */
+export function runFolderCheckpoints(folder: RunFolder): CheckpointStore {
+  const { last, bestLoss, bestAuroc, log } = folder;
+  return folderCheckpoints({ last, bestLoss, bestAuroc, metricsLog: log });
 }
 
 /** Whether the run finished (its `summary.json` exists). */
