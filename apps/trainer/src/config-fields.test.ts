@@ -67,9 +67,7 @@ describe('the config table', () => {
     expect(() => resolve(['--lr', ''])).toThrow(/--lr:/);
     expect(() => resolve(['--colour', 'red'])).toThrow(/--colour: unknown option/);
     expect(() => resolve([], { lambda: 'much' })).toThrow(/config lambda: "much"/);
-    expect(() => resolve([], { learningrate: 0.1 })).toThrow(
-      /config learningrate: unknown config field/,
-    );
+    expect(() => resolve([], { learningrate: 0.1 })).toThrow(/config learningrate: unknown field/);
     expect(() => resolve(['--label-set', 'flat14'])).toThrow(/penalty.*no hierarchy/);
   });
 

@@ -5,7 +5,7 @@ import {
   type DatasetSource,
   parseDatasetSource,
 } from '@cihmlc/chexpert-data';
-import { parseOptionValue } from '@cihmlc/internal';
+import { parseOptionObject } from '@cihmlc/internal';
 import { readJsonFile } from '@cihmlc/internal/node';
 import { CONFIG_FIELDS, ConfigError, type ConfigValues, DEFAULT_VALUES } from './config-fields.js';
 
@@ -46,19 +46,12 @@ export function validateConfig(value: Record<string, unknown>): RunConfig {
     const [field, why] = (err as Error).message.split(/: (.*)/s);
     throw new ConfigError(field!, why!);
   }
-  const known = new Set<string>(['profile', 'data', ...CONFIG_FIELDS.map((f) => f.name)]);
-  for (const key of Object.keys(value)) {
-    if (!known.has(key)) throw new ConfigError(key, 'unknown config field');
-  }
-  const fields: Record<string, unknown> = {};
-  for (const spec of CONFIG_FIELDS) {
-    fields[spec.name] = parseOptionValue(spec.type, value[spec.name], `config ${spec.name}`);
-  }
-  const config = {
-    profile: typeof value.profile === 'string' ? value.profile : 'custom',
-    data: dataConfig,
-    ...fields,
-  } as RunConfig;
+  const fields = parseOptionObject(CONFIG_FIELDS, value, {
+    prefix: 'config ',
+    allow: ['profile', 'data'],
+  });
+  const profile = typeof value.profile === 'string' ? value.profile : 'custom';
+  const config: RunConfig = { profile, data: dataConfig, ...fields };
   if (config.labelSet !== 'hierarchical21' && config.penalty !== 'none') {
     throw new ConfigError(
       'penalty',

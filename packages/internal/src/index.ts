@@ -19,6 +19,7 @@ export {
   optionFlag,
   optionsHelp,
   optionsMarkdown,
+  parseOptionObject,
   parseOptionValue,
   showValue,
   text,

@@ -11,6 +11,7 @@ import {
   optionFlag,
   optionsHelp,
   optionsMarkdown,
+  parseOptionObject,
   parseOptionValue,
   text,
 } from './options.js';
@@ -166,5 +167,36 @@ describe('help and Markdown', () => {
       ].join('\n'),
     );
     expect(optionsMarkdown(ROWS.slice(3, 4), {}).split('\n')[2]).toBe('| `--out` | where |');
+  });
+});
+
+describe('parseOptionObject', () => {
+  const rows = [
+    option({ name: 'lr', type: number(0, 1), help: 'rate' }),
+    option({ name: 'labelSet', type: oneOf(['flat14', 'hierarchical21']), help: 'labels' }),
+  ];
+
+  it('parses every row, JSON numbers and numeric text alike', () => {
+    expect(parseOptionObject(rows, { lr: 0.5, labelSet: 'flat14' })).toEqual({
+      lr: 0.5,
+      labelSet: 'flat14',
+    });
+    expect(
+      parseOptionObject(rows, { lr: '0.25', labelSet: 'flat14', data: {} }, { allow: ['data'] }),
+    ).toEqual({ lr: 0.25, labelSet: 'flat14' });
+  });
+
+  it('names a bad, missing or unknown field with the prefix', () => {
+    const cfg = { prefix: 'config ' };
+    expect(() => parseOptionObject(rows, { lr: 2, labelSet: 'flat14' }, cfg)).toThrow(
+      'config lr: 2 is not a number in [0, 1]',
+    );
+    expect(() => parseOptionObject(rows, { lr: 0.1 }, cfg)).toThrow(
+      /^config labelSet: undefined is not one of flat14, hierarchical21$/,
+    );
+    const unknown = error(() =>
+      parseOptionObject(rows, { lr: 0.1, labelSet: 'flat14', lR: 1 }, cfg),
+    );
+    expect([unknown.option, unknown.problem]).toEqual(['config lR', 'unknown field']);
   });
 });

@@ -152,6 +152,25 @@ export function parseOptionValue<T extends OptionType>(
   return parsed as ValueOf<T>;
 }
 
+/**
+ * Checks a whole object against the rows (e.g. a JSON config file): each row's value is parsed
+ * and required (errors name `<prefix><name>`), and a key that is no row's and not in `allow` is
+ * refused. Returns the rows' values; keys in `allow` are left to the caller.
+ */
+export function parseOptionObject<R extends OptionRow>(
+  rows: readonly R[],
+  value: Record<string, unknown>,
+  { prefix = '', allow = [] }: { prefix?: string; allow?: readonly string[] } = {},
+): OptionValues<R> {
+  const known = new Set([...allow, ...rows.map((r) => r.name)]);
+  for (const key of Object.keys(value)) {
+    if (!known.has(key)) throw new OptionError(`${prefix}${key}`, 'unknown field');
+  }
+  return Object.fromEntries(
+    rows.map((r) => [r.name, parseOptionValue(r.type, value[r.name], `${prefix}${r.name}`)]),
+  ) as OptionValues<R>;
+}
+
 /** The accepted values in words ('' for booleans and free text). */
 export function describeValues(type: OptionType): string {
   switch (type.kind) {
