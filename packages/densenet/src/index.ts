@@ -59,8 +59,10 @@ export {
   type ModelFolderBest,
   ModelFolderError,
   type ModelFolderManifest,
+  type ModelFolderManifestFields,
   type ModelFolderPreprocessing,
   type ModelFolderSource,
+  modelFolderManifest,
   parseModelFolderManifest,
 } from './model-folder.js';
 export {

@@ -6,6 +6,7 @@ import {
   checkModelFits,
   loadModelFolder,
   ModelFolderError,
+  modelFolderManifest,
   parseModelFolderManifest,
 } from './model-folder.js';
 import { useCpuBackend } from './test-backend.js';
@@ -122,6 +123,20 @@ describe('parseModelFolderManifest', () => {
     expect(errorOf(() => parseModelFolderManifest([1], 'dir')).message).toMatch(
       /cihmlc-model\.json is not a JSON object/,
     );
+  });
+});
+
+describe('modelFolderManifest', () => {
+  it('fills in format, version, model file, preprocessing and Grad-CAM layer, in file order', () => {
+    const { format, version, model, preprocessing, gradCamLayer, ...fields } = sampleManifest();
+    expect([format, version, model]).toEqual(['cihmlc-model', 1, 'model.json']);
+    // Same bytes as the hand-written manifest: the constants and the field order.
+    expect(JSON.stringify(modelFolderManifest(fields))).toBe(JSON.stringify(sampleManifest()));
+    const other = modelFolderManifest({ ...fields, gradCamLayer: 'conv5_block16_concat' });
+    expect(other.gradCamLayer).toBe('conv5_block16_concat');
+    expect(other.preprocessing).toBe(preprocessing);
+    expect(parseModelFolderManifest(other, '/m/').gradCamLayer).toBe('conv5_block16_concat');
+    expect(gradCamLayer).not.toBe('conv5_block16_concat');
   });
 });
 

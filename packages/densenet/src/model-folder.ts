@@ -1,5 +1,6 @@
 import { type Taxonomy, validateTaxonomy } from '@cihmlc/taxonomy';
 import type * as tf from '@tensorflow/tfjs';
+import { GRADCAM_LAYER_NAME } from './layer-names.js';
 import {
   type FileListLike,
   type LoadModelOptions,
@@ -73,6 +74,37 @@ export interface ModelFolderManifest {
     bestValAuroc: ModelFolderBest | null;
     epochs: number | null;
     perLabelAuroc: Record<string, number | null> | null;
+  };
+}
+
+/** The manifest fields a writer chooses; `modelFolderManifest` fills in the rest. */
+export type ModelFolderManifestFields = Omit<
+  ModelFolderManifest,
+  'format' | 'version' | 'model' | 'preprocessing' | 'gradCamLayer'
+> &
+  Partial<Pick<ModelFolderManifest, 'preprocessing' | 'gradCamLayer'>>;
+
+/**
+ * A manifest for `writeModelFolder` from the fields a writer chooses: the format and version,
+ * `model.json`, the training pipeline's preprocessing and the classifier's Grad-CAM layer unless
+ * given, in the field order of `ModelFolderManifest`.
+ */
+export function modelFolderManifest(fields: ModelFolderManifestFields): ModelFolderManifest {
+  const { labels, labelSet, taxonomy, inputShape, mcDropout, variant, run, metrics } = fields;
+  return {
+    format: MODEL_FOLDER_FORMAT,
+    version: MODEL_FOLDER_VERSION,
+    model: 'model.json',
+    labels,
+    labelSet,
+    taxonomy,
+    inputShape,
+    preprocessing: fields.preprocessing ?? MODEL_FOLDER_PREPROCESSING,
+    gradCamLayer: fields.gradCamLayer ?? GRADCAM_LAYER_NAME,
+    mcDropout,
+    variant,
+    run,
+    metrics,
   };
 }
 
