@@ -207,6 +207,14 @@ describe('evaluate, explain and predict on a finished run', () => {
     await expect(
       cli(['train', '--data', path.join(work, 'no-such-chexpert'), ...SMALL]),
     ).rejects.toThrow(/missing dataset file .*no-such-chexpert/);
+    // Relative paths are the user's (the cwd the command was typed in), not the package folder.
+    await expect(cli(['train', '--data', 'rel-chexpert', ...SMALL])).rejects.toThrow(
+      `missing dataset file ${path.join(work, 'rel-chexpert')}/train.csv`,
+    );
+    fs.writeFileSync(path.join(work, 'bad-config.json'), '{ "lambda": "much" }');
+    await expect(cli(['train', '--config', 'bad-config.json', ...SMALL])).rejects.toThrow(
+      /config lambda: "much"/,
+    );
     // A checkpoint whose outputs do not match the label set.
     fs.cpSync(path.join(work, 'runs/a'), path.join(work, 'runs/mismatch'), { recursive: true });
     const configFile = path.join(work, 'runs/mismatch/config.json');

@@ -10,7 +10,7 @@ import {
   type TrainingWorkload,
 } from '@cihmlc/runtime';
 import { parseShard, shardItems } from '@cihmlc/training/node';
-import { COMMAND_OPTIONS, type ParsedArgs, parseArgs } from './args.js';
+import { COMMAND_OPTIONS, parseArgs } from './args.js';
 import { PROFILES, type RunConfig, readRunConfig, resolveConfig } from './config.js';
 import { type ConfigValues, configHelp } from './config-fields.js';
 import type { Log } from './data.js';
@@ -77,23 +77,6 @@ async function chooseBackend(
   return selection.backend;
 }
 
-/** A run config from the profile, --config file, config flags, --data and the synthetic data's size. */
-function configFrom(
-  options: ParsedArgs['options'],
-  values: Partial<ConfigValues>,
-  cacheRoot: string,
-): RunConfig {
-  const { trainCsv, testCsv } = options;
-  return resolveConfig({
-    ...(options.profile ? { profile: options.profile } : {}),
-    ...(options.config ? { file: readJsonFile<Record<string, unknown>>(options.config) } : {}),
-    values,
-    ...(options.data ? { data: chexpertFolderSource(options.data, { trainCsv, testCsv }) } : {}),
-    syntheticDir: path.join(cacheRoot, `synthetic-${options.patients}`),
-    syntheticPatients: options.patients,
-  });
-}
-
 function printSummary(summary: RunSummary, log: Log): void {
   const t = summary.test;
   log('');
@@ -131,14 +114,32 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
     return;
   }
   const cacheRoot = resolve(options.cacheDir);
+  const resolveSome = (p: string | undefined) => (p === undefined ? undefined : resolve(p));
+  // The profile, --config file, config flags, --data (and its CSVs) or the synthetic data.
+  const configFrom = (values: Partial<ConfigValues>, profile = options.profile) =>
+    resolveConfig({
+      ...(profile ? { profile } : {}),
+      ...(options.config ? { file: readJsonFile(resolve(options.config)) } : {}),
+      values,
+      ...(options.data
+        ? {
+            data: chexpertFolderSource(resolve(options.data), {
+              trainCsv: resolveSome(options.trainCsv),
+              testCsv: resolveSome(options.testCsv),
+            }),
+          }
+        : {}),
+      syntheticDir: path.join(cacheRoot, `synthetic-${options.patients}`),
+      syntheticPatients: options.patients,
+    });
   // Training runs get the hooks (Ctrl-C's signal, onEpochEnd) with the log and the cache folder.
   const training = { ...io, cacheRoot, log, stealLock: options.stealLock };
-  const out = options.out === undefined ? undefined : resolve(options.out);
+  const out = resolveSome(options.out);
 
   switch (command ?? 'start') {
     case 'start':
     case 'train': {
-      const config = configFrom(options, given, cacheRoot);
+      const config = configFrom(given);
       const dir =
         out ??
         (command === 'train'
@@ -153,7 +154,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
       return;
     }
     case 'grid': {
-      const base = configFrom(options, given, cacheRoot);
+      const base = configFrom(given);
       const dir = out ?? resolve('runs/grid');
       const shard = parseShard(options.shard);
       const runs = shardItems(PAPER_GRID, shard);
@@ -203,7 +204,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
         file: resolve(positional[0]!),
         out,
         values: given,
-        configFrom: (values) => configFrom({ profile: 'paper', ...options }, values, cacheRoot),
+        configFrom: (values) => configFrom(values, options.profile ?? 'paper'),
         log,
       });
       return;
