@@ -18,6 +18,9 @@ import { openRunDir } from './run-dir.js';
 import { buildModel } from './train.js';
 import type { RunModel } from './use-model.js';
 
+/** The config fields a `.keras` file fixes (they must not contradict it). */
+const KERAS_FIELDS = ['variant', 'imageSize', 'headFilters', 'denseUnits'] as const;
+
 /** The fields of `object` that are set. */
 function pick<T extends object, K extends keyof T>(object: T, keys: readonly K[]): Pick<T, K> {
   return Object.fromEntries(
@@ -47,14 +50,12 @@ export async function importKerasCommand(opts: ImportKerasOptions): Promise<void
   const values = { ...opts.values };
   const keras = await readKerasClassifierFile(file);
   if (keras) {
-    const fields = ['imageSize', 'variant', 'headFilters', 'denseUnits'] as const;
-    const settings = classifierFromKeras(keras.architecture, pick(values, fields), {
+    const flag = (f: string) => `--${optionFlag(CONFIG_FIELDS.find((r) => r.name === f)!)}`;
+    const settings = classifierFromKeras(keras.architecture, pick(values, KERAS_FIELDS), {
       where: file,
-      fieldNames: Object.fromEntries(
-        fields.map((f) => [f, `--${optionFlag(CONFIG_FIELDS.find((r) => r.name === f)!)}`]),
-      ),
+      fieldNames: Object.fromEntries(KERAS_FIELDS.map((f) => [f, flag(f)])),
     });
-    Object.assign(values, pick(settings, fields));
+    Object.assign(values, pick(settings, KERAS_FIELDS));
     values.labelSet = labelSetForOutputs(chexpertTaxonomy, settings.numOutputs, {
       requested: values.labelSet,
       where: file,
@@ -80,13 +81,7 @@ export async function importKerasCommand(opts: ImportKerasOptions): Promise<void
       sha256: createHash('sha256').update(fs.readFileSync(file)).digest('hex'),
       layout: report.layout,
       keras: keras?.metadata ?? null,
-      architecture: {
-        variant: config.variant,
-        imageSize: config.imageSize,
-        headFilters: config.headFilters,
-        denseUnits: config.denseUnits,
-        outputs: labels.length,
-      },
+      architecture: { ...pick(config, KERAS_FIELDS), outputs: labels.length },
       outputLabels: labels,
       importedAt: new Date().toISOString(),
     });

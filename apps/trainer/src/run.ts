@@ -2,6 +2,7 @@ import path from 'node:path';
 import { assertDatasetFiles } from '@cihmlc/chexpert-data';
 import { loadWeights } from '@cihmlc/densenet/node';
 import { readJsonFile, writeJsonAtomicSync } from '@cihmlc/internal/node';
+import type { LabelMatrix } from '@cihmlc/taxonomy';
 import { summarizeTraining, type TrainingSummary } from '@cihmlc/training';
 import { acquireRunLock, isRunComplete } from '@cihmlc/training/node';
 import * as tf from '@tensorflow/tfjs';
@@ -11,20 +12,23 @@ import { evaluateSplit, explainImages, type SplitEvaluation, writeEvaluation } f
 import { openRunDir } from './run-dir.js';
 import { type TrainHooks, train } from './train.js';
 
+/** The averages a run's summary keeps of a test-split evaluation. */
+const testMetrics = ({ evaluation: { average, violations } }: SplitEvaluation) => ({
+  weightedAuroc: average.weighted,
+  macroAuroc: average.macro,
+  microAuroc: average.micro,
+  imageViolationRate: violations?.imageRate ?? null,
+});
+type TestMetrics = ReturnType<typeof testMetrics>;
+
 export interface RunSummary extends TrainingSummary {
   runDir: string;
   config: RunConfig;
   backend: string;
   /** Test-split metrics of the best-validation-loss weights (the paper's model). */
-  test: {
-    checkpoint: string;
-    weightedAuroc: number | null;
-    macroAuroc: number | null;
-    microAuroc: number | null;
-    imageViolationRate: number | null;
-  };
+  test: { checkpoint: string } & TestMetrics;
   /** The same for the best-validation-AUROC weights. */
-  testBestAuroc: { weightedAuroc: number | null; macroAuroc: number | null };
+  testBestAuroc: TestMetrics;
   outputs: { evaluation: string; explain: string; log: string; predictions: string };
   finishedAt: string;
 }
@@ -34,8 +38,6 @@ export interface RunOptions extends TrainHooks {
   backend: string;
   log: Log;
   stealLock?: boolean;
-  /** Test images explained with Grad-CAM and MC dropout (default 4). */
-  explainImages?: number;
 }
 
 /**
@@ -80,22 +82,14 @@ export async function runOne(
         : await evaluateWith(paths.bestAuroc, `${name} (best val AUROC)`);
       const byLoss = await evaluateWith(paths.bestLoss, name);
       const runs = byAuroc ? [byLoss, byAuroc] : [byLoss];
-      const predictionsFile = await writeEvaluation(
-        paths.evaluation,
-        runs,
-        cache,
-        'test',
-        config.data,
-      );
+      const predictions = await writeEvaluation(paths.evaluation, runs, cache, 'test', config.data);
       const weighted = (r: SplitEvaluation) => r.evaluation.average.weighted?.toFixed(4) ?? 'n/a';
       log(
         `test weighted AUROC ${weighted(byLoss)} (best-loss weights), ${weighted(byAuroc ?? byLoss)} (best-AUROC weights)`,
       );
 
-      const picked = pickExplainImages(
-        test.labels,
-        Math.min(options.explainImages ?? 4, test.count),
-      );
+      // Four test images explained with Grad-CAM and MC dropout.
+      const picked = pickExplainImages(test.labels, Math.min(4, test.count));
       const arrays = await cache.loadBatch('test', picked);
       const images = tf.tensor4d(arrays.images, arrays.shape);
       const pickedPaths = picked.map((i) => test.paths[i]!);
@@ -108,22 +102,13 @@ export async function runOne(
         config,
         backend: options.backend,
         ...summarizeTraining(state),
-        test: {
-          checkpoint: paths.bestLoss,
-          weightedAuroc: byLoss.evaluation.average.weighted,
-          macroAuroc: byLoss.evaluation.average.macro,
-          microAuroc: byLoss.evaluation.average.micro,
-          imageViolationRate: byLoss.evaluation.violations?.imageRate ?? null,
-        },
-        testBestAuroc: {
-          weightedAuroc: (byAuroc ?? byLoss).evaluation.average.weighted,
-          macroAuroc: (byAuroc ?? byLoss).evaluation.average.macro,
-        },
+        test: { checkpoint: paths.bestLoss, ...testMetrics(byLoss) },
+        testBestAuroc: testMetrics(byAuroc ?? byLoss),
         outputs: {
           evaluation: paths.evaluation,
           explain: paths.explain,
           log: paths.log,
-          predictions: predictionsFile,
+          predictions,
         },
         finishedAt: new Date().toISOString(),
       };
@@ -139,10 +124,7 @@ export async function runOne(
 }
 
 /** Test images to explain: the ones with the most positive findings first (more to look at). */
-function pickExplainImages(
-  truth: { rows: number; cols: number; data: Float32Array },
-  count: number,
-): number[] {
+function pickExplainImages(truth: LabelMatrix, count: number): number[] {
   const positives = Array.from({ length: truth.rows }, (_, r) => {
     let n = 0;
     for (let c = 0; c < truth.cols; c++) n += truth.data[r * truth.cols + c]!;
