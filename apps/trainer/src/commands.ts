@@ -116,19 +116,14 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
   const cacheRoot = resolve(options.cacheDir);
   const resolveSome = (p: string | undefined) => (p === undefined ? undefined : resolve(p));
   // The profile, --config file, config flags, --data (and its CSVs) or the synthetic data.
+  const csv = { trainCsv: resolveSome(options.trainCsv), testCsv: resolveSome(options.testCsv) };
+  const data = options.data ? chexpertFolderSource(resolve(options.data), csv) : undefined;
   const configFrom = (values: Partial<ConfigValues>, profile = options.profile) =>
     resolveConfig({
       ...(profile ? { profile } : {}),
       ...(options.config ? { file: readJsonFile(resolve(options.config)) } : {}),
       values,
-      ...(options.data
-        ? {
-            data: chexpertFolderSource(resolve(options.data), {
-              trainCsv: resolveSome(options.trainCsv),
-              testCsv: resolveSome(options.testCsv),
-            }),
-          }
-        : {}),
+      ...(data ? { data } : {}),
       syntheticDir: path.join(cacheRoot, `synthetic-${options.patients}`),
       syntheticPatients: options.patients,
     });

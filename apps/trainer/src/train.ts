@@ -19,13 +19,9 @@ import { formatDuration, ProgressBar } from './progress.js';
 /** The run's classifier: the config's DenseNet and head, one output per label of its label set. */
 export function buildModel(config: RunConfig): tf.LayersModel {
   return createClassifier({
-    variant: config.variant,
+    ...config, // its variant, headFilters, denseUnits, batchNormMomentum and seed
     inputShape: [config.imageSize, config.imageSize, 3],
     numOutputs: taxonomyForLabelSet(chexpertTaxonomy, config.labelSet).outputLabels.length,
-    headFilters: config.headFilters,
-    denseUnits: config.denseUnits,
-    batchNormMomentum: config.batchNormMomentum,
-    seed: config.seed,
   });
 }
 
@@ -64,11 +60,8 @@ export async function train(
       ? dataDrivenPenalties(trainSplit.labels, taxonomy, { formula: config.penaltyFormula })
       : null;
   const loss = hbceLoss({
+    ...config, // its penalty, lambda, beta and fixedIgnoresLambda
     taxonomy,
-    penalty: config.penalty,
-    lambda: config.lambda,
-    beta: config.beta,
-    fixedIgnoresLambda: config.fixedIgnoresLambda,
     ...(penalties ? { penalties } : {}),
     mode: config.lossMode,
     // Values come from our own cache and sigmoid outputs; fit checks the loss it reads back
