@@ -30,24 +30,12 @@ function loadFinished(outDir: string): { finished: FinishedRun[]; missing: strin
   return { finished, missing };
 }
 
-/**
- * The paired t-tests of the grid, by run name: every configuration against flat (14 labels), and
- * data-driven against fixed at the same λ; pairs with an unfinished run are left out.
- */
+/** The grid's paired t-tests (`GridRun.against`) between finished runs, by run name. */
 function gridComparisons(finished: readonly FinishedRun[]): ComparisonPair[] {
   const label = new Map(finished.map((f) => [f.grid.id, f.grid.label]));
-  const pair = (a: string, b: string) => {
-    const [la, lb] = [label.get(a), label.get(b)];
-    return la && lb ? [{ a: la, b: lb }] : [];
-  };
-  return [
-    ...finished.flatMap((f) => (f.grid.id === 'flat14' ? [] : pair(f.grid.id, 'flat14'))),
-    ...finished.flatMap((f) =>
-      f.grid.id.startsWith('hier-data-driven-')
-        ? pair(f.grid.id, f.grid.id.replace('data-driven', 'fixed'))
-        : [],
-    ),
-  ];
+  return finished.flatMap((f) =>
+    f.grid.against.flatMap((id) => (label.has(id) ? [{ a: f.grid.label, b: label.get(id)! }] : [])),
+  );
 }
 
 /**
