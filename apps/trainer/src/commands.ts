@@ -102,11 +102,9 @@ export interface CliIo extends TrainHooks {
 /** Runs one command line; throws on errors (the bin turns them into a message and exit 1). */
 export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
   const { command, positional, options, config: given } = parseArgs(argv);
-  const log: Log =
-    io.log ??
-    (command === 'predict'
-      ? (l) => process.stderr.write(`${l}\n`)
-      : (l) => process.stdout.write(`${l}\n`));
+  // predict prints its JSON on stdout, so its progress goes to stderr.
+  const stream = command === 'predict' ? process.stderr : process.stdout;
+  const log: Log = io.log ?? ((line) => stream.write(`${line}\n`));
   // pnpm runs scripts in the package folder; INIT_CWD is where the user typed the command.
   const resolve = (p: string) => path.resolve(io.cwd ?? process.env.INIT_CWD ?? process.cwd(), p);
   if (options.help || command === 'help') {

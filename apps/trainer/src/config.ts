@@ -1,10 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  chexpertFolderSource,
-  type DatasetSource,
-  parseDatasetSource,
-} from '@cihmlc/chexpert-data';
+import { type DatasetSource, parseDatasetSource } from '@cihmlc/chexpert-data';
 import { parseOptionObject } from '@cihmlc/internal';
 import { readJsonFile } from '@cihmlc/internal/node';
 import { CONFIG_FIELDS, ConfigError, type ConfigValues, DEFAULT_VALUES } from './config-fields.js';
@@ -84,18 +80,14 @@ export function resolveConfig(input: {
   syntheticDir: string;
   syntheticPatients?: number;
 }): RunConfig {
-  const profileName = input.profile ?? (input.file?.profile as string | undefined) ?? 'synthetic';
-  const profile = PROFILES[profileName];
-  if (!profile) {
-    throw new ConfigError(
-      'profile',
-      `unknown profile "${profileName}" (${Object.keys(PROFILES).join(', ')})`,
-    );
-  }
-  const synthetic = { kind: 'synthetic', dir: input.syntheticDir, seed: 7 };
+  const name = input.profile ?? (input.file?.profile as string | undefined) ?? 'synthetic';
+  const profile = PROFILES[name];
+  const known = Object.keys(PROFILES).join(', ');
+  if (!profile) throw new ConfigError('profile', `unknown profile "${name}" (${known})`);
   const merged: Record<string, unknown> = { ...profile, ...input.file, ...input.values };
-  merged.profile = profileName;
-  merged.data = input.data ??
-    merged.data ?? { ...synthetic, patients: input.syntheticPatients ?? 1200 };
+  merged.profile = name;
+  const patients = input.syntheticPatients ?? 1200;
+  const synthetic = { kind: 'synthetic', dir: input.syntheticDir, patients, seed: 7 };
+  merged.data = input.data ?? merged.data ?? synthetic;
   return validateConfig(merged);
 }

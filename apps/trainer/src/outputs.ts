@@ -61,23 +61,14 @@ export async function writeEvaluation(
   split: string,
   data: DatasetSource,
 ): Promise<string> {
-  const { labels: truth } = cache.splits[split]!;
-  const curves = (r: SplitEvaluation) =>
-    rocPlotCurves({ labels: cache.outputLabels, truth, scores: r.predictions });
-  await writeReport(
-    dir,
-    runs.map((r) => ({ name: r.name, evaluation: r.evaluation, curves: curves(r) })),
-    reportOptions(data),
-  );
+  const { labels: truth, paths } = cache.splits[split]!;
+  const labels = cache.outputLabels;
+  const curves = (r: SplitEvaluation) => rocPlotCurves({ labels, truth, scores: r.predictions });
+  const reported = runs.map((r) => ({ name: r.name, evaluation: r.evaluation, curves: curves(r) }));
+  await writeReport(dir, reported, reportOptions(data));
   writeJsonAtomicSync(path.join(dir, 'evaluation.json'), runs[0]!.evaluation);
-  const { paths } = cache.splits[split]!;
   const file = path.join(dir, `${split}-predictions.csv`);
-  writePredictionsFile(file, {
-    paths,
-    labels: cache.outputLabels,
-    truth,
-    scores: runs[0]!.predictions,
-  });
+  writePredictionsFile(file, { paths, labels, truth, scores: runs[0]!.predictions });
   return file;
 }
 

@@ -52,10 +52,8 @@ export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '--:--';
   const s = Math.round(seconds);
   const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = s % 60;
-  const mm = String(m).padStart(2, '0');
-  const ss = String(sec).padStart(2, '0');
   if (h > 48) return `${(h / 24).toFixed(1)} days`;
-  return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+  const two = (n: number) => String(n).padStart(2, '0');
+  const minutes = `${two(Math.floor((s % 3600) / 60))}:${two(s % 60)}`;
+  return h ? `${h}:${minutes}` : minutes;
 }

@@ -46,7 +46,6 @@ export async function train(
   log: Log,
   hooks: TrainHooks = {},
 ): Promise<{ state: TrainingState; model: tf.LayersModel }> {
-  const labels = taxonomy.outputLabels;
   const trainSplit = cache.splits.train!;
   const model = buildModel(config);
   // tf.train.adam's update, one kernel per variable where the backend has it (@cihmlc/runtime).
@@ -69,16 +68,12 @@ export async function train(
     checkValues: false,
   });
   if (penalties) {
-    const range = [Math.min(...penalties), Math.max(...penalties)];
-    log(
-      `data-driven penalties: ${range[0]!.toFixed(3)}–${range[1]!.toFixed(3)} (λ = ${config.lambda})`,
-    );
+    const [low, high] = [Math.min(...penalties), Math.max(...penalties)];
+    log(`data-driven penalties: ${low.toFixed(3)}–${high.toFixed(3)} (λ = ${config.lambda})`);
   }
 
   const batchesPerEpoch = Math.ceil(trainSplit.count / config.batchSize);
-  const steps = config.maxBatchesPerEpoch
-    ? Math.min(config.maxBatchesPerEpoch, batchesPerEpoch)
-    : batchesPerEpoch;
+  const steps = Math.min(config.maxBatchesPerEpoch || Infinity, batchesPerEpoch);
   let bar: ProgressBar | null = null;
   let estimated = false;
   let firstStepDone = 0;
@@ -108,7 +103,7 @@ export async function train(
       // The config's learningRate, lrFactor, lrPatience, minLearningRate, earlyStoppingPatience, epochs.
       schedule: config,
       seed: config.seed,
-      outputLabels: labels,
+      outputLabels: taxonomy.outputLabels,
       checkpoints: runFolderCheckpoints(paths),
       extra: { penalties },
       ...(config.maxBatchesPerEpoch ? { maxStepsPerEpoch: config.maxBatchesPerEpoch } : {}),
