@@ -72,7 +72,9 @@ export async function train(
     log(`data-driven penalties: ${low.toFixed(3)}–${high.toFixed(3)} (λ = ${config.lambda})`);
   }
 
-  const batchesPerEpoch = Math.ceil(trainSplit.count / config.batchSize);
+  const { batchSize, augment } = config;
+  const validBatch = Math.max(batchSize, 64);
+  const batchesPerEpoch = Math.ceil(trainSplit.count / batchSize);
   const steps = Math.min(config.maxBatchesPerEpoch || Infinity, batchesPerEpoch);
   let bar: ProgressBar | null = null;
   let estimated = false;
@@ -85,21 +87,8 @@ export async function train(
       loss,
       optimizer,
       train: ({ epoch, seed }) =>
-        cache.batches({
-          split: 'train',
-          batchSize: config.batchSize,
-          seed,
-          epoch,
-          shuffle: true,
-          augment: config.augment,
-        }),
-      valid: () =>
-        cache.batches({
-          split: 'valid',
-          batchSize: Math.max(config.batchSize, 64),
-          shuffle: false,
-          augment: false,
-        }),
+        cache.batches({ split: 'train', batchSize, seed, epoch, shuffle: true, augment }),
+      valid: () => cache.batches({ split: 'valid', batchSize: validBatch, shuffle: false }),
       // The config's learningRate, lrFactor, lrPatience, minLearningRate, earlyStoppingPatience, epochs.
       schedule: config,
       seed: config.seed,
