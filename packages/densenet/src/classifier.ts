@@ -7,6 +7,7 @@ import {
   validateInputShape,
 } from './densenet.js';
 import { fusedBatchNormalization } from './fused-batch-normalization.js';
+import { HEAD_DEFAULTS } from './head-defaults.js';
 import { GRADCAM_LAYER_NAME, HEAD_LAYER_NAMES } from './layer-names.js';
 import { scopedSeedDropout } from './seeded-dropout.js';
 import { type DenseNetVariant, kerasModelName, resolveVariant } from './variants.js';
@@ -48,7 +49,12 @@ function assertPositiveInteger(value: number, field: string): void {
  * backbone's weights keep their Keras names and `top_conv2d` is directly reachable.
  */
 export function createClassifier(options: ClassifierOptions): tf.LayersModel {
-  const { numOutputs, dropoutRate = 0.5, headFilters = 512, denseUnits = 128 } = options;
+  const {
+    numOutputs,
+    dropoutRate = HEAD_DEFAULTS.dropoutRate,
+    headFilters = HEAD_DEFAULTS.headFilters,
+    denseUnits = HEAD_DEFAULTS.denseUnits,
+  } = options;
   assertPositiveInteger(numOutputs, 'numOutputs');
   assertPositiveInteger(headFilters, 'headFilters');
   assertPositiveInteger(denseUnits, 'denseUnits');

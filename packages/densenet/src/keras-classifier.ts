@@ -5,8 +5,10 @@
  */
 
 import type { ImageShape } from './densenet.js';
+import { HEAD_DEFAULTS } from './head-defaults.js';
 import type { KerasClassifierArchitecture } from './keras-model-config.js';
 import { HEAD_LAYER_NAMES } from './layer-names.js';
+import { assertPositiveInteger } from './positive-integer.js';
 import {
   type DenseNetPresetName,
   type DenseNetVariant,
@@ -49,18 +51,6 @@ export interface KerasClassifierSettings {
   notes: string[];
 }
 
-/** createClassifier's dropout rate when none is given; a Keras file with another rate gets a note. */
-const DEFAULT_DROPOUT_RATE = 0.5;
-
-function checkRequestedInteger(value: unknown, name: string): void {
-  if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new (typeof value === 'number' ? RangeError : TypeError)(
-      `classifierFromKeras: ${name} must be a positive integer, got ${String(value)}`,
-    );
-  }
-}
-
 /**
  * Checks a Keras DenseNet classifier's architecture (from `kerasClassifierArchitecture` or
  * `readKerasClassifierFile`) against what a caller asked for, and returns the settings of the
@@ -91,9 +81,12 @@ export function classifierFromKeras(
   }
   const where = options.where ?? 'the Keras model';
   const name = (field: keyof KerasClassifierRequest) => options.fieldNames?.[field] ?? field;
-  checkRequestedInteger(requested.imageSize, name('imageSize'));
-  checkRequestedInteger(requested.headFilters, name('headFilters'));
-  checkRequestedInteger(requested.denseUnits, name('denseUnits'));
+  const assertOptional = (value: unknown, field: string) => {
+    if (value !== undefined) assertPositiveInteger(value, field, 'classifierFromKeras');
+  };
+  assertOptional(requested.imageSize, name('imageSize'));
+  assertOptional(requested.headFilters, name('headFilters'));
+  assertOptional(requested.denseUnits, name('denseUnits'));
   const requestedVariant =
     requested.variant === undefined ? undefined : variantName(requested.variant);
 
@@ -134,9 +127,9 @@ export function classifierFromKeras(
   agree('denseUnits', architecture.denseUnits);
 
   const notes: string[] = [];
-  if (architecture.dropoutRate !== DEFAULT_DROPOUT_RATE) {
+  if (architecture.dropoutRate !== HEAD_DEFAULTS.dropoutRate) {
     notes.push(
-      `${where} has dropout rate ${architecture.dropoutRate}; a model built with createClassifier's default ${DEFAULT_DROPOUT_RATE} gives other MC-dropout spreads`,
+      `${where} has dropout rate ${architecture.dropoutRate}; a model built with createClassifier's default ${HEAD_DEFAULTS.dropoutRate} gives other MC-dropout spreads`,
     );
   }
   return {
@@ -171,5 +164,5 @@ export function describeKerasClassifier(shape: KerasClassifierShape): string {
   const { blocks, growthRate, initialFilters } = resolveVariant(shape.variant);
   const [height, width, channels] = shape.inputShape;
   const head = HEAD_LAYER_NAMES;
-  return `a DenseNet with blocks ${JSON.stringify(blocks)}, growth ${growthRate}, stem ${initialFilters} on ${height}×${width}×${channels} + ${head.conv}(${shape.headFilters ?? 512}) ${head.batchNorm} ${head.pool} ${head.dense}(${shape.denseUnits ?? 128}) ${head.dropout} ${head.predictions}(${shape.numOutputs})`;
+  return `a DenseNet with blocks ${JSON.stringify(blocks)}, growth ${growthRate}, stem ${initialFilters} on ${height}×${width}×${channels} + ${head.conv}(${shape.headFilters ?? HEAD_DEFAULTS.headFilters}) ${head.batchNorm} ${head.pool} ${head.dense}(${shape.denseUnits ?? HEAD_DEFAULTS.denseUnits}) ${head.dropout} ${head.predictions}(${shape.numOutputs})`;
 }

@@ -6,6 +6,8 @@
  * (Keras's compression 0.5) and the bottleneck width is always 4 × growth rate, as in Keras.
  */
 
+import { assertPositiveInteger } from './positive-integer.js';
+
 /** Shape of a DenseNet: everything that changes between DenseNet-121/169/201 and our small ones. */
 export interface DenseNetConfig {
   /** Bottleneck layers in each dense block; a transition sits between consecutive blocks. */
@@ -44,14 +46,6 @@ function isPresetName(name: string): name is DenseNetPresetName {
   return Object.hasOwn(DENSENET_PRESETS, name);
 }
 
-function assertPositiveInteger(value: unknown, field: string): asserts value is number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new (typeof value === 'number' ? RangeError : TypeError)(
-      `DenseNet variant: ${field} must be a positive integer, got ${String(value)}`,
-    );
-  }
-}
-
 /** Turns a preset name or custom configuration into a validated configuration. */
 export function resolveVariant(variant: DenseNetVariant): DenseNetConfig {
   if (typeof variant === 'string' && variant.startsWith('blocks=')) {
@@ -74,10 +68,10 @@ export function resolveVariant(variant: DenseNetVariant): DenseNetConfig {
     throw new RangeError('DenseNet variant: blocks must be a non-empty array of positive integers');
   }
   variant.blocks.forEach((count, i) => {
-    assertPositiveInteger(count, `blocks[${i}]`);
+    assertPositiveInteger(count, `blocks[${i}]`, 'DenseNet variant');
   });
-  assertPositiveInteger(variant.growthRate, 'growthRate');
-  assertPositiveInteger(variant.initialFilters, 'initialFilters');
+  assertPositiveInteger(variant.growthRate, 'growthRate', 'DenseNet variant');
+  assertPositiveInteger(variant.initialFilters, 'initialFilters', 'DenseNet variant');
   return {
     blocks: [...variant.blocks],
     growthRate: variant.growthRate,
