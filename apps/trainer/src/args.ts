@@ -1,20 +1,25 @@
-import { boolean, integer, type OptionValues, option, text } from '@cihmlc/internal';
+import {
+  helpOption,
+  integer,
+  type OptionValues,
+  option,
+  switchOption,
+  text,
+  textOption,
+} from '@cihmlc/internal';
 import { parseCommandLine } from '@cihmlc/internal/node';
 import { CONFIG_FIELDS, type ConfigValues } from './config-fields.js';
 
-/** A path or name option (`--out DIR`), with a default if given. */
-const path = <const N extends string>(name: N, placeholder: string, help: string) =>
-  option({ name, type: text, placeholder, help });
+// Short names for the table's rows: a path or name (`--out DIR`), a switch (`--keras`), and a
+// path or name with a default (`--cache-dir DIR`).
+const path = textOption;
+const flag = switchOption;
 const pathOr = <const N extends string>(
   name: N,
   placeholder: string,
   value: string,
   help: string,
 ) => option({ name, type: text, placeholder, default: value, help });
-
-/** A switch (`--keras`). */
-const flag = <const N extends string>(name: N, help: string) =>
-  option({ name, type: boolean, help });
 
 /** The commands' own options; every other flag is a config field's (config-fields.ts). */
 export const COMMAND_OPTIONS = [
@@ -46,7 +51,7 @@ export const COMMAND_OPTIONS = [
   flag('keras', 'export: Keras 3 weights (FILE.weights.h5)'),
   flag('consistent', 'predict: probabilities follow the hierarchy'),
   flag('stealLock', 'take over a run locked by a worker that died on another machine'),
-  option({ name: 'help', type: boolean, short: 'h', help: 'this help' }),
+  helpOption,
 ];
 
 /** Parsed command line: the command, positional arguments, the commands' options, config flags. */

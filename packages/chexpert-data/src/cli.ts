@@ -7,14 +7,16 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import {
-  boolean,
+  helpOption,
   integer,
   OptionError,
   type OptionValues,
   oneOf,
   option,
   optionsHelp,
+  switchOption,
   text,
+  textOption,
 } from '@cihmlc/internal';
 import { parseCommandLine } from '@cihmlc/internal/node';
 import { LABEL_SETS, UNCERTAINTY_POLICIES } from '@cihmlc/taxonomy';
@@ -23,13 +25,8 @@ import { prepareCache } from './cache.js';
 import { type Dataset, labelStatistics, loadDataset } from './dataset.js';
 import { generateSyntheticDataset } from './synthetic/generate.js';
 
-const path = <const N extends string>(name: N, placeholder: string, help: string) =>
-  option({ name, type: text, placeholder, help });
-const flag = <const N extends string>(name: N, help: string) =>
-  option({ name, type: boolean, help });
-
 const COMMAND_OPTIONS = [
-  path('out', 'DIR', 'synth: the dataset folder'),
+  textOption('out', 'DIR', 'synth: the dataset folder'),
   option({ name: 'patients', type: integer(1), placeholder: 'N', help: 'synth: patients' }),
   option({ name: 'seed', type: integer(0), placeholder: 'S', default: 2408, help: 'synth: seed' }),
   option({
@@ -38,12 +35,12 @@ const COMMAND_OPTIONS = [
     placeholder: 'PX',
     help: 'image size (synth 128, prepare 320)',
   }),
-  flag('csvOnly', 'synth: labels only, no images'),
-  path('cache', 'DIR', 'prepare: the cache folder'),
+  switchOption('csvOnly', 'synth: labels only, no images'),
+  textOption('cache', 'DIR', 'prepare: the cache folder'),
   option({ name: 'workers', type: integer(0), placeholder: 'N', help: 'prepare: decode workers' }),
-  flag('json', 'stats: print JSON'),
-  option({ name: 'help', type: boolean, short: 'h', help: 'this help' }),
-  flag('version', 'print the version'),
+  switchOption('json', 'stats: print JSON'),
+  helpOption,
+  switchOption('version', 'print the version'),
 ];
 
 const DATASET_OPTIONS = [
@@ -61,7 +58,7 @@ const DATASET_OPTIONS = [
     placeholder: '[NAME=]FILE',
     help: 'a split (repeatable), named after its CSV file (train.csv → train) unless given as NAME=FILE',
   }),
-  flag('frontal', 'frontal views only'),
+  switchOption('frontal', 'frontal views only'),
   option({
     name: 'projection',
     type: text,
@@ -89,7 +86,7 @@ const DATASET_OPTIONS = [
     default: 'hierarchical21',
     help: 'output labels',
   }),
-  flag('skipBadRows', 'skip and count malformed rows instead of stopping'),
+  switchOption('skipBadRows', 'skip and count malformed rows instead of stopping'),
   option({
     name: 'missing',
     type: oneOf(['skip', 'fatal', 'unchecked']),

@@ -8,6 +8,7 @@ export {
   type CustomType,
   custom,
   describeValues,
+  helpOption,
   integer,
   number,
   OptionError,
@@ -22,7 +23,9 @@ export {
   parseOptionObject,
   parseOptionValue,
   showValue,
+  switchOption,
   text,
+  textOption,
   type ValueOf,
 } from './options.js';
 export { patientIdFromPath, patientIdsFromPaths } from './patients.js';

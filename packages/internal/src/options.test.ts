@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   boolean,
   custom,
+  helpOption,
   integer,
   number,
   OptionError,
@@ -13,7 +14,9 @@ import {
   optionsMarkdown,
   parseOptionObject,
   parseOptionValue,
+  switchOption,
   text,
+  textOption,
 } from './options.js';
 
 const error = (f: () => unknown): OptionError => {
@@ -198,5 +201,22 @@ describe('parseOptionObject', () => {
       parseOptionObject(rows, { lr: 0.1, labelSet: 'flat14', lR: 1 }, cfg),
     );
     expect([unknown.option, unknown.problem]).toEqual(['config lR', 'unknown field']);
+  });
+});
+
+describe('row shorthands', () => {
+  it('are the rows they stand for', () => {
+    expect(textOption('out', 'DIR', 'where')).toEqual(
+      option({ name: 'out', type: text, placeholder: 'DIR', help: 'where' }),
+    );
+    expect(switchOption('dryRun', 'only look')).toEqual(
+      option({ name: 'dryRun', type: boolean, help: 'only look' }),
+    );
+    expect(helpOption).toEqual(
+      option({ name: 'help', type: boolean, short: 'h', help: 'this help' }),
+    );
+    expect(optionsHelp([helpOption, switchOption('dryRun', 'only look')])).toBe(
+      '  -h, --help  this help\n  --dry-run   only look',
+    );
   });
 });

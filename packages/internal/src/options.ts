@@ -74,6 +74,17 @@ export function option<const R extends OptionRow>(
   return row;
 }
 
+/** A text option shown as `--name PLACEHOLDER` (a path, a name), absent unless given. */
+export const textOption = <const N extends string>(name: N, placeholder: string, help: string) =>
+  option({ name, type: text, placeholder, help });
+
+/** A switch (`--name`), false unless given. */
+export const switchOption = <const N extends string>(name: N, help: string) =>
+  option({ name, type: boolean, help });
+
+/** `-h, --help`, as every command line has it. */
+export const helpOption = option({ name: 'help', type: boolean, short: 'h', help: 'this help' });
+
 type RowValue<R extends OptionRow> = R extends { multiple: true }
   ? ValueOf<R['type']>[]
   : ValueOf<R['type']>;

@@ -1,5 +1,14 @@
 import { basename } from 'node:path';
-import { boolean, integer, number, OptionError, option, optionsHelp, text } from '@cihmlc/internal';
+import {
+  helpOption,
+  integer,
+  number,
+  OptionError,
+  option,
+  optionsHelp,
+  switchOption,
+  textOption,
+} from '@cihmlc/internal';
 import { parseCommandLine } from '@cihmlc/internal/node';
 import { version } from '../package.json';
 import { bootstrapAuroc } from './bootstrap.js';
@@ -12,30 +21,18 @@ import { formatInterval } from './tables.js';
 import { type ReportRun, writeReport } from './write-report.js';
 
 const OPTIONS = [
-  option({ name: 'json', type: boolean, help: 'print { perLabel, average, violations } as JSON' }),
-  option({
-    name: 'out',
-    type: text,
-    placeholder: 'DIR',
-    help: 'write report.md, table-*.csv, per-label CSV, metrics JSON, ROC PNG and SVG',
-  }),
-  option({
-    name: 'labels',
-    type: text,
-    placeholder: 'LABELS.csv',
-    help: 'labels, read with --scores',
-  }),
-  option({
-    name: 'scores',
-    type: text,
-    placeholder: 'SCORES.csv',
-    help: 'scores, matched by Path',
-  }),
-  option({
-    name: 'fileGt',
-    type: boolean,
-    help: "use the file's ground truth for derived labels instead of re-deriving them from the 14 CheXpert labels",
-  }),
+  switchOption('json', 'print { perLabel, average, violations } as JSON'),
+  textOption(
+    'out',
+    'DIR',
+    'write report.md, table-*.csv, per-label CSV, metrics JSON, ROC PNG and SVG',
+  ),
+  textOption('labels', 'LABELS.csv', 'labels, read with --scores'),
+  textOption('scores', 'SCORES.csv', 'scores, matched by Path'),
+  switchOption(
+    'fileGt',
+    "use the file's ground truth for derived labels instead of re-deriving them from the 14 CheXpert labels",
+  ),
   option({
     name: 'threshold',
     type: number(0, 1),
@@ -43,12 +40,7 @@ const OPTIONS = [
     default: 0.5,
     help: 'decision threshold for accuracy, F1 and violations',
   }),
-  option({
-    name: 'name',
-    type: text,
-    placeholder: 'NAME',
-    help: 'run name in tables (default: file name)',
-  }),
+  textOption('name', 'NAME', 'run name in tables (default: file name)'),
   option({
     name: 'bootstrap',
     type: integer(1),
@@ -62,8 +54,8 @@ const OPTIONS = [
     default: 2408,
     help: 'bootstrap seed',
   }),
-  option({ name: 'help', type: boolean, short: 'h', help: 'this help' }),
-  option({ name: 'version', type: boolean, help: 'print the version' }),
+  helpOption,
+  switchOption('version', 'print the version'),
 ];
 
 export const USAGE = `Usage:

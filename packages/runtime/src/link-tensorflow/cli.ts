@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 import {
-  boolean,
   custom,
+  helpOption,
   oneOf,
   option,
   optionsHelp,
   parseOptionValue,
-  text,
+  switchOption,
+  textOption,
 } from '@cihmlc/internal';
 import { parseCommandLine } from '@cihmlc/internal/node';
 import { version } from '../../package.json';
@@ -18,18 +19,18 @@ const linkable = custom(LINKABLE_PACKAGES.join(' | '), (value, name) =>
 );
 
 const OPTIONS = [
-  option({ name: 'python', type: text, placeholder: 'PATH', help: 'the Python (default python3)' }),
+  textOption('python', 'PATH', 'the Python (default python3)'),
   option({
     name: 'package',
     type: linkable,
     default: 'tfjs-node-gpu',
     help: 'the binding to build',
   }),
-  option({ name: 'check', type: boolean, help: 'report what is there and what is missing' }),
-  option({ name: 'force', type: boolean, help: 'rebuild even a verified binding' }),
-  option({ name: 'nodedir', type: text, placeholder: 'DIR', help: "Node's prefix (include/node)" }),
-  option({ name: 'nodeGyp', type: text, placeholder: 'FILE', help: "npm's node-gyp.js" }),
-  option({ name: 'help', type: boolean, short: 'h', help: 'this help' }),
+  switchOption('check', 'report what is there and what is missing'),
+  switchOption('force', 'rebuild even a verified binding'),
+  textOption('nodedir', 'DIR', "Node's prefix (include/node)"),
+  textOption('nodeGyp', 'FILE', "npm's node-gyp.js"),
+  helpOption,
 ];
 
 const USAGE = `Usage: cihmlc-runtime --version | --help
