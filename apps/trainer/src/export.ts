@@ -5,6 +5,7 @@ import { writeModelFolder } from '@cihmlc/densenet/node';
 import { readJsonFile } from '@cihmlc/internal/node';
 import type { Evaluation } from '@cihmlc/metrics';
 import { runFolderPaths } from '@cihmlc/training/node';
+import { evaluationFile } from './outputs.js';
 import type { RunSummary } from './run.js';
 import type { RunModel } from './use-model.js';
 
@@ -16,7 +17,7 @@ function readOptional<T>(file: string): T | null {
 function manifestOf({ runDir, config, taxonomy, checkpoint }: RunModel): ModelFolderManifest {
   const paths = runFolderPaths(runDir);
   const summary = readOptional<RunSummary>(paths.summary);
-  const evaluation = readOptional<Evaluation>(path.join(paths.evaluation, 'evaluation.json'));
+  const evaluation = readOptional<Evaluation>(evaluationFile(paths.evaluation));
   // Without the summary's checkpoint: an absolute path of the training machine.
   const { checkpoint: _, ...test } = summary?.test ?? { checkpoint: '' };
   return modelFolderManifest({

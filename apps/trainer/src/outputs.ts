@@ -49,6 +49,9 @@ export function reportOptions(data: DatasetSource): ReportOptions {
     : {};
 }
 
+/** The evaluation.json in an evaluation folder (a run's `evaluation/`): the first run's metrics. */
+export const evaluationFile = (dir: string) => path.join(dir, 'evaluation.json');
+
 /**
  * Writes tables, per-label CSV, metrics JSON and ROC plots of evaluated runs of one split into
  * `dir`, and the first run's `evaluation.json` and `<split>-predictions.csv` (which
@@ -66,7 +69,7 @@ export async function writeEvaluation(
   const curves = (r: SplitEvaluation) => rocPlotCurves({ labels, truth, scores: r.predictions });
   const reported = runs.map((r) => ({ name: r.name, evaluation: r.evaluation, curves: curves(r) }));
   await writeReport(dir, reported, reportOptions(data));
-  writeJsonAtomicSync(path.join(dir, 'evaluation.json'), runs[0]!.evaluation);
+  writeJsonAtomicSync(evaluationFile(dir), runs[0]!.evaluation);
   const file = path.join(dir, `${split}-predictions.csv`);
   writePredictionsFile(file, { paths, labels, truth, scores: runs[0]!.predictions });
   return file;

@@ -1,10 +1,10 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { readJsonFile } from '@cihmlc/internal/node';
 import type { ComparisonPair, Evaluation, RunResult } from '@cihmlc/metrics';
 import { writeReport } from '@cihmlc/metrics/node';
+import { isRunComplete, runFolderPaths } from '@cihmlc/training/node';
 import { type GridRun, PAPER_GRID } from './grid.js';
-import { reportOptions } from './outputs.js';
+import { evaluationFile, reportOptions } from './outputs.js';
 import type { RunSummary } from './run.js';
 
 interface FinishedRun {
@@ -14,20 +14,19 @@ interface FinishedRun {
 }
 
 function loadFinished(outDir: string): { finished: FinishedRun[]; missing: string[] } {
-  const finished: FinishedRun[] = [];
-  const missing: string[] = [];
-  for (const grid of PAPER_GRID) {
-    const dir = path.join(outDir, grid.id);
-    const summaryFile = path.join(dir, 'summary.json');
-    if (!fs.existsSync(summaryFile)) {
-      missing.push(grid.id);
-      continue;
-    }
-    const summary = readJsonFile<RunSummary>(summaryFile);
-    const evaluation = readJsonFile<Evaluation>(path.join(dir, 'evaluation', 'evaluation.json'));
-    finished.push({ grid, summary, evaluation });
-  }
-  return { finished, missing };
+  const runs = PAPER_GRID.map((grid) => ({
+    grid,
+    paths: runFolderPaths(path.join(outDir, grid.id)),
+  }));
+  const finished = runs.filter((r) => isRunComplete(r.paths));
+  return {
+    finished: finished.map(({ grid, paths }) => ({
+      grid,
+      summary: readJsonFile<RunSummary>(paths.summary),
+      evaluation: readJsonFile<Evaluation>(evaluationFile(paths.evaluation)),
+    })),
+    missing: runs.filter((r) => !finished.includes(r)).map((r) => r.grid.id),
+  };
 }
 
 /** The grid's paired t-tests (`GridRun.against`) between finished runs, by run name. */
