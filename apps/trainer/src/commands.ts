@@ -116,15 +116,18 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<void> {
   // The profile, --config file, config flags, --data (and its CSVs) or the synthetic data.
   const csv = { trainCsv: resolveSome(options.trainCsv), testCsv: resolveSome(options.testCsv) };
   const data = options.data ? chexpertFolderSource(resolve(options.data), csv) : undefined;
+  const { patients } = options;
+  const syntheticDir = path.join(cacheRoot, `synthetic-${patients}`);
+  const synthetic = { kind: 'synthetic', dir: syntheticDir, patients, seed: 7 } as const;
   const configFrom = (values: Partial<ConfigValues>, profile = options.profile) =>
     resolveConfig({
-      ...(profile ? { profile } : {}),
+      profile,
       ...(options.config ? { file: readJsonFile(resolve(options.config)) } : {}),
       values,
-      ...(data ? { data } : {}),
-      syntheticDir: path.join(cacheRoot, `synthetic-${options.patients}`),
-      syntheticPatients: options.patients,
+      data,
+      defaultData: synthetic,
     });
+
   // Training runs get the hooks (Ctrl-C's signal, onEpochEnd) with the log and the cache folder.
   const training = { ...io, cacheRoot, log, stealLock: options.stealLock };
   const out = resolveSome(options.out);

@@ -10,7 +10,7 @@ const [synthetic, paper] = [PROFILES.synthetic!, PROFILES.paper!];
 const resolve = (argv: string[], file?: Record<string, unknown>) =>
   resolveConfig({
     values: parseArgs(['train', ...argv]).config,
-    syntheticDir: '/tmp/synthetic',
+    defaultData: { kind: 'synthetic', dir: '/tmp/synthetic', patients: 1200, seed: 7 },
     ...(file ? { file } : {}),
   });
 

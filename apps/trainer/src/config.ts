@@ -70,15 +70,14 @@ export function readRunConfig(runDir: string): RunConfig {
 
 /**
  * Builds a run config: profile defaults, then a config file's fields, then the flags' values
- * (checked by the parser), then `data` (default: the synthetic dataset in `syntheticDir`).
+ * (checked by the parser); the data is `data`, else the config file's, else `defaultData`.
  */
 export function resolveConfig(input: {
-  profile?: string;
+  profile?: string | undefined;
   file?: Record<string, unknown>;
   values?: Partial<ConfigValues>;
-  data?: DatasetSource;
-  syntheticDir: string;
-  syntheticPatients?: number;
+  data?: DatasetSource | undefined;
+  defaultData: DatasetSource;
 }): RunConfig {
   const name = input.profile ?? (input.file?.profile as string | undefined) ?? 'synthetic';
   const profile = PROFILES[name];
@@ -86,8 +85,6 @@ export function resolveConfig(input: {
   if (!profile) throw new ConfigError('profile', `unknown profile "${name}" (${known})`);
   const merged: Record<string, unknown> = { ...profile, ...input.file, ...input.values };
   merged.profile = name;
-  const patients = input.syntheticPatients ?? 1200;
-  const synthetic = { kind: 'synthetic', dir: input.syntheticDir, patients, seed: 7 };
-  merged.data = input.data ?? merged.data ?? synthetic;
+  merged.data = input.data ?? merged.data ?? input.defaultData;
   return validateConfig(merged);
 }
