@@ -3,21 +3,14 @@ import { readJsonFile } from '@cihmlc/internal/node';
 import type { ComparisonPair, Evaluation, RunResult } from '@cihmlc/metrics';
 import { writeReport } from '@cihmlc/metrics/node';
 import { isRunComplete, runFolderPaths } from '@cihmlc/training/node';
-import { type GridRun, PAPER_GRID } from './grid.js';
+import { PAPER_GRID } from './grid.js';
 import { evaluationFile, reportOptions } from './outputs.js';
 import type { RunSummary } from './run.js';
 
-interface FinishedRun {
-  grid: GridRun;
-  summary: RunSummary;
-  evaluation: Evaluation;
-}
-
-function loadFinished(outDir: string): { finished: FinishedRun[]; missing: string[] } {
-  const runs = PAPER_GRID.map((grid) => ({
-    grid,
-    paths: runFolderPaths(path.join(outDir, grid.id)),
-  }));
+/** The grid's runs under `outDir` that are complete (summary.json), with their test evaluation. */
+function loadFinished(outDir: string) {
+  const folder = (id: string) => runFolderPaths(path.join(outDir, id));
+  const runs = PAPER_GRID.map((grid) => ({ grid, paths: folder(grid.id) }));
   const finished = runs.filter((r) => isRunComplete(r.paths));
   return {
     finished: finished.map(({ grid, paths }) => ({
@@ -28,6 +21,8 @@ function loadFinished(outDir: string): { finished: FinishedRun[]; missing: strin
     missing: runs.filter((r) => !finished.includes(r)).map((r) => r.grid.id),
   };
 }
+
+type FinishedRun = ReturnType<typeof loadFinished>['finished'][number];
 
 /** The grid's paired t-tests (`GridRun.against`) between finished runs, by run name. */
 function gridComparisons(finished: readonly FinishedRun[]): ComparisonPair[] {
